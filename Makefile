@@ -1,0 +1,52 @@
+# planboard: `make run` serves on http://127.0.0.1:8000; `make test` runs every test.
+# Both set everything up first (venv, Python package, npm packages, web bundle).
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: setup run test lint format bench web clean test-fast
+
+setup: $(STAMP) web tests/interop/node_modules/.installed
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test,dev,bench]'
+	touch $(STAMP)
+
+web/node_modules/.installed: web/package.json
+	cd web && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+web: web/node_modules/.installed
+	cd web && npm run --silent build
+
+tests/interop/node_modules/.installed: tests/interop/package.json
+	cd tests/interop && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+run: setup
+	$(BIN)/planboard serve
+
+lint: $(STAMP)
+	$(BIN)/ruff check server crdt tests bench
+	$(BIN)/ruff format --check server crdt tests bench
+	$(BIN)/mypy
+
+format: $(STAMP)
+	$(BIN)/ruff format server crdt tests bench
+	$(BIN)/ruff check --fix server crdt tests bench
+
+test: setup lint
+	$(BIN)/pytest
+
+test-fast: setup
+	$(BIN)/pytest -m "not browser" -x
+
+bench: setup
+	cd bench && npm ci --no-audit --no-fund --loglevel=error && $(CURDIR)/$(BIN)/python run.py
+
+clean:
+	rm -rf $(VENV) web/node_modules web/static/dist tests/interop/node_modules bench/node_modules

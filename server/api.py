@@ -1,0 +1,178 @@
+"""The JSON API: boards, participants, board summary, health, readiness, metrics."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from crdt.schema import BoardDoc
+from crdt.templates import TEMPLATES, init_board
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from pycrdt import Doc
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+
+from server.auth import ROLES, Role, mint_token
+from server.errors import ApiError
+from server.httputil import bearer_claims, board_id_of, read_json, services_of, text_field
+from server.ids import new_board_id, new_participant_id
+from server.services import Services
+from server.store.base import BoardInfo
+
+
+def _base_url(request: Request, services: Services) -> str:
+    if services.settings.public_url:
+        return services.settings.public_url.rstrip("/")
+    return str(request.base_url).rstrip("/")
+
+
+def _token(services: Services, board_id: str, pid: str, role: Role, name: str) -> str:
+    return mint_token(
+        services.settings.secret or "",
+        participant_id=pid,
+        board_id=board_id,
+        role=role,
+        name=name,
+        ttl_seconds=services.settings.token_ttl_seconds,
+    )
+
+
+async def create_board(request: Request) -> Response:
+    services = services_of(request)
+    address = request.client.host if request.client else "?"
+    body = await read_json(request, services.settings.max_json_body)
+    template_id = text_field(body, "template", required=False, max_len=40, default="blank")
+    template = TEMPLATES.get(template_id)
+    if template is None:
+        raise ApiError(
+            422, "unknown_template", f"Unknown template; choose one of {', '.join(TEMPLATES)}."
+        )
+    title = text_field(body, "title", required=False, max_len=200) or template.title
+    objective = text_field(body, "objective", required=False, max_len=2000) or template.objective
+    name = text_field(body, "name", required=False, max_len=80) or "Facilitator"
+    if not services.board_creation.allow(address):
+        raise ApiError(429, "rate_limited", "Too many boards created from this address.")
+    board_id = new_board_id()
+    pid = new_participant_id()
+    now = time.time()
+    doc: Doc[Any] = Doc()
+    init_board(
+        doc, title=title, objective=objective, template_id=template_id, created_at_ms=now * 1000
+    )
+    BoardDoc(doc).add_participant(pid, name=name, role="facilitator", joined_at=now * 1000)
+    await services.store.create_board(
+        BoardInfo(id=board_id, title=title, template=template_id, created_at=now, last_activity=now)
+    )
+    await services.store.append_update(board_id, doc.get_update())
+    base = _base_url(request, services)
+    return JSONResponse(
+        {
+            "id": board_id,
+            "token": _token(services, board_id, pid, "facilitator", name),
+            "participant_id": pid,
+            "role": "facilitator",
+            "board_url": f"{base}/b/{board_id}",
+            "join_url": f"{base}/b/{board_id}/join",
+        },
+        status_code=201,
+    )
+
+
+async def _require_board(services: Services, board_id: str) -> BoardInfo:
+    info = await services.store.get_board(board_id)
+    if info is None:
+        raise ApiError(404, "board_not_found", "No such board.")
+    return info
+
+
+async def join_board(request: Request) -> Response:
+    services = services_of(request)
+    board_id = board_id_of(request)
+    body = await read_json(request, services.settings.max_json_body)
+    name = text_field(body, "name", required=True, max_len=80)
+    role = body.get("role", "participant")
+    if role not in ROLES:
+        raise ApiError(422, "invalid", f"`role` must be one of {', '.join(ROLES)}.")
+    await _require_board(services, board_id)
+    if role != "participant":
+        claims = bearer_claims(request, board_id, required=False)
+        if claims is None:
+            raise ApiError(401, "unauthorized", f"Joining as {role} needs a facilitator token.")
+        async with services.rooms.using(board_id) as room:
+            current = BoardDoc(room.doc).get_role(claims.participant_id)
+        if current != "facilitator":
+            raise ApiError(403, "forbidden", f"Only a facilitator may add a {role}.")
+    pid = new_participant_id()
+    async with services.rooms.using(board_id) as room:
+        await room.apply_server_change(
+            lambda doc: BoardDoc(doc).add_participant(
+                pid, name=name, role=role, joined_at=time.time() * 1000
+            )
+        )
+    return JSONResponse(
+        {"participant_id": pid, "token": _token(services, board_id, pid, role, name), "role": role},
+        status_code=201,
+    )
+
+
+def board_summary(board_id: str, doc: Doc[Any]) -> dict[str, Any]:
+    data = BoardDoc(doc).to_py()
+    meta = data.get("meta", {})
+    session = data.get("session", {})
+    participants = [
+        {"id": pid, **entry} for pid, entry in sorted(data.get("participants", {}).items())
+    ]
+    return {
+        "id": board_id,
+        "title": meta.get("title"),
+        "objective": meta.get("objective"),
+        "template": meta.get("template"),
+        "created_at": meta.get("created_at"),
+        "agenda": data.get("agenda", []),
+        "current_item": session.get("current_item"),
+        "locked": bool(session.get("locked", False)),
+        "timer": session.get("timer"),
+        "voting": session.get("voting"),
+        "drafting": bool(session.get("drafting", False)),
+        "participants": participants,
+        "notes": len(data.get("notes", {})),
+    }
+
+
+async def get_board(request: Request) -> Response:
+    services = services_of(request)
+    board_id = board_id_of(request)
+    bearer_claims(request, board_id)
+    await _require_board(services, board_id)
+    async with services.rooms.using(board_id) as room:
+        summary = board_summary(board_id, room.doc)
+    return JSONResponse(summary)
+
+
+async def healthz(request: Request) -> Response:
+    return JSONResponse({"status": "ok"})
+
+
+async def readyz(request: Request) -> Response:
+    services = services_of(request)
+    problems = {}
+    try:
+        await services.store.ping()
+    except Exception as exc:
+        problems["store"] = str(exc) or type(exc).__name__
+    try:
+        await services.backplane.ping()
+    except Exception as exc:
+        problems["backplane"] = str(exc) or type(exc).__name__
+    if services.shutting_down:
+        problems["server"] = "shutting down"
+    if problems:
+        return JSONResponse({"status": "unavailable", "problems": problems}, status_code=503)
+    return JSONResponse({"status": "ready"})
+
+
+async def metrics(request: Request) -> Response:
+    services = services_of(request)
+    return PlainTextResponse(
+        generate_latest(services.metrics.registry), media_type=CONTENT_TYPE_LATEST
+    )

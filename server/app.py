@@ -1,0 +1,142 @@
+"""The Starlette app factory: tests build apps with their own settings; `planboard serve` too."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+from crdt.policy import Actor, BoardGuard, DocLimits
+from pycrdt import Doc
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.routing import BaseRoute, Route, WebSocketRoute
+
+from server import api
+from server.backplane import Backplane, LocalBackplane
+from server.config import Settings
+from server.connection import Connection
+from server.errors import ApiError, api_error_handler, http_error_handler, unexpected_error_handler
+from server.metrics import Metrics
+from server.room import PassThroughGuard, UpdateGuard
+from server.rooms import RoomManager
+from server.security import SecurityHeadersMiddleware
+from server.services import LoadMonitor, RateWindow, Services
+from server.store.base import Store
+from server.store.sqlite import SQLiteStore
+from server.ws import websocket_endpoint
+
+log = logging.getLogger("planboard")
+WEB_DIR = Path(__file__).resolve().parent.parent / "web"
+
+
+def _build_store(settings: Settings) -> Store:
+    if settings.redis_url:
+        from server.store.redis import RedisStore
+
+        store: Store = RedisStore(settings.redis_url)
+        return store
+    return SQLiteStore(settings.data_dir / "planboard.sqlite3")
+
+
+def _build_backplane(settings: Settings) -> Backplane:
+    if settings.redis_url:
+        from server.redis_backplane import RedisBackplane
+
+        backplane: Backplane = RedisBackplane(settings.redis_url, instance_id=settings.instance_id)
+        return backplane
+    return LocalBackplane()
+
+
+def build_services(settings: Settings) -> Services:
+    metrics = Metrics()
+    store = _build_store(settings)
+    backplane = _build_backplane(settings)
+    limits = DocLimits(max_note_text=settings.max_note_text, max_notes=settings.max_notes_per_board)
+
+    def guard_factory(doc_id: str, doc: Doc[Any]) -> UpdateGuard:
+        if "/drafts/" in doc_id:
+            return PassThroughGuard(doc)
+        return BoardGuard(doc, limits)
+
+    def actor_factory(conn: Connection) -> Actor:
+        return Actor(participant_id=conn.claims.participant_id, role=conn.claims.role)
+
+    rooms = RoomManager(
+        store=store,
+        backplane=backplane,
+        metrics=metrics,
+        guard_factory=guard_factory,
+        actor_factory=actor_factory,
+        idle_unload_seconds=settings.idle_unload_seconds,
+        compact_every=settings.compact_every_updates,
+    )
+    return Services(
+        settings=settings,
+        store=store,
+        backplane=backplane,
+        metrics=metrics,
+        rooms=rooms,
+        monitor=LoadMonitor(metrics, settings.max_loop_lag_seconds),
+        board_creation=RateWindow(settings.boards_per_ip_per_hour, 3600.0),
+    )
+
+
+def _routes() -> list[BaseRoute]:
+    routes: list[BaseRoute] = [
+        Route("/healthz", api.healthz),
+        Route("/readyz", api.readyz),
+        Route("/metrics", api.metrics),
+        Route("/api/boards", api.create_board, methods=["POST"]),
+        Route("/api/boards/{board_id}", api.get_board, methods=["GET"]),
+        Route("/api/boards/{board_id}/participants", api.join_board, methods=["POST"]),
+        WebSocketRoute("/ws/{board_id}", websocket_endpoint),
+        WebSocketRoute("/ws/{board_id}/drafts", websocket_endpoint),
+    ]
+    with contextlib.suppress(ImportError):
+        from server.commands_api import command_routes
+
+        routes.extend(command_routes())
+    with contextlib.suppress(ImportError):
+        from server.pages import page_routes
+
+        routes.extend(page_routes(WEB_DIR))
+    return routes
+
+
+def create_app(settings: Settings) -> Starlette:
+    settings = settings.resolve_secret()
+    services = build_services(settings)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        await services.store.open()
+        await services.backplane.start()
+        services.monitor.start()
+        log.info("planboard instance %s ready", settings.instance_id)
+        try:
+            yield
+        finally:
+            services.shutting_down = True
+            await services.rooms.close()
+            await services.monitor.stop()
+            await services.backplane.stop()
+            await services.store.close()
+            log.info("planboard instance %s stopped; store flushed", settings.instance_id)
+
+    handlers: dict[Any, Any] = {
+        ApiError: api_error_handler,
+        HTTPException: http_error_handler,
+        Exception: unexpected_error_handler,
+    }
+    app = Starlette(
+        routes=_routes(),
+        middleware=[Middleware(SecurityHeadersMiddleware)],
+        exception_handlers=handlers,
+        lifespan=lifespan,
+    )
+    app.state.services = services
+    return app

@@ -1,0 +1,124 @@
+"""`planboard`: serve the app, list boards, export a board (reading the store directly)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+
+from server.config import Settings
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from server.app import create_app
+
+    settings = Settings.from_env(
+        host=args.host,
+        port=args.port,
+        data_dir=args.data,
+        redis_url=args.redis_url,
+        secret=args.secret,
+        allowed_origins=tuple(args.allowed_origins.split(",")) if args.allowed_origins else None,
+        max_message_bytes=args.max_message,
+        rate_messages_per_s=args.rate_messages,
+        rate_bytes_per_s=args.rate_bytes,
+        max_connections_per_board=args.max_connections_per_board,
+        idle_unload_seconds=args.idle_unload,
+    )
+    logging.basicConfig(
+        level=getattr(logging, args.log_level.upper()),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    app = create_app(settings)
+    uvicorn.run(
+        app,
+        host=settings.host,
+        port=settings.port,
+        ws_max_size=settings.max_message_bytes * 2,
+        ws_ping_interval=20.0,
+        ws_ping_timeout=20.0,
+        log_level=args.log_level,
+        access_log=args.access_log,
+        timeout_graceful_shutdown=10,
+        proxy_headers=args.proxy_headers,
+    )
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="planboard",
+        description="Real-time collaborative whiteboard for planning sessions (Yjs-compatible).",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser(
+        "serve",
+        help="serve the HTTP API, the WebSocket endpoint and the web client",
+        description="Each flag overrides the environment variable named in its help.",
+    )
+    serve.add_argument("--host", help="interface to bind (PLANBOARD_HOST; default 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="TCP port (PORT; default 8000)")
+    serve.add_argument("--data", help="SQLite folder (PLANBOARD_DATA; default ./data)")
+    serve.add_argument(
+        "--redis-url", help="Redis store and pub/sub backplane (REDIS_URL; off by default)"
+    )
+    serve.add_argument(
+        "--secret",
+        help="token signing key (PLANBOARD_SECRET; generated in the data folder when alone, "
+        "required with Redis)",
+    )
+    serve.add_argument(
+        "--allowed-origins",
+        help="comma-separated extra WebSocket origins (PLANBOARD_ALLOWED_ORIGINS; "
+        "the server's own origin is always allowed)",
+    )
+    serve.add_argument(
+        "--max-message", type=int, help="largest WebSocket message in bytes (PLANBOARD_MAX_MESSAGE)"
+    )
+    serve.add_argument(
+        "--rate-messages",
+        type=float,
+        help="messages per second per connection (PLANBOARD_RATE_MESSAGES)",
+    )
+    serve.add_argument(
+        "--rate-bytes", type=float, help="bytes per second per connection (PLANBOARD_RATE_BYTES)"
+    )
+    serve.add_argument(
+        "--max-connections-per-board",
+        type=int,
+        help="connections per board (PLANBOARD_MAX_CONNECTIONS_PER_BOARD)",
+    )
+    serve.add_argument(
+        "--idle-unload",
+        type=float,
+        help="seconds an idle board stays loaded (PLANBOARD_IDLE_UNLOAD)",
+    )
+    serve.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
+    serve.add_argument("--access-log", action="store_true", help="log every HTTP request")
+    serve.add_argument(
+        "--proxy-headers",
+        action="store_true",
+        help="trust X-Forwarded-For from the proxy in front (for per-address limits)",
+    )
+    serve.set_defaults(func=_serve)
+    try:
+        from server.cli_store import add_store_commands
+
+        add_store_commands(sub)
+    except ImportError:
+        pass
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    result: int = args.func(args)
+    return result
+
+
+if __name__ == "__main__":
+    sys.exit(main())

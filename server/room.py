@@ -1,0 +1,306 @@
+"""A room: one loaded Y.Doc, its connections, its awareness, and its path to the store.
+
+Every change to the doc, whoever makes it (a client, a command, another instance), follows
+one path: apply synchronously in the event loop, collect the net update the doc emitted, append
+it to the store, then encode it once and queue the same bytes to every connection.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Protocol, TypeVar
+
+from pycrdt import Doc, TransactionEvent, merge_updates
+
+from crdt import protocol as p
+from server.backplane import Backplane
+from server.connection import CLOSE_MALFORMED, Connection
+from server.metrics import Metrics
+from server.store.base import Store
+
+log = logging.getLogger("planboard.room")
+T = TypeVar("T")
+
+
+class UpdateGuard(Protocol):
+    """Integrates a client's update and compensates what it may not do; returns violations."""
+
+    def apply_client_update(self, update: bytes, actor: Any) -> list[Any]: ...
+
+
+class PassThroughGuard:
+    """For private docs (drafts) whose single owner may write anything to them."""
+
+    def __init__(self, doc: Doc[Any]) -> None:
+        self.doc = doc
+
+    def apply_client_update(self, update: bytes, actor: Any) -> list[Any]:
+        try:
+            self.doc.apply_update(update)
+        except Exception as exc:
+            raise ValueError(f"update rejected: {exc}") from exc
+        return []
+
+
+@dataclass(slots=True)
+class AwarenessRecord:
+    clock: int
+    state: str
+    owner: Connection | None  # None: a client of another instance
+
+
+class Room:
+    def __init__(
+        self,
+        doc_id: str,
+        *,
+        store: Store,
+        backplane: Backplane,
+        metrics: Metrics,
+        guard_factory: Callable[[Doc[Any]], UpdateGuard],
+        actor_factory: Callable[[Connection], Any],
+        compact_every: int,
+    ) -> None:
+        self.doc_id = doc_id
+        self.doc: Doc[Any] = Doc()
+        self.store = store
+        self.backplane = backplane
+        self.metrics = metrics
+        self.guard = guard_factory(self.doc)
+        self._actor_factory = actor_factory
+        self.connections: set[Connection] = set()
+        self.awareness: dict[int, AwarenessRecord] = {}
+        self.position = 0
+        self._captured: list[bytes] = []
+        self._inflight: set[asyncio.Task[int]] = set()
+        self._since_compaction = 0
+        self._compact_every = compact_every
+        self._compaction: asyncio.Task[None] | None = None
+        self.users = 0  # connections plus in-flight HTTP commands; unload only at zero
+        self.unload_handle: asyncio.TimerHandle | None = None
+        self.doc.observe(self._on_transaction)
+        self.change_listeners: list[Callable[[Room], None]] = []
+
+    def _on_transaction(self, event: TransactionEvent) -> None:
+        update = event.update
+        if update != p.EMPTY_UPDATE:
+            self._captured.append(update)
+
+    def _take_net_update(self) -> bytes | None:
+        captured, self._captured = self._captured, []
+        if not captured:
+            return None
+        return captured[0] if len(captured) == 1 else merge_updates(*captured)
+
+    # -- loading ------------------------------------------------------------------------------
+    async def load(self) -> None:
+        """Subscribe first, then load, so nothing published meanwhile is missed."""
+        await self.backplane.subscribe(
+            self.doc_id, self._on_remote_update, self._on_remote_awareness, self.resync
+        )
+        loaded = await self.store.load_doc(self.doc_id)
+        with self.doc.transaction(origin="load"):
+            if loaded.snapshot:
+                self.doc.apply_update(loaded.snapshot)
+            for _, update in loaded.updates:
+                self.doc.apply_update(update)
+        self._captured.clear()
+        self.position = max(self.position, loaded.position)
+        self._since_compaction = len(loaded.updates)
+
+    async def resync(self) -> None:
+        """Read what the store has after our position (gap or reconnect of the backplane)."""
+        for position, update in await self.store.read_updates_since(self.doc_id, self.position):
+            await self._on_remote_update(position, update)
+
+    # -- the one write path -------------------------------------------------------------------
+    async def _commit(self, net: bytes, *, exclude: Connection | None) -> None:
+        """Append to the store, then fan out once-encoded bytes, then tell other instances."""
+        task = asyncio.ensure_future(self.store.append_update(self.doc_id, net))
+        self._inflight.add(task)
+        try:
+            with self.metrics.store_latency.labels("append").time():
+                position = await task
+        finally:
+            self._inflight.discard(task)
+        self.position = max(self.position, position)
+        self.broadcast(p.encode_update(net), exclude=exclude)
+        await self.backplane.publish_update(self.doc_id, position, net)
+        for listener in self.change_listeners:
+            listener(self)
+        self._since_compaction += 1
+        if self._since_compaction >= self._compact_every and (
+            self._compaction is None or self._compaction.done()
+        ):
+            self._since_compaction = 0
+            self._compaction = asyncio.create_task(self._compact())
+
+    async def _compact(self) -> None:
+        try:
+            with self.metrics.store_latency.labels("compact").time():
+                await self.store.compact(self.doc_id)
+        except Exception:
+            log.exception("compaction of %s failed", self.doc_id)
+
+    async def persisted(self) -> None:
+        """Wait until every change applied so far is in the store (before anyone may see it)."""
+        if self._inflight:
+            await asyncio.gather(*list(self._inflight), return_exceptions=True)
+
+    async def apply_client_update(self, conn: Connection, update: bytes) -> list[Any]:
+        self._captured.clear()
+        violations = self.guard.apply_client_update(update, self._actor_factory(conn))
+        net = self._take_net_update()
+        if violations:
+            for v in violations:
+                self.metrics.compensations.labels(getattr(v, "rule", "rule")).inc()
+            log.info(
+                "compensated update from %s on %s: %s",
+                conn.claims.participant_id,
+                self.doc_id,
+                "; ".join(
+                    f"{getattr(v, 'rule', v)}: {getattr(v, 'detail', '')}" for v in violations
+                ),
+            )
+        if net is not None:
+            # The sender needs the net result only when it contains a compensation.
+            await self._commit(net, exclude=None if violations else conn)
+        return violations
+
+    async def apply_server_change(self, change: Callable[[Doc[Any]], T]) -> T:
+        """Run a server-side change (origin "server"), then store and broadcast its net effect."""
+        self._captured.clear()
+        with self.doc.transaction(origin="server"):
+            result = change(self.doc)
+        net = self._take_net_update()
+        if net is not None:
+            await self._commit(net, exclude=None)
+        return result
+
+    async def _on_remote_update(self, position: int, update: bytes) -> None:
+        """An update another instance stored: apply and fan out locally (no store write)."""
+        self._captured.clear()
+        try:
+            with self.doc.transaction(origin="remote"):
+                self.doc.apply_update(update)
+        except Exception:
+            log.exception("remote update for %s could not be applied", self.doc_id)
+            return
+        self.position = max(self.position, position)
+        net = self._take_net_update()
+        if net is not None:
+            self.broadcast(p.encode_update(net), exclude=None)
+            for listener in self.change_listeners:
+                listener(self)
+
+    # -- fan-out ------------------------------------------------------------------------------
+    def broadcast(self, frame: bytes, *, exclude: Connection | None) -> None:
+        count = 0
+        for conn in self.connections:
+            if conn is not exclude:
+                conn.send(frame)
+                count += 1
+        if count:
+            self.metrics.messages_out.inc(count)
+            self.metrics.bytes_out.inc(count * len(frame))
+
+    # -- connections --------------------------------------------------------------------------
+    def join(self, conn: Connection) -> None:
+        self.connections.add(conn)
+        conn.send(p.encode_sync_step1(self.doc.get_state()))
+        states = [
+            p.AwarenessEntry(cid, rec.clock, rec.state)
+            for cid, rec in self.awareness.items()
+            if rec.state != "null"
+        ]
+        if states:
+            conn.send(p.encode_awareness(states))
+
+    async def leave(self, conn: Connection) -> None:
+        self.connections.discard(conn)
+        gone = [
+            p.AwarenessEntry(cid, self.awareness[cid].clock + 1, "null")
+            for cid in conn.awareness_ids
+            if cid in self.awareness and self.awareness[cid].owner is conn
+        ]
+        for entry in gone:
+            del self.awareness[entry.client_id]
+        if gone:
+            frame = p.encode_awareness(gone)
+            self.broadcast(frame, exclude=None)
+            with contextlib.suppress(Exception):
+                await self.backplane.publish_awareness(self.doc_id, frame[1:])
+
+    async def handle_message(self, conn: Connection, message: p.Message) -> None:
+        if isinstance(message, p.SyncStep1):
+            # Nothing may be shown that is not stored yet: a kill -9 must not lose what was seen.
+            await self.persisted()
+            try:
+                diff = self.doc.get_update(message.state_vector)
+            except Exception:
+                conn.close(CLOSE_MALFORMED, "malformed state vector")
+                return
+            conn.send(p.encode_sync_step2(diff))
+        elif isinstance(message, p.SyncStep2 | p.SyncUpdate):
+            if message.update == p.EMPTY_UPDATE:
+                return
+            try:
+                await self.apply_client_update(conn, message.update)
+            except ValueError:
+                conn.close(CLOSE_MALFORMED, "malformed update")
+        elif isinstance(message, p.AwarenessUpdate):
+            await self._handle_awareness(conn, message)
+        elif isinstance(message, p.QueryAwareness):
+            states = [
+                p.AwarenessEntry(cid, rec.clock, rec.state) for cid, rec in self.awareness.items()
+            ]
+            if states:
+                conn.send(p.encode_awareness(states))
+
+    async def _handle_awareness(self, conn: Connection, message: p.AwarenessUpdate) -> None:
+        accepted: list[p.AwarenessEntry] = []
+        for entry in message.entries:
+            rec = self.awareness.get(entry.client_id)
+            if rec is not None and rec.owner is not conn:
+                continue  # a client id belongs to the connection that first used it
+            if rec is not None and entry.clock < rec.clock:
+                continue
+            if entry.state == "null":
+                self.awareness.pop(entry.client_id, None)
+                conn.awareness_ids.discard(entry.client_id)
+            else:
+                self.awareness[entry.client_id] = AwarenessRecord(entry.clock, entry.state, conn)
+                conn.awareness_ids.add(entry.client_id)
+            accepted.append(entry)
+        if not accepted:
+            return
+        frame = p.encode_awareness(accepted)
+        self.broadcast(frame, exclude=conn)
+        await self.backplane.publish_awareness(self.doc_id, frame[1:])
+
+    async def _on_remote_awareness(self, payload: bytes) -> None:
+        try:
+            message = p.parse_awareness(payload)
+        except p.ProtocolError:
+            return
+        for entry in message.entries:
+            rec = self.awareness.get(entry.client_id)
+            if rec is not None and rec.owner is not None:
+                continue
+            if entry.state == "null":
+                self.awareness.pop(entry.client_id, None)
+            else:
+                self.awareness[entry.client_id] = AwarenessRecord(entry.clock, entry.state, None)
+        self.broadcast(p.encode_awareness(message.entries), exclude=None)
+
+    async def close(self) -> None:
+        await self.persisted()
+        if self._compaction is not None:
+            with contextlib.suppress(Exception):
+                await self._compaction
+        with contextlib.suppress(Exception):
+            await self.backplane.unsubscribe(self.doc_id)

@@ -1,0 +1,79 @@
+"""The per-app services (settings, store, rooms, metrics), built once and shared by handlers."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections import defaultdict, deque
+from dataclasses import dataclass, field
+
+from server.backplane import Backplane
+from server.config import Settings
+from server.metrics import Metrics
+from server.rooms import RoomManager
+from server.store.base import Store
+
+
+@dataclass
+class LoadMonitor:
+    """Measures event-loop lag; when it is high, new connections get 1013 instead of slowness."""
+
+    metrics: Metrics
+    max_lag: float
+    interval: float = 0.1
+    lag: float = 0.0
+    _task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run())
+
+    async def _run(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            start = loop.time()
+            await asyncio.sleep(self.interval)
+            self.lag = max(0.0, loop.time() - start - self.interval)
+            self.metrics.loop_lag.set(self.lag)
+
+    @property
+    def overloaded(self) -> bool:
+        return self.lag > self.max_lag
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+
+@dataclass
+class RateWindow:
+    """Counts events per key in a sliding window (boards created per address per hour)."""
+
+    limit: int
+    window_seconds: float
+    events: dict[str, deque[float]] = field(default_factory=lambda: defaultdict(deque))
+
+    def allow(self, key: str) -> bool:
+        now = time.monotonic()
+        q = self.events[key]
+        while q and q[0] <= now - self.window_seconds:
+            q.popleft()
+        if len(q) >= self.limit:
+            return False
+        q.append(now)
+        return True
+
+
+@dataclass
+class Services:
+    settings: Settings
+    store: Store
+    backplane: Backplane
+    metrics: Metrics
+    rooms: RoomManager
+    monitor: LoadMonitor
+    board_creation: RateWindow
+    connections_per_ip: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    shutting_down: bool = False

@@ -1,0 +1,99 @@
+"""The storage contract shared by the SQLite and Redis stores.
+
+A "doc" is one Y.Doc's persistence: the update log plus a compacted snapshot. Its id is the
+board id for the board document, or `"{board}/drafts/{participant}"` for a member's private drafts.
+Positions are increasing per doc, so a reader can ask for "everything after N".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol
+
+
+@dataclass
+class BoardInfo:
+    id: str
+    title: str
+    template: str
+    created_at: float
+    last_activity: float
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class LoadedDoc:
+    snapshot: bytes | None
+    updates: list[tuple[int, bytes]]
+    position: int  # highest position included (snapshot or log); 0 for an empty doc
+
+
+VoteStatus = Literal["ok", "budget", "cap"]
+
+
+@dataclass(frozen=True)
+class VoteResult:
+    status: VoteStatus
+    used: int  # dots this participant has placed in the round after the call
+    on_note: int  # this participant's dots on the note after the call
+
+
+class Store(Protocol):
+    """Async storage; implementations never block the event loop."""
+
+    async def open(self) -> None: ...
+
+    async def close(self) -> None: ...
+
+    async def ping(self) -> None:
+        """Raise if the store cannot serve requests (readiness)."""
+
+    # Boards
+    async def create_board(self, info: BoardInfo) -> None: ...
+
+    async def get_board(self, board_id: str) -> BoardInfo | None: ...
+
+    async def list_boards(self) -> list[BoardInfo]: ...
+
+    async def touch_board(self, board_id: str, at: float) -> None: ...
+
+    # Documents
+    async def append_update(self, doc_id: str, update: bytes) -> int:
+        """Durably append; returns the update's position. Resolves only once it is stored."""
+
+    async def load_doc(self, doc_id: str) -> LoadedDoc: ...
+
+    async def read_updates_since(self, doc_id: str, position: int) -> list[tuple[int, bytes]]: ...
+
+    async def compact(self, doc_id: str) -> bool:
+        """Fold the log into the snapshot; safe against concurrent appends and compactions."""
+
+    async def log_length(self, doc_id: str) -> int: ...
+
+    async def list_docs(self, prefix: str) -> list[str]: ...
+
+    async def delete_doc(self, doc_id: str) -> None: ...
+
+    # Ballots: one atomic step each, so budgets and caps hold under any concurrency.
+    async def cast_vote(
+        self, board_id: str, round_no: int, participant_id: str, note_id: str, budget: int, cap: int
+    ) -> VoteResult: ...
+
+    async def remove_vote(
+        self, board_id: str, round_no: int, participant_id: str, note_id: str
+    ) -> bool: ...
+
+    async def ballots(
+        self, board_id: str, round_no: int, participant_id: str
+    ) -> dict[str, int]: ...
+
+    async def tally(self, board_id: str, round_no: int) -> dict[str, int]: ...
+
+    async def voters_done(self, board_id: str, round_no: int, budget: int) -> int: ...
+
+    async def remove_note_votes(self, board_id: str, round_no: int, note_id: str) -> int: ...
+
+    # Audit log of facilitation commands (who, what, when)
+    async def append_audit(self, board_id: str, entry: dict[str, Any]) -> None: ...
+
+    async def read_audit(self, board_id: str) -> list[dict[str, Any]]: ...

@@ -1,0 +1,413 @@
+"""SQLite store: one WAL file; every call runs on one dedicated thread, never on the event loop.
+
+Appends that arrive together are committed in one transaction (group commit): each caller's
+future resolves only once its update is on disk, so nothing is broadcast before it is stored.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sqlite3
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any, TypeVar
+
+from server.store.base import BoardInfo, LoadedDoc, VoteResult
+from server.store.compaction import fold_updates
+
+T = TypeVar("T")
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS boards (
+    id TEXT PRIMARY KEY,
+    title TEXT NOT NULL,
+    template TEXT NOT NULL,
+    created_at REAL NOT NULL,
+    last_activity REAL NOT NULL,
+    extra TEXT NOT NULL DEFAULT '{}'
+);
+CREATE TABLE IF NOT EXISTS updates (
+    pos INTEGER PRIMARY KEY AUTOINCREMENT,
+    doc TEXT NOT NULL,
+    data BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS updates_by_doc ON updates (doc, pos);
+CREATE TABLE IF NOT EXISTS snapshots (
+    doc TEXT PRIMARY KEY,
+    data BLOB NOT NULL,
+    upto INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS ballots (
+    board TEXT NOT NULL,
+    round INTEGER NOT NULL,
+    participant TEXT NOT NULL,
+    note TEXT NOT NULL,
+    count INTEGER NOT NULL,
+    PRIMARY KEY (board, round, participant, note)
+);
+CREATE TABLE IF NOT EXISTS audit (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    board TEXT NOT NULL,
+    entry TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS audit_by_board ON audit (board, id);
+"""
+
+
+class SQLiteStore:
+    """The embedded default store (PLANBOARD_DATA/planboard.sqlite3)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite")
+        self._db: sqlite3.Connection | None = None
+        self._pending: list[tuple[str, bytes, asyncio.Future[int]]] = []
+        self._flusher: asyncio.Task[None] | None = None
+
+    # -- plumbing -----------------------------------------------------------------------------
+    async def _run(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, self._call, fn)
+
+    def _call(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        assert self._db is not None, "store is not open"
+        return fn(self._db)
+
+    def _connect(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+        db.execute("PRAGMA journal_mode=WAL")
+        # NORMAL in WAL mode survives a process kill (kill -9); only an OS crash could lose the
+        # last transactions. That is the documented durability level.
+        db.execute("PRAGMA synchronous=NORMAL")
+        db.execute("PRAGMA busy_timeout=5000")
+        db.executescript(SCHEMA)
+        self._db = db
+
+    async def open(self) -> None:
+        loop = asyncio.get_running_loop()
+        await loop.run_in_executor(self._executor, self._connect)
+
+    async def close(self) -> None:
+        await self.flush()
+        if self._db is not None:
+            db = self._db
+            await asyncio.get_running_loop().run_in_executor(self._executor, db.close)
+            self._db = None
+        self._executor.shutdown(wait=True)
+
+    async def ping(self) -> None:
+        await self._run(lambda db: db.execute("SELECT 1").fetchone())
+
+    # -- boards -------------------------------------------------------------------------------
+    async def create_board(self, info: BoardInfo) -> None:
+        def work(db: sqlite3.Connection) -> None:
+            db.execute(
+                "INSERT INTO boards (id, title, template, created_at, last_activity, extra)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    info.id,
+                    info.title,
+                    info.template,
+                    info.created_at,
+                    info.last_activity,
+                    json.dumps(info.extra),
+                ),
+            )
+
+        await self._run(work)
+
+    @staticmethod
+    def _board_from_row(row: tuple[Any, ...]) -> BoardInfo:
+        return BoardInfo(
+            id=row[0],
+            title=row[1],
+            template=row[2],
+            created_at=row[3],
+            last_activity=row[4],
+            extra=json.loads(row[5]),
+        )
+
+    async def get_board(self, board_id: str) -> BoardInfo | None:
+        def work(db: sqlite3.Connection) -> BoardInfo | None:
+            row = db.execute(
+                "SELECT id, title, template, created_at, last_activity, extra"
+                " FROM boards WHERE id = ?",
+                (board_id,),
+            ).fetchone()
+            return None if row is None else self._board_from_row(row)
+
+        return await self._run(work)
+
+    async def list_boards(self) -> list[BoardInfo]:
+        def work(db: sqlite3.Connection) -> list[BoardInfo]:
+            rows = db.execute(
+                "SELECT id, title, template, created_at, last_activity, extra"
+                " FROM boards ORDER BY last_activity DESC"
+            ).fetchall()
+            return [self._board_from_row(r) for r in rows]
+
+        return await self._run(work)
+
+    async def touch_board(self, board_id: str, at: float) -> None:
+        await self._run(
+            lambda db: db.execute(
+                "UPDATE boards SET last_activity = ? WHERE id = ?", (at, board_id)
+            )
+        )
+
+    # -- documents ----------------------------------------------------------------------------
+    async def append_update(self, doc_id: str, update: bytes) -> int:
+        future: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+        self._pending.append((doc_id, update, future))
+        if self._flusher is None or self._flusher.done():
+            self._flusher = asyncio.create_task(self._flush_loop())
+        return await future
+
+    async def _flush_loop(self) -> None:
+        while self._pending:
+            batch, self._pending = self._pending, []
+
+            def work(db: sqlite3.Connection, batch: list[Any] = batch) -> list[int]:
+                positions = []
+                db.execute("BEGIN")
+                try:
+                    for doc_id, update, _ in batch:
+                        cur = db.execute(
+                            "INSERT INTO updates (doc, data) VALUES (?, ?)", (doc_id, update)
+                        )
+                        positions.append(int(cur.lastrowid or 0))
+                    db.execute("COMMIT")
+                except BaseException:
+                    db.execute("ROLLBACK")
+                    raise
+                return positions
+
+            try:
+                positions = await self._run(work)
+            except Exception as exc:
+                for _, _, future in batch:
+                    if not future.done():
+                        future.set_exception(exc)
+                continue
+            for (_, _, future), position in zip(batch, positions, strict=True):
+                if not future.done():
+                    future.set_result(position)
+
+    async def flush(self) -> None:
+        """Wait until every append made so far is committed."""
+        while self._flusher is not None and not self._flusher.done():
+            await asyncio.shield(self._flusher)
+
+    async def load_doc(self, doc_id: str) -> LoadedDoc:
+        def work(db: sqlite3.Connection) -> LoadedDoc:
+            snap = db.execute(
+                "SELECT data, upto FROM snapshots WHERE doc = ?", (doc_id,)
+            ).fetchone()
+            upto = snap[1] if snap else 0
+            rows = db.execute(
+                "SELECT pos, data FROM updates WHERE doc = ? AND pos > ? ORDER BY pos",
+                (doc_id, upto),
+            ).fetchall()
+            position = rows[-1][0] if rows else upto
+            return LoadedDoc(
+                snapshot=snap[0] if snap else None,
+                updates=[(int(p), bytes(d)) for p, d in rows],
+                position=int(position),
+            )
+
+        return await self._run(work)
+
+    async def read_updates_since(self, doc_id: str, position: int) -> list[tuple[int, bytes]]:
+        def work(db: sqlite3.Connection) -> list[tuple[int, bytes]]:
+            rows = db.execute(
+                "SELECT pos, data FROM updates WHERE doc = ? AND pos > ? ORDER BY pos",
+                (doc_id, position),
+            ).fetchall()
+            return [(int(p), bytes(d)) for p, d in rows]
+
+        return await self._run(work)
+
+    async def log_length(self, doc_id: str) -> int:
+        def work(db: sqlite3.Connection) -> int:
+            row = db.execute("SELECT COUNT(*) FROM updates WHERE doc = ?", (doc_id,)).fetchone()
+            return int(row[0])
+
+        return await self._run(work)
+
+    async def compact(self, doc_id: str) -> bool:
+        # Runs on the store thread, which also serialises appends: no update can slip between
+        # reading the log and deleting it.
+        def work(db: sqlite3.Connection) -> bool:
+            snap = db.execute(
+                "SELECT data, upto FROM snapshots WHERE doc = ?", (doc_id,)
+            ).fetchone()
+            upto = snap[1] if snap else 0
+            rows = db.execute(
+                "SELECT pos, data FROM updates WHERE doc = ? AND pos > ? ORDER BY pos",
+                (doc_id, upto),
+            ).fetchall()
+            if not rows:
+                return False
+            folded = fold_updates(snap[0] if snap else None, (bytes(r[1]) for r in rows))
+            last = rows[-1][0]
+            db.execute("BEGIN")
+            try:
+                db.execute(
+                    "INSERT INTO snapshots (doc, data, upto) VALUES (?, ?, ?)"
+                    " ON CONFLICT(doc) DO UPDATE SET data = excluded.data, upto = excluded.upto",
+                    (doc_id, folded, last),
+                )
+                db.execute("DELETE FROM updates WHERE doc = ? AND pos <= ?", (doc_id, last))
+                db.execute("COMMIT")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            return True
+
+        await self.flush()
+        return await self._run(work)
+
+    async def list_docs(self, prefix: str) -> list[str]:
+        def work(db: sqlite3.Connection) -> list[str]:
+            like = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            rows = db.execute(
+                "SELECT doc FROM updates WHERE doc LIKE ? ESCAPE '\\'"
+                " UNION SELECT doc FROM snapshots WHERE doc LIKE ? ESCAPE '\\'",
+                (like, like),
+            ).fetchall()
+            return sorted(r[0] for r in rows)
+
+        return await self._run(work)
+
+    async def delete_doc(self, doc_id: str) -> None:
+        def work(db: sqlite3.Connection) -> None:
+            db.execute("BEGIN")
+            db.execute("DELETE FROM updates WHERE doc = ?", (doc_id,))
+            db.execute("DELETE FROM snapshots WHERE doc = ?", (doc_id,))
+            db.execute("COMMIT")
+
+        await self.flush()
+        await self._run(work)
+
+    # -- ballots ------------------------------------------------------------------------------
+    async def cast_vote(
+        self, board_id: str, round_no: int, participant_id: str, note_id: str, budget: int, cap: int
+    ) -> VoteResult:
+        def work(db: sqlite3.Connection) -> VoteResult:
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                used = db.execute(
+                    "SELECT COALESCE(SUM(count), 0) FROM ballots"
+                    " WHERE board = ? AND round = ? AND participant = ?",
+                    (board_id, round_no, participant_id),
+                ).fetchone()[0]
+                row = db.execute(
+                    "SELECT count FROM ballots WHERE board = ? AND round = ? AND participant = ?"
+                    " AND note = ?",
+                    (board_id, round_no, participant_id, note_id),
+                ).fetchone()
+                on_note = row[0] if row else 0
+                if used >= budget:
+                    db.execute("ROLLBACK")
+                    return VoteResult("budget", used, on_note)
+                if on_note >= cap:
+                    db.execute("ROLLBACK")
+                    return VoteResult("cap", used, on_note)
+                db.execute(
+                    "INSERT INTO ballots (board, round, participant, note, count)"
+                    " VALUES (?, ?, ?, ?, 1) ON CONFLICT (board, round, participant, note)"
+                    " DO UPDATE SET count = count + 1",
+                    (board_id, round_no, participant_id, note_id),
+                )
+                db.execute("COMMIT")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            return VoteResult("ok", used + 1, on_note + 1)
+
+        return await self._run(work)
+
+    async def remove_vote(
+        self, board_id: str, round_no: int, participant_id: str, note_id: str
+    ) -> bool:
+        def work(db: sqlite3.Connection) -> bool:
+            db.execute("BEGIN IMMEDIATE")
+            cur = db.execute(
+                "UPDATE ballots SET count = count - 1 WHERE board = ? AND round = ?"
+                " AND participant = ? AND note = ? AND count > 0",
+                (board_id, round_no, participant_id, note_id),
+            )
+            db.execute(
+                "DELETE FROM ballots WHERE board = ? AND round = ? AND participant = ?"
+                " AND note = ? AND count <= 0",
+                (board_id, round_no, participant_id, note_id),
+            )
+            db.execute("COMMIT")
+            return cur.rowcount > 0
+
+        return await self._run(work)
+
+    async def ballots(self, board_id: str, round_no: int, participant_id: str) -> dict[str, int]:
+        def work(db: sqlite3.Connection) -> dict[str, int]:
+            rows = db.execute(
+                "SELECT note, count FROM ballots WHERE board = ? AND round = ?"
+                " AND participant = ? AND count > 0",
+                (board_id, round_no, participant_id),
+            ).fetchall()
+            return {r[0]: int(r[1]) for r in rows}
+
+        return await self._run(work)
+
+    async def tally(self, board_id: str, round_no: int) -> dict[str, int]:
+        def work(db: sqlite3.Connection) -> dict[str, int]:
+            rows = db.execute(
+                "SELECT note, SUM(count) FROM ballots WHERE board = ? AND round = ?"
+                " GROUP BY note HAVING SUM(count) > 0",
+                (board_id, round_no),
+            ).fetchall()
+            return {r[0]: int(r[1]) for r in rows}
+
+        return await self._run(work)
+
+    async def voters_done(self, board_id: str, round_no: int, budget: int) -> int:
+        def work(db: sqlite3.Connection) -> int:
+            row = db.execute(
+                "SELECT COUNT(*) FROM (SELECT participant FROM ballots WHERE board = ?"
+                " AND round = ? GROUP BY participant HAVING SUM(count) >= ?)",
+                (board_id, round_no, budget),
+            ).fetchone()
+            return int(row[0])
+
+        return await self._run(work)
+
+    async def remove_note_votes(self, board_id: str, round_no: int, note_id: str) -> int:
+        def work(db: sqlite3.Connection) -> int:
+            cur = db.execute(
+                "DELETE FROM ballots WHERE board = ? AND round = ? AND note = ?",
+                (board_id, round_no, note_id),
+            )
+            return int(cur.rowcount)
+
+        return await self._run(work)
+
+    # -- audit --------------------------------------------------------------------------------
+    async def append_audit(self, board_id: str, entry: dict[str, Any]) -> None:
+        data = json.dumps({"at": time.time(), **entry})
+        await self._run(
+            lambda db: db.execute(
+                "INSERT INTO audit (board, entry) VALUES (?, ?)", (board_id, data)
+            )
+        )
+
+    async def read_audit(self, board_id: str) -> list[dict[str, Any]]:
+        def work(db: sqlite3.Connection) -> list[dict[str, Any]]:
+            rows = db.execute(
+                "SELECT entry FROM audit WHERE board = ? ORDER BY id", (board_id,)
+            ).fetchall()
+            return [json.loads(r[0]) for r in rows]
+
+        return await self._run(work)

@@ -1,0 +1,167 @@
+"""The WebSocket endpoint: admission (token, board, origin, limits), then the y-websocket loop."""
+
+from __future__ import annotations
+
+import logging
+from urllib.parse import urlsplit
+
+from starlette.websockets import WebSocket
+
+from crdt import protocol as p
+from server import connection as c
+from server.auth import Claims, TokenError, verify_token
+from server.connection import Connection
+from server.ids import drafts_doc_id, is_board_id
+from server.services import Services
+
+log = logging.getLogger("planboard.ws")
+
+
+def origin_allowed(websocket: WebSocket, services: Services) -> bool:
+    """No Origin (non-browser clients), the server's own origin, or a configured one."""
+    origin = websocket.headers.get("origin")
+    if origin is None:
+        return True
+    allowed = services.settings.allowed_origins
+    if "*" in allowed or origin in allowed:
+        return True
+    public = services.settings.public_url
+    if public and origin.rstrip("/") == public.rstrip("/"):
+        return True
+    host = websocket.headers.get("host", "")
+    return urlsplit(origin).netloc.lower() == host.lower() and bool(host)
+
+
+async def _refuse(websocket: WebSocket, services: Services, code: int, reason: str) -> None:
+    services.metrics.closes.labels(str(code)).inc()
+    await websocket.close(code=code, reason=reason)
+
+
+async def _admit(websocket: WebSocket, services: Services, drafts: bool) -> Claims | None:
+    """Return the claims of an admitted client, or close with the design's code."""
+    board_id = websocket.path_params["board_id"]
+    if services.shutting_down:
+        await _refuse(websocket, services, c.CLOSE_RESTART, "server restarting")
+        return None
+    if not is_board_id(board_id):
+        await _refuse(websocket, services, c.CLOSE_NOT_FOUND, "no such board")
+        return None
+    if not origin_allowed(websocket, services):
+        await _refuse(websocket, services, c.CLOSE_FORBIDDEN, "origin not allowed")
+        return None
+    try:
+        claims = verify_token(
+            services.settings.secret or "", websocket.query_params.get("token", "")
+        )
+    except TokenError as exc:
+        await _refuse(websocket, services, c.CLOSE_BAD_TOKEN, str(exc))
+        return None
+    if claims.board_id != board_id:
+        await _refuse(websocket, services, c.CLOSE_FORBIDDEN, "token is for another board")
+        return None
+    if await services.store.get_board(board_id) is None:
+        await _refuse(websocket, services, c.CLOSE_NOT_FOUND, "no such board")
+        return None
+    if drafts and claims.role == "viewer":
+        await _refuse(websocket, services, c.CLOSE_FORBIDDEN, "viewers have no drafts")
+        return None
+    if services.monitor.overloaded:
+        await _refuse(websocket, services, c.CLOSE_OVERLOADED, "server overloaded, retry")
+        return None
+    return claims
+
+
+async def websocket_endpoint(websocket: WebSocket) -> None:
+    services: Services = websocket.app.state.services
+    settings = services.settings
+    drafts = websocket.url.path.endswith("/drafts")
+    await websocket.accept()
+    claims = await _admit(websocket, services, drafts)
+    if claims is None:
+        return
+    board_id = claims.board_id
+    doc_id = drafts_doc_id(board_id, claims.participant_id) if drafts else board_id
+    address = websocket.client.host if websocket.client else "?"
+    if services.connections_per_ip[address] >= settings.max_connections_per_ip:
+        await _refuse(websocket, services, c.CLOSE_RATE_LIMITED, "too many connections")
+        return
+    services.connections_per_ip[address] += 1
+    try:
+        room = await services.rooms.acquire(doc_id)
+    except Exception:
+        services.connections_per_ip[address] -= 1
+        log.exception("loading %s failed", doc_id)
+        await _refuse(websocket, services, c.CLOSE_OVERLOADED, "board unavailable, retry")
+        return
+    conn = Connection(
+        websocket.send,
+        claims,
+        max_queue_messages=settings.send_queue_messages,
+        max_queue_bytes=settings.send_queue_bytes,
+        rate_messages=settings.rate_messages_per_s,
+        burst_messages=settings.rate_burst_messages,
+        rate_bytes=settings.rate_bytes_per_s,
+        max_message_bytes=settings.max_message_bytes,
+    )
+    try:
+        if len(room.connections) >= settings.max_connections_per_board:
+            await _refuse(websocket, services, c.CLOSE_OVERLOADED, "board is full")
+            return
+        services.metrics.connections.inc()
+        conn.start()
+        room.join(conn)
+        try:
+            await _receive_loop(websocket, services, room, conn)
+        finally:
+            services.metrics.connections.dec()
+            await room.leave(conn)
+            await conn.stop()
+    finally:
+        services.rooms.release(room)
+        services.connections_per_ip[address] -= 1
+        if services.connections_per_ip[address] <= 0:
+            services.connections_per_ip.pop(address, None)
+
+
+async def _receive_loop(
+    websocket: WebSocket, services: Services, room: object, conn: Connection
+) -> None:
+    from server.room import Room
+
+    assert isinstance(room, Room)
+    settings = services.settings
+    metrics = services.metrics
+    receive = websocket.receive
+    while not conn.closed:
+        event = await receive()
+        if event["type"] == "websocket.disconnect":
+            return
+        data = event.get("bytes")
+        if data is None:
+            _close(conn, services, c.CLOSE_MALFORMED, "text frames are not part of the protocol")
+            return
+        size = len(data)
+        metrics.bytes_in.inc(size)
+        if size > settings.max_message_bytes:
+            _close(conn, services, c.CLOSE_TOO_BIG, "message too big")
+            return
+        if not conn.messages.take(1) or not conn.bytes.take(size):
+            _close(conn, services, c.CLOSE_RATE_LIMITED, "rate limit exceeded")
+            return
+        try:
+            message = p.parse_message(data)
+        except p.ProtocolError as exc:
+            _close(conn, services, c.CLOSE_MALFORMED, str(exc))
+            return
+        metrics.messages_in.labels(type(message).__name__).inc()
+        await room.handle_message(conn, message)
+    # The room closed this connection (malformed update, overflow): drain until the peer goes.
+    while True:
+        event = await receive()
+        if event["type"] == "websocket.disconnect":
+            return
+
+
+def _close(conn: Connection, services: Services, code: int, reason: str) -> None:
+    services.metrics.closes.labels(str(code)).inc()
+    conn.close(code, reason)

@@ -1,0 +1,106 @@
+"""The JSON API against a real server: shapes, statuses and errors of the design."""
+
+from __future__ import annotations
+
+import httpx
+
+from tests.conftest import create_board, join_board
+from tests.servers import PlanboardProcess
+
+
+def test_create_board_and_read_it(live_server: PlanboardProcess) -> None:
+    board = create_board(live_server.url, template="kickoff", name="Fay")
+    assert board["role"] == "facilitator"
+    assert len(board["id"]) >= 22
+    assert board["board_url"].endswith(f"/b/{board['id']}")
+    assert board["join_url"].endswith(f"/b/{board['id']}/join")
+    r = httpx.get(
+        f"{live_server.url}/api/boards/{board['id']}",
+        headers={"Authorization": f"Bearer {board['token']}"},
+    )
+    assert r.status_code == 200
+    summary = r.json()
+    assert summary["title"] == "Test board"
+    assert summary["template"] == "kickoff"
+    assert len(summary["agenda"]) >= 3
+    assert [p["name"] for p in summary["participants"]] == ["Fay"]
+    assert summary["participants"][0]["role"] == "facilitator"
+    assert "x-server-time" in r.headers
+
+
+def test_join_as_participant_and_roles(live_server: PlanboardProcess) -> None:
+    board = create_board(live_server.url)
+    ana = join_board(live_server.url, board["id"], "Ana")
+    assert ana["role"] == "participant"
+    # A viewer needs a facilitator's token; a participant's is not enough.
+    url = f"{live_server.url}/api/boards/{board['id']}/participants"
+    assert httpx.post(url, json={"name": "V", "role": "viewer"}).status_code == 401
+    r = httpx.post(
+        url,
+        json={"name": "V", "role": "viewer"},
+        headers={"Authorization": f"Bearer {ana['token']}"},
+    )
+    assert r.status_code == 403
+    assert r.json()["error"]["code"] == "forbidden"
+    r = httpx.post(
+        url,
+        json={"name": "V", "role": "viewer"},
+        headers={"Authorization": f"Bearer {board['token']}"},
+    )
+    assert r.status_code == 201
+    assert r.json()["role"] == "viewer"
+
+
+def test_errors_have_the_error_shape(live_server: PlanboardProcess) -> None:
+    base = live_server.url
+    board = create_board(base)
+    other = create_board(base)
+    cases = [
+        (httpx.post(f"{base}/api/boards", content=b"{not json"), 400, "bad_json"),
+        (httpx.post(f"{base}/api/boards", json=[1, 2]), 422, "invalid"),
+        (httpx.post(f"{base}/api/boards", json={"title": 5}), 422, "invalid"),
+        (httpx.post(f"{base}/api/boards", json={"template": "nope"}), 422, "unknown_template"),
+        (httpx.post(f"{base}/api/boards", content=b"x" * 200_000), 413, "too_large"),
+        (httpx.get(f"{base}/api/boards/{board['id']}"), 401, "unauthorized"),
+        (
+            httpx.get(
+                f"{base}/api/boards/{board['id']}",
+                headers={"Authorization": "Bearer forged.token.here"},
+            ),
+            401,
+            "invalid_token",
+        ),
+        (
+            httpx.get(
+                f"{base}/api/boards/{board['id']}",
+                headers={"Authorization": f"Bearer {other['token']}"},
+            ),
+            403,
+            "wrong_board",
+        ),
+        (
+            httpx.post(
+                f"{base}/api/boards/AAAAAAAAAAAAAAAAAAAAAA/participants", json={"name": "x"}
+            ),
+            404,
+            "board_not_found",
+        ),
+        (httpx.post(f"{base}/api/boards/bad!id/participants", json={"name": "x"}), 404, None),
+        (httpx.post(f"{base}/api/boards/{board['id']}/participants", json={}), 422, "invalid"),
+        (httpx.get(f"{base}/api/nothing-here"), 404, "not_found"),
+    ]
+    for response, status, code in cases:
+        assert response.status_code == status, (response.request.url, response.text)
+        body = response.json()
+        assert set(body) == {"error"}
+        assert isinstance(body["error"]["message"], str)
+        if code:
+            assert body["error"]["code"] == code
+
+
+def test_health_ready_and_metrics(live_server: PlanboardProcess) -> None:
+    assert httpx.get(f"{live_server.url}/healthz").json() == {"status": "ok"}
+    assert httpx.get(f"{live_server.url}/readyz").status_code == 200
+    text = httpx.get(f"{live_server.url}/metrics").text
+    for name in ("planboard_connections", "planboard_rooms_loaded", "planboard_store_seconds"):
+        assert name in text
