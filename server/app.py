@@ -74,6 +74,9 @@ def build_services(settings: Settings) -> Services:
         idle_unload_seconds=settings.idle_unload_seconds,
         compact_every=settings.compact_every_updates,
     )
+    from server.voting import attach_vote_cleanup
+
+    rooms.room_created.append(lambda room: attach_vote_cleanup(room, store))
     return Services(
         settings=settings,
         store=store,

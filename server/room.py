@@ -84,6 +84,7 @@ class Room:
         self.unload_handle: asyncio.TimerHandle | None = None
         self.doc.observe(self._on_transaction)
         self.change_listeners: list[Callable[[Room], None]] = []
+        self.subscriptions: list[Any] = []  # keeps observers of other modules alive
 
     def _on_transaction(self, event: TransactionEvent) -> None:
         update = event.update

@@ -54,3 +54,11 @@ def join_board(base_url: str, board_id: str, name: str = "Ana", **body: Any) -> 
     assert response.status_code == 201, response.text
     data: dict[str, Any] = response.json()
     return data
+
+
+def command(base_url: str, board_id: str, token: str, kind: str, **args: Any) -> httpx.Response:
+    return httpx.post(
+        f"{base_url}/api/boards/{board_id}/commands",
+        json={"type": kind, **args},
+        headers={"Authorization": f"Bearer {token}"},
+    )

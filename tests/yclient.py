@@ -23,12 +23,19 @@ from crdt import protocol as p
 async def wait_for(predicate: Callable[[], Any], timeout: float = 10.0, what: str = "") -> Any:
     """Poll a condition until it holds; fail with a message at the deadline (no bare sleeps)."""
     deadline = time.monotonic() + timeout
+    last_error: Exception | None = None
     while True:
-        value = predicate()
+        try:
+            value = predicate()
+        except (KeyError, IndexError, TypeError, AttributeError) as exc:  # not there yet
+            value, last_error = None, exc
         if value:
             return value
         if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what or predicate}")
+            raise AssertionError(
+                f"timed out after {timeout}s waiting for {what or predicate}"
+                + (f" (last error: {last_error!r})" if last_error else "")
+            )
         await asyncio.sleep(0.02)
 
 

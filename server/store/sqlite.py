@@ -67,7 +67,7 @@ class SQLiteStore:
         self._pending: list[tuple[str, bytes, asyncio.Future[int]]] = []
         self._flusher: asyncio.Task[None] | None = None
 
-    # -- plumbing -----------------------------------------------------------------------------
+    # -- plumbing
     async def _run(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._executor, self._call, fn)
@@ -102,7 +102,7 @@ class SQLiteStore:
     async def ping(self) -> None:
         await self._run(lambda db: db.execute("SELECT 1").fetchone())
 
-    # -- boards -------------------------------------------------------------------------------
+    # -- boards
     async def create_board(self, info: BoardInfo) -> None:
         def work(db: sqlite3.Connection) -> None:
             db.execute(
@@ -159,7 +159,7 @@ class SQLiteStore:
             )
         )
 
-    # -- documents ----------------------------------------------------------------------------
+    # -- documents
     async def append_update(self, doc_id: str, update: bytes) -> int:
         future: asyncio.Future[int] = asyncio.get_running_loop().create_future()
         self._pending.append((doc_id, update, future))
@@ -293,7 +293,7 @@ class SQLiteStore:
         await self.flush()
         await self._run(work)
 
-    # -- ballots ------------------------------------------------------------------------------
+    # -- ballots
     async def cast_vote(
         self, board_id: str, round_no: int, participant_id: str, note_id: str, budget: int, cap: int
     ) -> VoteResult:
@@ -394,7 +394,7 @@ class SQLiteStore:
 
         return await self._run(work)
 
-    # -- audit --------------------------------------------------------------------------------
+    # -- audit
     async def append_audit(self, board_id: str, entry: dict[str, Any]) -> None:
         data = json.dumps({"at": time.time(), **entry})
         await self._run(
