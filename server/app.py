@@ -74,9 +74,12 @@ def build_services(settings: Settings) -> Services:
         idle_unload_seconds=settings.idle_unload_seconds,
         compact_every=settings.compact_every_updates,
     )
+    from server.drafts import attach_draft_counter, register_draft_commands
     from server.voting import attach_vote_cleanup
 
+    register_draft_commands()
     rooms.room_created.append(lambda room: attach_vote_cleanup(room, store))
+    rooms.room_created.append(lambda room: attach_draft_counter(room, rooms))
     return Services(
         settings=settings,
         store=store,
