@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import socket
 import sys
 from collections.abc import Sequence
 
@@ -33,11 +34,13 @@ def _serve(args: argparse.Namespace) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     app = create_app(settings)
-    uvicorn.run(
+    config = uvicorn.Config(
         app,
         host=settings.host,
         port=settings.port,
         ws_max_size=settings.max_message_bytes * 2,
+        # Compression would run once per client per frame: the opposite of "encode once".
+        ws_per_message_deflate=False,
         ws_ping_interval=20.0,
         ws_ping_timeout=20.0,
         log_level=args.log_level,
@@ -45,7 +48,25 @@ def _serve(args: argparse.Namespace) -> int:
         timeout_graceful_shutdown=10,
         proxy_headers=args.proxy_headers,
     )
+    uvicorn.Server(config).run(sockets=[_listen(settings)])
     return 0
+
+
+def _listen(settings: Settings) -> socket.socket:
+    """The listening socket, made here so accepted sockets inherit a bounded send buffer.
+
+    Kernel autotuning lets one stalled reader pin megabytes of kernel memory; a fixed buffer
+    makes a slow client hit planboard's own bounded queue (and its 1013) instead.
+    """
+    family = socket.AF_INET6 if ":" in settings.host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if settings.socket_send_buffer > 0:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, settings.socket_send_buffer)
+    sock.bind((settings.host, settings.port))
+    sock.listen(2048)
+    sock.set_inheritable(True)
+    return sock
 
 
 def build_parser() -> argparse.ArgumentParser:

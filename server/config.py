@@ -42,7 +42,8 @@ class Settings:
     max_doc_bytes: int = 16 * (1 << 20)
     max_json_body: int = 64 * 1024
     send_queue_messages: int = 1024
-    send_queue_bytes: int = 8 * (1 << 20)
+    send_queue_bytes: int = 1 << 20
+    socket_send_buffer: int = 256 * 1024
     idle_unload_seconds: float = 30.0
     compact_every_updates: int = 500
     token_ttl_seconds: int = 30 * 24 * 3600
@@ -79,6 +80,7 @@ class Settings:
             max_notes_per_board=_env_int("PLANBOARD_MAX_NOTES", cls.max_notes_per_board),
             max_doc_bytes=_env_int("PLANBOARD_MAX_DOC_BYTES", cls.max_doc_bytes),
             send_queue_messages=_env_int("PLANBOARD_SEND_QUEUE", cls.send_queue_messages),
+            socket_send_buffer=_env_int("PLANBOARD_SOCKET_SNDBUF", cls.socket_send_buffer),
             idle_unload_seconds=_env_float("PLANBOARD_IDLE_UNLOAD", cls.idle_unload_seconds),
             token_ttl_seconds=_env_int("PLANBOARD_TOKEN_TTL", cls.token_ttl_seconds),
             awareness_timeout_seconds=_env_float(

@@ -12,6 +12,7 @@ import contextlib
 import logging
 import time
 from collections import deque
+from collections.abc import Callable
 from typing import Any
 
 from starlette.types import Send
@@ -20,6 +21,7 @@ from server.auth import Claims
 
 log = logging.getLogger("planboard.connection")
 
+CLOSE_GRACE_SECONDS = 3.0
 CLOSE_NORMAL = 1000
 CLOSE_MALFORMED = 1007
 CLOSE_TOO_BIG = 1009
@@ -62,6 +64,7 @@ class Connection:
         burst_messages: int,
         rate_bytes: float,
         max_message_bytes: int,
+        on_close: Callable[[int], None] | None = None,
     ) -> None:
         self._send = send
         self.claims = claims
@@ -73,8 +76,10 @@ class Connection:
         self._wakeup = asyncio.Event()
         self._writer: asyncio.Task[None] | None = None
         self._closer: asyncio.Task[None] | None = None
+        self._sending = False
         self.closed = False
         self.close_code: int | None = None
+        self._on_close = on_close
         self.messages = TokenBucket(rate_messages, burst_messages)
         self.bytes = TokenBucket(rate_bytes, max(rate_bytes * 2, max_message_bytes * 2))
 
@@ -98,14 +103,39 @@ class Connection:
             return
         self.closed = True
         self.close_code = code
+        if self._on_close is not None:
+            self._on_close(code)
         self._queue.clear()
         self._queued_bytes = 0
         self._closer = asyncio.create_task(self._send_close(code, reason))
         self._wakeup.set()
 
     async def _send_close(self, code: int, reason: str) -> None:
-        with contextlib.suppress(Exception):
-            await self._send({"type": "websocket.close", "code": code, "reason": reason[:120]})
+        writer = self._writer
+        if self._sending and writer is not None:
+            # The writer is parked in the transport's flow control (a peer that does not read):
+            # the server allows one pending send, so the writer yields its place to the close.
+            writer.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await writer
+        try:
+            await asyncio.wait_for(
+                self._send({"type": "websocket.close", "code": code, "reason": reason[:120]}),
+                CLOSE_GRACE_SECONDS,
+            )
+        except Exception:
+            # Not even the close frame fits: drop the TCP connection.
+            self.abort()
+
+    def abort(self) -> None:
+        """Drop the TCP connection of a peer that cannot even take a close frame.
+
+        ASGI has no abort; uvicorn's send is a method of its protocol object, which holds the
+        transport. Without it the connection would linger until keepalive gives up.
+        """
+        transport = getattr(getattr(self._send, "__self__", None), "transport", None)
+        if transport is not None:
+            transport.abort()
 
     async def _write_loop(self) -> None:
         queue = self._queue
@@ -119,7 +149,9 @@ class Connection:
                 frame = queue.popleft()
                 self._queued_bytes -= len(frame)
                 message: dict[str, Any] = {"type": "websocket.send", "bytes": frame}
+                self._sending = True
                 await send(message)
+                self._sending = False
         except Exception:  # the peer went away; the receive loop notices and cleans up
             self.closed = True
 

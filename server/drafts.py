@@ -65,9 +65,7 @@ async def drafts_reveal(ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
     for doc_id in await services.store.list_docs(prefix):
         member = doc_id[len(prefix) :]
         async with services.rooms.using(doc_id) as private:
-            drafts = await private.apply_server_change(
-                lambda doc: d.take_drafts(doc, max_text)
-            )
+            drafts = await private.apply_server_change(lambda doc: d.take_drafts(doc, max_text))
         if drafts:
             by_member[member] = drafts
     now = time.time() * 1000.0

@@ -23,10 +23,16 @@ STATIC_HEADERS = [
 class SecurityHeadersMiddleware:
     """Pure ASGI (no BaseHTTPMiddleware): costs nothing on WebSocket traffic."""
 
+    # It is the outermost user middleware, so it also sees the server's raw WebSocket send.
+
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket":
+            # The server's own send, before Starlette wraps it: the fan-out path writes frames
+            # through it directly, and it leads to the transport for aborting dead peers.
+            scope["planboard.raw_send"] = send
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return

@@ -94,7 +94,7 @@ async def websocket_endpoint(websocket: WebSocket) -> None:
         await _refuse(websocket, services, c.CLOSE_OVERLOADED, "board unavailable, retry")
         return
     conn = Connection(
-        websocket.send,
+        websocket.scope.get("planboard.raw_send", websocket._send),
         claims,
         max_queue_messages=settings.send_queue_messages,
         max_queue_bytes=settings.send_queue_bytes,
@@ -102,6 +102,7 @@ async def websocket_endpoint(websocket: WebSocket) -> None:
         burst_messages=settings.rate_burst_messages,
         rate_bytes=settings.rate_bytes_per_s,
         max_message_bytes=settings.max_message_bytes,
+        on_close=lambda code: services.metrics.closes.labels(str(code)).inc(),
     )
     try:
         if len(room.connections) >= settings.max_connections_per_board:
@@ -163,5 +164,4 @@ async def _receive_loop(
 
 
 def _close(conn: Connection, services: Services, code: int, reason: str) -> None:
-    services.metrics.closes.labels(str(code)).inc()
     conn.close(code, reason)

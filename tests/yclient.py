@@ -20,7 +20,12 @@ from pycrdt import Doc, TransactionEvent
 from crdt import protocol as p
 
 
-async def wait_for(predicate: Callable[[], Any], timeout: float = 10.0, what: str = "") -> Any:
+async def wait_for(
+    predicate: Callable[[], Any],
+    timeout: float = 10.0,
+    what: str = "",
+    state: Callable[[], str] | None = None,
+) -> Any:
     """Poll a condition until it holds; fail with a message at the deadline (no bare sleeps)."""
     deadline = time.monotonic() + timeout
     last_error: Exception | None = None
@@ -35,6 +40,7 @@ async def wait_for(predicate: Callable[[], Any], timeout: float = 10.0, what: st
             raise AssertionError(
                 f"timed out after {timeout}s waiting for {what or predicate}"
                 + (f" (last error: {last_error!r})" if last_error else "")
+                + (f"; {state()}" if state else "")
             )
         await asyncio.sleep(0.02)
 
