@@ -5,17 +5,18 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from crdt.schema import BoardDoc
-from crdt.templates import TEMPLATES, init_board
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pycrdt import Doc
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 
+from crdt.followup import add_follow_up_link, open_actions, seed_follow_up
+from crdt.schema import BoardDoc
+from crdt.templates import TEMPLATES, init_board
 from server.auth import ROLES, Role, mint_token
 from server.errors import ApiError
 from server.httputil import bearer_claims, board_id_of, read_json, services_of, text_field
-from server.ids import new_board_id, new_participant_id
+from server.ids import is_board_id, new_board_id, new_participant_id
 from server.services import Services
 from server.store.base import BoardInfo
 
@@ -50,6 +51,7 @@ async def create_board(request: Request) -> Response:
     title = text_field(body, "title", required=False, max_len=200) or template.title
     objective = text_field(body, "objective", required=False, max_len=2000) or template.objective
     name = text_field(body, "name", required=False, max_len=80) or "Facilitator"
+    earlier = await _follow_up_source(request, services, body)
     if not services.board_creation.allow(address):
         raise ApiError(429, "rate_limited", "Too many boards created from this address.")
     board_id = new_board_id()
@@ -60,10 +62,17 @@ async def create_board(request: Request) -> Response:
         doc, title=title, objective=objective, template_id=template_id, created_at_ms=now * 1000
     )
     BoardDoc(doc).add_participant(pid, name=name, role="facilitator", joined_at=now * 1000)
+    if earlier is not None:
+        earlier_id, actions = earlier
+        with doc.transaction(origin="server"):
+            seed_follow_up(doc, earlier_id, actions, now * 1000)
     await services.store.create_board(
         BoardInfo(id=board_id, title=title, template=template_id, created_at=now, last_activity=now)
     )
     await services.store.append_update(board_id, doc.get_update())
+    if earlier is not None:
+        async with services.rooms.using(earlier[0]) as room:
+            await room.apply_server_change(lambda d: add_follow_up_link(d, board_id))
     base = _base_url(request, services)
     return JSONResponse(
         {
@@ -76,6 +85,24 @@ async def create_board(request: Request) -> Response:
         },
         status_code=201,
     )
+
+
+async def _follow_up_source(
+    request: Request, services: Services, body: dict[str, Any]
+) -> tuple[str, list[dict[str, Any]]] | None:
+    """For `follow_up_of`: the earlier board and its open actions; needs its facilitator."""
+    earlier_id = body.get("follow_up_of")
+    if earlier_id is None:
+        return None
+    if not isinstance(earlier_id, str) or not is_board_id(earlier_id):
+        raise ApiError(422, "invalid", "`follow_up_of` must be a board id.")
+    claims = bearer_claims(request, earlier_id)
+    assert claims is not None
+    await _require_board(services, earlier_id)
+    async with services.rooms.using(earlier_id) as room:
+        if BoardDoc(room.doc).get_role(claims.participant_id) != "facilitator":
+            raise ApiError(403, "forbidden", "Only a facilitator of that board may follow it up.")
+        return earlier_id, open_actions(room.doc)
 
 
 async def _require_board(services: Services, board_id: str) -> BoardInfo:

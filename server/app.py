@@ -8,13 +8,13 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-from crdt.policy import Actor, BoardGuard, DocLimits
 from pycrdt import Doc
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.routing import BaseRoute, Route, WebSocketRoute
 
+from crdt.policy import Actor, BoardGuard, DocLimits
 from server import api
 from server.backplane import Backplane, LocalBackplane
 from server.config import Settings
@@ -102,10 +102,11 @@ def _routes() -> list[BaseRoute]:
         WebSocketRoute("/ws/{board_id}", websocket_endpoint),
         WebSocketRoute("/ws/{board_id}/drafts", websocket_endpoint),
     ]
-    with contextlib.suppress(ImportError):
-        from server.commands_api import command_routes
+    from server.commands_api import command_routes
+    from server.export_api import export_routes
 
-        routes.extend(command_routes())
+    routes.extend(command_routes())
+    routes.extend(export_routes())
     with contextlib.suppress(ImportError):
         from server.pages import page_routes
 

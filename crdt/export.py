@@ -1,0 +1,351 @@
+"""The session's outcomes as data (JSON schema v1), Markdown and CSV. Pure: no I/O.
+
+The export reads only what the board document already shows to every member, so a secret
+voting round that was never revealed cannot appear in it: its tallies are not in `results`.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, datetime
+from typing import Any
+
+from pycrdt import Array, Doc, Map
+
+from crdt.facilitation import ranking
+
+SCHEMA_ID = "planboard.export/v1"
+
+
+def _iso(ms: Any) -> str | None:
+    if isinstance(ms, int | float) and ms > 0:
+        return datetime.fromtimestamp(ms / 1000.0, tz=UTC).isoformat(timespec="seconds")
+    return None
+
+
+def _root(doc: Doc[Any], name: str, kind: type) -> Any:
+    value = doc.get(name, type=kind).to_py()
+    return value if value is not None else ({} if kind is Map else [])
+
+
+def _str(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def build_export(
+    doc: Doc[Any],
+    *,
+    board_id: str,
+    audit: list[dict[str, Any]],
+    generated_at_ms: float,
+) -> dict[str, Any]:
+    meta = _root(doc, "meta", Map)
+    participants = _root(doc, "participants", Map)
+    notes = _root(doc, "notes", Map)
+    groups = _root(doc, "groups", Map)
+    agenda = _root(doc, "agenda", Array)
+    session = _root(doc, "session", Map)
+    results = _root(doc, "results", Map)
+    actions = _root(doc, "actions", Map)
+    decisions = _root(doc, "decisions", Map)
+    names = {pid: _str(p.get("name")) for pid, p in participants.items() if isinstance(p, dict)}
+    items = [i for i in agenda if isinstance(i, dict)]
+    titles = {_str(i.get("id")): _str(i.get("title")) for i in items}
+
+    # Votes per note: the latest round that shows tallies.
+    rounds: list[dict[str, Any]] = []
+    voting: dict[str, Any] = (
+        session.get("voting") if isinstance(session.get("voting"), dict) else {}
+    )
+    for round_key in sorted(results, key=lambda k: int(float(k)) if k.isdigit() else 0):
+        tally = {n: int(c) for n, c in (results[round_key] or {}).items()}
+        number = int(float(round_key)) if round_key.isdigit() else 0
+        status = "revealed"
+        secret = None
+        if voting and int(voting.get("round", 0)) == number:
+            status = _str(voting.get("status")) or "closed"
+            secret = bool(voting.get("secret", True))
+        rounds.append(
+            {"round": number, "status": status, "secret": secret, "ranking": ranking(tally, doc)}
+        )
+    latest_votes: dict[str, int] = {}
+    for r in rounds:
+        latest_votes = {row["note_id"]: row["votes"] for row in r["ranking"]}
+
+    def note_view(note_id: str, note: dict[str, Any]) -> dict[str, Any]:
+        group_id = note.get("group") if isinstance(note.get("group"), str) else None
+        group = groups.get(group_id) if group_id else None
+        return {
+            "id": note_id,
+            "text": _str(note.get("text")),
+            "author": _str(note.get("author")),
+            "author_name": names.get(_str(note.get("author")), ""),
+            "color": _str(note.get("color")),
+            "group": group_id,
+            "group_title": _str(group.get("title")) if isinstance(group, dict) else None,
+            "votes": latest_votes.get(note_id, 0),
+            "created_at": _iso(note.get("created_at")),
+        }
+
+    def order(n: tuple[str, dict[str, Any]]) -> tuple[int, str, str, float, str]:
+        """Grouped notes first, group by group, then the rest; oldest first inside."""
+        group_id = n[1].get("group") if isinstance(n[1].get("group"), str) else None
+        group = groups.get(group_id) if group_id else None
+        created = n[1].get("created_at")
+        return (
+            0 if group_id else 1,
+            _str(group.get("title")) if isinstance(group, dict) else "",
+            group_id or "",
+            float(created) if isinstance(created, int | float) else 0.0,
+            n[0],
+        )
+
+    by_item: dict[str | None, list[dict[str, Any]]] = {}
+    for note_id, note in sorted(notes.items(), key=order):
+        if isinstance(note, dict):
+            item = note.get("item") if note.get("item") in titles else None
+            by_item.setdefault(item, []).append(note_view(note_id, note))
+
+    agenda_out = []
+    current = session.get("current_item")
+    for item in items:
+        item_id = _str(item.get("id"))
+        agenda_out.append(
+            {
+                "id": item_id,
+                "title": _str(item.get("title")),
+                "minutes": item.get("minutes"),
+                "kind": _str(item.get("kind")),
+                "current": item_id == current,
+                "notes": by_item.get(item_id, []),
+            }
+        )
+
+    decisions_out = []
+    for dec_id, dec in sorted(
+        decisions.items(),
+        key=lambda d: (d[1].get("created_at") or 0) if isinstance(d[1], dict) else 0,
+    ):
+        if not isinstance(dec, dict):
+            continue
+        evidence_ids: list[Any] = dec["notes"] if isinstance(dec.get("notes"), list) else []
+        decisions_out.append(
+            {
+                "id": dec_id,
+                "text": _str(dec.get("text")),
+                "rationale": _str(dec.get("rationale")),
+                "item": dec.get("item") if isinstance(dec.get("item"), str) else None,
+                "item_title": titles.get(_str(dec.get("item"))),
+                "created_at": _iso(dec.get("created_at")),
+                "round": dec.get("round"),
+                "evidence": [
+                    {
+                        "note_id": nid,
+                        "text": _str((notes.get(nid) or {}).get("text")),
+                        "votes": latest_votes.get(nid, 0),
+                    }
+                    for nid in evidence_ids
+                    if isinstance(nid, str)
+                ],
+            }
+        )
+
+    actions_out = []
+    for act_id, act in sorted(
+        actions.items(),
+        key=lambda a: (a[1].get("created_at") or 0) if isinstance(a[1], dict) else 0,
+    ):
+        if not isinstance(act, dict):
+            continue
+        owner = act.get("owner") if isinstance(act.get("owner"), str) and act.get("owner") else None
+        due = act.get("due") if isinstance(act.get("due"), str) and act.get("due") else None
+        warnings = []
+        if owner is None:
+            warnings.append("no owner")
+        if due is None:
+            warnings.append("no due date")
+        actions_out.append(
+            {
+                "id": act_id,
+                "text": _str(act.get("text")),
+                "owner": owner,
+                "owner_name": names.get(owner or "", "") if owner else None,
+                "due": due,
+                "status": _str(act.get("status")) or "open",
+                "item": act.get("item") if isinstance(act.get("item"), str) else None,
+                "item_title": titles.get(_str(act.get("item"))),
+                "note": act.get("note") if isinstance(act.get("note"), str) else None,
+                "actionable": not warnings,
+                "warnings": warnings,
+            }
+        )
+
+    return {
+        "schema": SCHEMA_ID,
+        "generated_at": _iso(generated_at_ms),
+        "board": {
+            "id": board_id,
+            "title": _str(meta.get("title")),
+            "objective": _str(meta.get("objective")),
+            "template": _str(meta.get("template")),
+            "created_at": _iso(meta.get("created_at")),
+            "follow_up_of": meta.get("follow_up_of")
+            if isinstance(meta.get("follow_up_of"), str)
+            else None,
+            "follow_ups": [f for f in meta.get("follow_ups") or [] if isinstance(f, str)],
+        },
+        "participants": [
+            {"id": pid, "name": _str(p.get("name")), "role": _str(p.get("role"))}
+            for pid, p in sorted(participants.items(), key=lambda kv: _str(kv[1].get("name")))
+            if isinstance(p, dict)
+        ],
+        "agenda": agenda_out,
+        "unassigned_notes": by_item.get(None, []),
+        "voting_rounds": rounds,
+        "decisions": decisions_out,
+        "actions": actions_out,
+        "audit": audit,
+    }
+
+
+def _md(text: str) -> str:
+    """User text made safe for Markdown renderers: no HTML, no table breaks, one line."""
+    return (
+        text.replace("&", "&amp;")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+        .replace("|", "\\|")
+        .replace("\r", " ")
+        .replace("\n", " ")
+        .strip()
+    )
+
+
+def to_markdown(data: dict[str, Any]) -> str:
+    board = data["board"]
+    out: list[str] = [f"# {_md(board['title']) or 'Untitled board'}", ""]
+    if board["objective"]:
+        out += [f"**Objective:** {_md(board['objective'])}", ""]
+    date = (board["created_at"] or "")[:10]
+    people = ", ".join(
+        f"{_md(p['name'])}" + (f" ({p['role']})" if p["role"] != "participant" else "")
+        for p in data["participants"]
+    )
+    out += [f"*Session of {date} · template: {board['template']}*", ""]
+    if board["follow_up_of"]:
+        out += [f"Follow-up of board `{board['follow_up_of']}`.", ""]
+    if board["follow_ups"]:
+        out += ["Continued in: " + ", ".join(f"`{b}`" for b in board["follow_ups"]), ""]
+    out += ["## Participants", "", people or "_nobody_", ""]
+
+    out += ["## Agenda and notes", ""]
+    for index, item in enumerate(data["agenda"], start=1):
+        minutes = f" ({item['minutes']:g} min)" if isinstance(item["minutes"], int | float) else ""
+        out += [f"### {index}. {_md(item['title'])}{minutes}", ""]
+        out += _note_lines(item["notes"]) or ["_No notes._"]
+        out.append("")
+    if data["unassigned_notes"]:
+        out += ["### Other notes", "", *_note_lines(data["unassigned_notes"]), ""]
+
+    out += ["## Voting results", ""]
+    if not data["voting_rounds"]:
+        out += ["_No revealed voting round._", ""]
+    for r in data["voting_rounds"]:
+        kind = "" if r["secret"] is None else (" (secret)" if r["secret"] else " (open)")
+        out += [f"### Round {r['round']}{kind}: {r['status']}", ""]
+        out += ["| Rank | Note | Votes |", "| ---: | --- | ---: |"]
+        out += [f"| {row['rank']} | {_md(row['text'])} | {row['votes']} |" for row in r["ranking"]]
+        out.append("")
+
+    out += ["## Decisions", ""]
+    if not data["decisions"]:
+        out += ["_No decisions recorded._", ""]
+    for dec in data["decisions"]:
+        where = f" *({_md(dec['item_title'])})*" if dec["item_title"] else ""
+        line = f"- **{_md(dec['text'])}**{where}"
+        if dec["rationale"]:
+            line += f": {_md(dec['rationale'])}"
+        out.append(line)
+        for ev in dec["evidence"]:
+            votes = f", {ev['votes']} votes" if ev["votes"] else ""
+            out.append(f"  - evidence: “{_md(ev['text'])}”{votes}")
+    out.append("")
+
+    out += ["## Action items", ""]
+    if not data["actions"]:
+        out += ["_No action items._", ""]
+    for act in data["actions"]:
+        box = "[x]" if act["status"] == "done" else "[ ]"
+        details = []
+        if act["owner_name"] or act["owner"]:
+            details.append(f"owner: {_md(act['owner_name'] or act['owner'])}")
+        if act["due"]:
+            details.append(f"due {act['due']}")
+        if act["warnings"]:
+            details.append("⚠ " + " and ".join(act["warnings"]) + ": not yet actionable")
+        suffix = f" ({'; '.join(details)})" if details else ""
+        out.append(f"- {box} {_md(act['text'])}{suffix}")
+    out.append("")
+    return "\n".join(out)
+
+
+def _note_lines(notes: list[dict[str, Any]]) -> list[str]:
+    lines = []
+    group = object()
+    for note in notes:
+        if note["group"] != group:
+            group = note["group"]
+            if note["group_title"]:
+                lines.append(f"- **{_md(note['group_title'])}**")
+        indent = "  " if note["group_title"] else ""
+        votes = f" · {note['votes']} votes" if note["votes"] else ""
+        author = f" ({_md(note['author_name'])})" if note["author_name"] else ""
+        lines.append(f"{indent}- {_md(note['text']) or '_empty_'}{author}{votes}")
+    return lines
+
+
+ACTION_COLUMNS = [
+    "id",
+    "text",
+    "owner",
+    "owner_name",
+    "due",
+    "status",
+    "item",
+    "item_title",
+    "note",
+    "actionable",
+]
+RESULT_COLUMNS = ["round", "rank", "note_id", "text", "votes"]
+
+
+def _csv(rows: list[list[Any]], header: list[str]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(header)
+    for row in rows:
+        # Cells starting with = + - @ would run as formulas in spreadsheets.
+        writer.writerow(
+            ["'" + c if isinstance(c, str) and c[:1] in ("=", "+", "-", "@") else c for c in row]
+        )
+    return buffer.getvalue()
+
+
+def actions_csv(data: dict[str, Any]) -> str:
+    rows = [
+        [act.get(c) if act.get(c) is not None else "" for c in ACTION_COLUMNS]
+        for act in data["actions"]
+    ]
+    return _csv(rows, ACTION_COLUMNS)
+
+
+def results_csv(data: dict[str, Any], round_no: int | None) -> str:
+    rows = []
+    for r in data["voting_rounds"]:
+        if round_no is None or r["round"] == round_no:
+            rows += [
+                [r["round"], row["rank"], row["note_id"], row["text"], row["votes"]]
+                for row in r["ranking"]
+            ]
+    return _csv(rows, RESULT_COLUMNS)
