@@ -26,3 +26,21 @@ def add_note(doc: Doc, note_id: str, author: str, text: str = "idea", x: float =
 def note_texts(doc: Doc) -> dict[str, str]:
     notes = doc.get("notes", type=Map)
     return {key: str(value["text"]) for key, value in notes.items()}
+
+
+def state_vector(doc: Doc) -> dict[int, int]:
+    """The doc's state vector as a dict: its encoding's order of clients is not stable."""
+    data, pos = doc.get_state(), 0
+
+    def var_uint() -> int:
+        nonlocal pos
+        value, shift = 0, 0
+        while True:
+            byte = data[pos]
+            pos += 1
+            value |= (byte & 0x7F) << shift
+            shift += 7
+            if byte < 0x80:
+                return value
+
+    return {var_uint(): var_uint() for _ in range(var_uint())}

@@ -1,0 +1,414 @@
+"""The board document: root names, field shapes, and typed accessors over one pycrdt Doc.
+
+Everything that reads or writes a board (the server's commands, the policy, the export, the
+tests) goes through these names and checks, so the schema of the design lives in one place.
+Pure code: no I/O. Writers run inside the caller's transaction when there is one.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from pycrdt import Array, Doc, Map, Text
+
+Role = Literal["facilitator", "participant", "viewer"]
+ROLES: tuple[Role, ...] = ("facilitator", "participant", "viewer")
+
+MAP_ROOTS = (
+    "meta",
+    "participants",
+    "notes",
+    "groups",
+    "session",
+    "results",
+    "actions",
+    "decisions",
+)
+ARRAY_ROOTS = ("agenda",)
+ROOTS = MAP_ROOTS + ARRAY_ROOTS
+
+AGENDA_KINDS = ("brainstorm", "group", "vote", "discuss", "decide", "actions")
+NOTE_COLORS = ("yellow", "orange", "pink", "purple", "blue", "green", "gray")
+ACTION_STATUSES = ("open", "done")
+
+MAX_ID = 64
+MAX_TITLE = 200
+MAX_COORD = 1_000_000.0
+MAX_SIZE = 100_000.0
+_HEX_COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+# Field shapes: each note/group/action/decision field and the check its value must pass.
+NOTE_FIELDS = ("text", "x", "y", "color", "author", "created_at", "group", "item")
+NOTE_MOVE_FIELDS = frozenset({"x", "y", "group", "item"})
+NOTE_CONTENT_FIELDS = frozenset({"text", "color"})
+NOTE_FIXED_FIELDS = frozenset({"author", "created_at"})
+GROUP_FIELDS = ("title", "x", "y", "w", "h", "color")
+ACTION_FIELDS = ("text", "owner", "due", "status", "note", "item", "created_at")
+DECISION_FIELDS = ("text", "item", "created_at", "rationale", "notes", "round")
+AGENDA_FIELDS = ("id", "title", "minutes", "kind")
+
+
+# -- value checks ---------------------------------------------------------------------------
+def is_id(value: Any) -> bool:
+    return isinstance(value, str) and 0 < len(value) <= MAX_ID
+
+
+def is_number(value: Any, limit: float = MAX_COORD) -> bool:
+    return (
+        isinstance(value, int | float)
+        and not isinstance(value, bool)
+        and math.isfinite(value)
+        and abs(value) <= limit
+    )
+
+
+def is_color(value: Any) -> bool:
+    return isinstance(value, str) and (value in NOTE_COLORS or bool(_HEX_COLOR.match(value)))
+
+
+def is_optional_id(value: Any) -> bool:
+    return value is None or is_id(value)
+
+
+def is_short_text(value: Any, limit: int = MAX_TITLE) -> bool:
+    return isinstance(value, str) and len(value) <= limit
+
+
+def is_iso_date(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and bool(_ISO_DATE.match(value)))
+
+
+def text_length(value: Any) -> int:
+    """Length of a Text or str field; 0 for anything else."""
+    if isinstance(value, Text):
+        return len(value)
+    if isinstance(value, str):
+        return len(value)
+    return 0
+
+
+def note_field_ok(field: str, value: Any, max_text: int) -> bool:
+    if field == "text":
+        return isinstance(value, Text) and len(value) <= max_text
+    if field in ("x", "y", "created_at"):
+        return is_number(value, MAX_COORD if field != "created_at" else 1e15)
+    if field == "color":
+        return is_color(value)
+    if field == "author":
+        return is_id(value)
+    if field in ("group", "item"):
+        return is_optional_id(value)
+    return False
+
+
+def group_field_ok(field: str, value: Any) -> bool:
+    if field == "title":
+        return is_short_text(value)
+    if field in ("x", "y"):
+        return is_number(value)
+    if field in ("w", "h"):
+        return is_number(value, MAX_SIZE) and value >= 0
+    if field == "color":
+        return is_color(value)
+    return False
+
+
+def action_field_ok(field: str, value: Any, max_text: int) -> bool:
+    if field == "text":
+        return isinstance(value, Text | str) and text_length(value) <= max_text
+    if field == "owner":
+        return value is None or is_id(value)
+    if field == "due":
+        return is_iso_date(value)
+    if field == "status":
+        return value in ACTION_STATUSES
+    if field in ("note", "item"):
+        return is_optional_id(value)
+    if field == "created_at":
+        return is_number(value, 1e15)
+    return False
+
+
+def decision_field_ok(field: str, value: Any, max_text: int) -> bool:
+    if field == "text":
+        return isinstance(value, Text | str) and text_length(value) <= max_text
+    if field == "item":
+        return is_optional_id(value)
+    if field == "created_at":
+        return is_number(value, 1e15)
+    if field == "rationale":
+        return isinstance(value, str) and len(value) <= max_text
+    if field == "round":  # the voting round the decision rests on
+        return value is None or is_number(value, 1e6)
+    if field == "notes":  # the notes that are the decision's evidence
+        return isinstance(value, list) and len(value) <= 100 and all(is_id(v) for v in value)
+    return False
+
+
+def agenda_field_ok(field: str, value: Any) -> bool:
+    if field == "id":
+        return is_id(value)
+    if field == "title":
+        return is_short_text(value)
+    if field == "minutes":
+        return is_number(value, 24 * 60) and value >= 0
+    if field == "kind":
+        return value in AGENDA_KINDS
+    return False
+
+
+def shape_problem(
+    entry: Any, fields: tuple[str, ...], required: tuple[str, ...], check: Any
+) -> str | None:
+    """Why a nested Map does not fit its schema (None when it does)."""
+    if not isinstance(entry, Map):
+        return f"expected a map, got {type(entry).__name__}"
+    for key in list(entry.keys()):
+        if key not in fields:
+            return f"unknown field {key!r}"
+    for key in required:
+        if key not in entry:
+            return f"missing field {key!r}"
+    for key, value in entry.items():
+        if not check(key, value):
+            return f"invalid value for {key!r}"
+    return None
+
+
+def note_problem(entry: Any, max_text: int) -> str | None:
+    return shape_problem(
+        entry,
+        NOTE_FIELDS,
+        ("text", "x", "y", "author"),
+        lambda k, v: note_field_ok(k, v, max_text),
+    )
+
+
+def group_problem(entry: Any) -> str | None:
+    return shape_problem(entry, GROUP_FIELDS, ("title", "x", "y", "w", "h"), group_field_ok)
+
+
+def action_problem(entry: Any, max_text: int) -> str | None:
+    return shape_problem(
+        entry, ACTION_FIELDS, ("text", "status"), lambda k, v: action_field_ok(k, v, max_text)
+    )
+
+
+def decision_problem(entry: Any, max_text: int) -> str | None:
+    return shape_problem(
+        entry, DECISION_FIELDS, ("text",), lambda k, v: decision_field_ok(k, v, max_text)
+    )
+
+
+def agenda_problem(entry: Any) -> str | None:
+    return shape_problem(entry, AGENDA_FIELDS, AGENDA_FIELDS, agenda_field_ok)
+
+
+# -- typed accessors ------------------------------------------------------------------------
+@dataclass(frozen=True)
+class NoteView:
+    id: str
+    text: str
+    x: float
+    y: float
+    color: str
+    author: str
+    created_at: float
+    group: str | None
+    item: str | None
+
+
+class BoardDoc:
+    """Typed reads and writes of a board document; names and shapes as in the design."""
+
+    def __init__(self, doc: Doc[Any]) -> None:
+        self.doc = doc
+
+    def map_root(self, name: str) -> Map[Any]:
+        root: Map[Any] = self.doc.get(name, type=Map)
+        return root
+
+    @property
+    def agenda(self) -> Array[Any]:
+        root: Array[Any] = self.doc.get("agenda", type=Array)
+        return root
+
+    # participants (server only)
+    def add_participant(self, pid: str, *, name: str, role: Role, joined_at: float) -> None:
+        self.map_root("participants")[pid] = Map(
+            {"name": name, "role": role, "joined_at": joined_at}
+        )
+
+    def get_role(self, pid: str) -> Role | None:
+        entry = self.map_root("participants").get(pid)
+        if not isinstance(entry, Map):
+            return None
+        role = entry.get("role")
+        return role if role in ROLES else None
+
+    def participant_name(self, pid: str) -> str | None:
+        entry = self.map_root("participants").get(pid)
+        name = entry.get("name") if isinstance(entry, Map) else None
+        return name if isinstance(name, str) else None
+
+    # session (read)
+    def is_locked(self) -> bool:
+        return self.map_root("session").get("locked") is True
+
+    def current_item(self) -> str | None:
+        value = self.map_root("session").get("current_item")
+        return value if isinstance(value, str) else None
+
+    # notes
+    def add_note(
+        self,
+        note_id: str,
+        *,
+        author: str,
+        text: str = "",
+        x: float = 0.0,
+        y: float = 0.0,
+        color: str = "yellow",
+        created_at: float = 0.0,
+        group: str | None = None,
+        item: str | None = None,
+    ) -> None:
+        self.map_root("notes")[note_id] = Map(
+            {
+                "text": Text(text),
+                "x": float(x),
+                "y": float(y),
+                "color": color,
+                "author": author,
+                "created_at": float(created_at),
+                "group": group,
+                "item": item,
+            }
+        )
+
+    def _note(self, note_id: str) -> Map[Any]:
+        note = self.map_root("notes").get(note_id)
+        if not isinstance(note, Map):
+            raise KeyError(note_id)
+        return note
+
+    def note(self, note_id: str) -> NoteView:
+        n = self._note(note_id)
+        group, item = n.get("group"), n.get("item")
+        return NoteView(
+            id=note_id,
+            text=str(n.get("text", "")),
+            x=float(n.get("x", 0.0)),
+            y=float(n.get("y", 0.0)),
+            color=str(n.get("color", "yellow")),
+            author=str(n.get("author", "")),
+            created_at=float(n.get("created_at", 0.0)),
+            group=group if isinstance(group, str) else None,
+            item=item if isinstance(item, str) else None,
+        )
+
+    def note_ids(self) -> list[str]:
+        return list(self.map_root("notes").keys())
+
+    def set_note_text(self, note_id: str, text: str) -> None:
+        body = self._note(note_id).get("text")
+        if isinstance(body, Text):
+            with self.doc.transaction():
+                del body[0 : len(body)]
+                body.insert(0, text)
+        else:
+            self._note(note_id)["text"] = Text(text)
+
+    def append_note_text(self, note_id: str, text: str) -> None:
+        body = self._note(note_id)["text"]
+        body.insert(len(body), text)
+
+    def set_note_color(self, note_id: str, color: str) -> None:
+        self._note(note_id)["color"] = color
+
+    def move_note(self, note_id: str, x: float, y: float) -> None:
+        note = self._note(note_id)
+        with self.doc.transaction():
+            note["x"] = float(x)
+            note["y"] = float(y)
+
+    def set_note_group(self, note_id: str, group: str | None) -> None:
+        self._note(note_id)["group"] = group
+
+    def delete_note(self, note_id: str) -> None:
+        del self.map_root("notes")[note_id]
+
+    # groups
+    def add_group(
+        self,
+        group_id: str,
+        *,
+        title: str,
+        x: float,
+        y: float,
+        w: float = 480.0,
+        h: float = 320.0,
+        color: str = "gray",
+    ) -> None:
+        self.map_root("groups")[group_id] = Map(
+            {"title": title, "x": x, "y": y, "w": w, "h": h, "color": color}
+        )
+
+    def rename_group(self, group_id: str, title: str) -> None:
+        group = self.map_root("groups")[group_id]
+        group["title"] = title
+
+    def delete_group(self, group_id: str) -> None:
+        del self.map_root("groups")[group_id]
+
+    # agenda
+    def add_agenda_item(self, item_id: str, title: str, minutes: float, kind: str) -> None:
+        self.agenda.append(Map({"id": item_id, "title": title, "minutes": minutes, "kind": kind}))
+
+    def agenda_items(self) -> list[dict[str, Any]]:
+        return [entry.to_py() or {} for entry in self.agenda if isinstance(entry, Map)]
+
+    # actions
+    def add_action(
+        self,
+        action_id: str,
+        *,
+        text: str,
+        owner: str | None = None,
+        due: str | None = None,
+        note: str | None = None,
+        item: str | None = None,
+        created_at: float = 0.0,
+    ) -> None:
+        self.map_root("actions")[action_id] = Map(
+            {
+                "text": Text(text),
+                "owner": owner,
+                "due": due,
+                "status": "open",
+                "note": note,
+                "item": item,
+                "created_at": float(created_at),
+            }
+        )
+
+    def set_action_status(self, action_id: str, status: str) -> None:
+        self.map_root("actions")[action_id]["status"] = status
+
+    # decisions
+    def add_decision(
+        self, decision_id: str, *, text: str, item: str | None, created_at: float
+    ) -> None:
+        self.map_root("decisions")[decision_id] = Map(
+            {"text": text, "item": item, "created_at": float(created_at)}
+        )
+
+    def to_py(self) -> dict[str, Any]:
+        """Every known root as plain Python values (agenda as a list)."""
+        out: dict[str, Any] = {name: self.map_root(name).to_py() or {} for name in MAP_ROOTS}
+        out["agenda"] = self.agenda_items()
+        return out
