@@ -197,7 +197,10 @@ class BoardGuard:
                     self._authors[str(path[0])] = author if isinstance(author, str) else ""
 
     def _judge(self, root: str, event: Any, j: _Judgement) -> None:
-        if j.role is None or j.role == "viewer":
+        if root != "agenda" and not event.path and not getattr(event, "keys", None):
+            # Sequence content under a map root: invisible to map readers, still not allowed.
+            j.flag(SHAPE, f"{root} is a map")
+        elif j.role is None or j.role == "viewer":
             j.flag(READ_ONLY, f"{j.role or 'non-member'} wrote to {root}")
         elif root in COMMAND_ROOTS:
             j.flag(SERVER_ONLY, f"{root} changes only through commands")
@@ -269,6 +272,10 @@ class BoardGuard:
             return
         if not s.is_id(note_id):
             j.flag(SHAPE, "note ids are 1 to 64 characters")
+            return
+        text = note.get("text") if isinstance(note, Map) else None
+        if isinstance(text, Text) and len(text) > self.limits.max_note_text:
+            j.flag(LIMIT, f"note text over {self.limits.max_note_text} characters")
             return
         problem = s.note_problem(note, self.limits.max_note_text)
         if problem is not None:

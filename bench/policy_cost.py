@@ -1,0 +1,88 @@
+"""What judging and compensating one update costs, on a small and on a large board.
+
+The guard must cost in proportion to the update, not to the board: this measures a lawful
+edit, a compensated edit (another member's note) and a compensated delete on boards of
+10 and 10,000 notes, in process (no network), median of many runs.
+
+    .venv/bin/python bench/policy_cost.py
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from pycrdt import Doc, Map, Text
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from crdt.policy import Actor, BoardGuard, DocLimits
+from crdt.schema import BoardDoc
+from crdt.templates import init_board
+
+RUNS = 300
+
+
+def board_with(notes: int) -> tuple[Doc[Any], BoardGuard]:
+    doc: Doc[Any] = Doc()
+    guard = BoardGuard(doc, DocLimits(max_notes=notes + 10))
+    init_board(doc, title="t", objective="o", template_id="blank", created_at_ms=0.0)
+    board = BoardDoc(doc)
+    with doc.transaction(origin="server"):
+        board.add_participant("ana", name="Ana", role="participant", joined_at=0.0)
+        board.add_participant("bob", name="Bob", role="participant", joined_at=0.0)
+        for i in range(notes):
+            board.add_note(f"n{i}", author="bob", text=f"note {i}", x=i, y=i)
+        board.add_note("mine", author="ana", text="ana's note")
+    return doc, guard
+
+
+def measure(doc: Doc[Any], guard: BoardGuard, kind: str) -> float:
+    """Median microseconds to judge (and, when needed, compensate) one client update."""
+    samples = []
+    ana = Actor("ana", "participant")
+    client: Doc[Any] = Doc()
+    client.apply_update(doc.get_update())
+    for i in range(RUNS):
+        since = client.get_state()
+        notes: Map[Any] = client.get("notes", type=Map)
+        if kind == "lawful edit":
+            text: Text = notes["mine"]["text"]
+            text.insert(0, "x")
+        elif kind == "compensated edit":
+            text = notes["n1"]["text"]
+            text.insert(0, f"hack {i}")
+        else:
+            del notes["n2"]
+        update = client.get_update(since)
+        start = time.perf_counter()
+        violations = guard.apply_client_update(update, ana)
+        samples.append(time.perf_counter() - start)
+        assert bool(violations) == (kind != "lawful edit"), (kind, violations)
+        client.apply_update(doc.get_update(client.get_state()))  # converge, as the room would
+    return statistics.median(samples) * 1e6
+
+
+def main() -> None:
+    results: dict[str, dict[str, float]] = {}
+    for size in (10, 10_000):
+        doc, guard = board_with(size)
+        results[str(size)] = {
+            kind: round(measure(doc, guard, kind), 1)
+            for kind in ("lawful edit", "compensated edit", "compensated delete")
+        }
+    print("| update | 10 notes (µs) | 10,000 notes (µs) |")
+    print("| --- | ---: | ---: |")
+    for kind in results["10"]:
+        print(f"| {kind} | {results['10'][kind]} | {results['10000'][kind]} |")
+    out = Path(__file__).resolve().parent / "results" / "policy_cost.json"
+    out.parent.mkdir(exist_ok=True)
+    out.write_text(json.dumps(results, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()
