@@ -104,6 +104,9 @@ def _routes() -> list[BaseRoute]:
     ]
     from server.commands_api import command_routes
     from server.export_api import export_routes
+    from server.templates_api import template_routes
+
+    routes.extend(template_routes())
 
     routes.extend(command_routes())
     routes.extend(export_routes())

@@ -104,3 +104,26 @@ def test_health_ready_and_metrics(live_server: PlanboardProcess) -> None:
     text = httpx.get(f"{live_server.url}/metrics").text
     for name in ("planboard_connections", "planboard_rooms_loaded", "planboard_store_seconds"):
         assert name in text
+
+
+def test_every_template_seeds_its_agenda(live_server: PlanboardProcess) -> None:
+    catalogue = httpx.get(f"{live_server.url}/api/templates").json()
+    ids = [t["id"] for t in catalogue["templates"]]
+    assert ids == ["quarterly", "prioritization", "kickoff", "problem-solving", "blank"]
+    kickoff = next(t for t in catalogue["templates"] if t["id"] == "kickoff")
+    titles = " ".join(i["title"].lower() for i in kickoff["agenda"])
+    for topic in ("goals", "scope", "roles", "risks", "next steps"):
+        assert topic in titles
+    for template in catalogue["templates"]:
+        board = httpx.post(
+            f"{live_server.url}/api/boards", json={"template": template["id"]}
+        ).json()
+        summary = httpx.get(
+            f"{live_server.url}/api/boards/{board['id']}",
+            headers={"Authorization": f"Bearer {board['token']}"},
+        ).json()
+        assert summary["template"] == template["id"]
+        assert summary["title"] == template["title"]
+        assert [i["id"] for i in summary["agenda"]] == [i["id"] for i in template["agenda"]]
+        assert all(i["minutes"] > 0 for i in summary["agenda"])
+        assert summary["current_item"] == template["agenda"][0]["id"]
