@@ -19,7 +19,18 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
-from pycrdt import Array, ArrayEvent, Doc, Map, MapEvent, Subscription, Text, TextEvent, UndoManager
+from pycrdt import (
+    Array,
+    ArrayEvent,
+    Doc,
+    Map,
+    MapEvent,
+    Subscription,
+    Text,
+    TextEvent,
+    TransactionEvent,
+    UndoManager,
+)
 
 from crdt import schema as s
 
@@ -51,6 +62,7 @@ class Actor:
 class DocLimits:
     max_note_text: int = 2000
     max_notes: int = 2000
+    max_doc_bytes: int = 16 << 20  # over it, only deletions are accepted
 
 
 @dataclass(frozen=True)
@@ -75,6 +87,7 @@ class _Judgement:
     pid: str
     role: str | None
     locked: bool
+    full: bool = False
     violations: list[Violation] = field(default_factory=list)
 
     def flag(self, rule: str, detail: str) -> None:
@@ -112,6 +125,36 @@ class BoardGuard:
         self._unknown_dirty: set[str] = set()
         self._judging: _Judgement | None = None
         self.compensations = 0
+        # Size: the sum of every transaction's update since the doc was loaded over-estimates
+        # the encoded doc; it is replaced by an exact measure only when it nears the limit.
+        self._bytes = 0
+        self._bytes_measured = -1
+        self._since_measured = 0
+        self._size_sub = doc.observe(self._count_bytes)
+
+    # -- size -----------------------------------------------------------------------------
+    def _count_bytes(self, event: TransactionEvent) -> None:
+        self._bytes += len(event.update)
+        self._since_measured += 1
+
+    @property
+    def full(self) -> bool:
+        """Whether the doc is at its size limit (measured exactly, and rarely)."""
+        limit = self.limits.max_doc_bytes
+        if self._bytes < limit:
+            return False
+        if (
+            self._bytes_measured < 0
+            or self._bytes - self._bytes_measured > limit // 10
+            or self._since_measured > 100  # deletions may have made room
+        ):
+            self._bytes = self._bytes_measured = len(self.doc.get_update())
+            self._since_measured = 0
+        return self._bytes >= limit
+
+    @property
+    def size_estimate(self) -> int:
+        return self._bytes
 
     # -- the entry point ------------------------------------------------------------------
     def apply_client_update(self, update: bytes, actor: Actor) -> list[Violation]:
@@ -120,6 +163,7 @@ class BoardGuard:
             pid=actor.participant_id,
             role=board.get_role(actor.participant_id),
             locked=board.is_locked(),
+            full=self.full,
         )
         roots_before = len(list(self.doc.keys()))
         self._judging = judgement
@@ -175,6 +219,8 @@ class BoardGuard:
         judgement = self._judging
         if judgement is not None:
             for event in events:
+                if judgement.full and _inserts(event):
+                    judgement.flag(LIMIT, "the board is full: only deletions are accepted")
                 self._judge(root, event, judgement)
         if root == "notes":
             self._index_authors(events)
@@ -365,6 +411,15 @@ class BoardGuard:
         text = getattr(event, "target", None)
         if isinstance(text, Text) and len(text) > self.limits.max_note_text:
             j.flag(LIMIT, f"text over {self.limits.max_note_text} characters")
+
+
+def _inserts(event: Any) -> bool:
+    """Whether an event adds content (anything but deletions)."""
+    if isinstance(event, MapEvent):
+        changes: dict[str, Any] = getattr(event, "keys", {})
+        return any(c.get("action") != "delete" for c in changes.values()) or not changes
+    delta = getattr(event, "delta", None) or []
+    return any(isinstance(op, dict) and "insert" in op for op in delta)
 
 
 def _meta_value_ok(value: Any) -> bool:

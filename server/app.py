@@ -55,7 +55,11 @@ def build_services(settings: Settings) -> Services:
     metrics = Metrics()
     store = _build_store(settings)
     backplane = _build_backplane(settings)
-    limits = DocLimits(max_note_text=settings.max_note_text, max_notes=settings.max_notes_per_board)
+    limits = DocLimits(
+        max_note_text=settings.max_note_text,
+        max_notes=settings.max_notes_per_board,
+        max_doc_bytes=settings.max_doc_bytes,
+    )
 
     def guard_factory(doc_id: str, doc: Doc[Any]) -> UpdateGuard:
         if "/drafts/" in doc_id:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
@@ -20,6 +21,7 @@ from crdt import protocol as p
 from server.backplane import Backplane
 from server.connection import CLOSE_MALFORMED, Connection
 from server.metrics import Metrics
+from server.notices import SERVER_CLIENT_ID, notice_frame
 from server.store.base import Store
 
 log = logging.getLogger("planboard.room")
@@ -76,6 +78,7 @@ class Room:
         self.awareness: dict[int, AwarenessRecord] = {}
         self.position = 0
         self._captured: list[bytes] = []
+        self._notice_clock = 0
         self._inflight: set[asyncio.Task[int]] = set()
         self._since_compaction = 0
         self._compact_every = compact_every
@@ -167,6 +170,9 @@ class Room:
                     f"{getattr(v, 'rule', v)}: {getattr(v, 'detail', '')}" for v in violations
                 ),
             )
+            # Awareness clocks only go up, also across reloads of the room: use the time.
+            self._notice_clock = max(self._notice_clock + 1, int(time.time() * 1000))
+            conn.send(notice_frame(violations, self._notice_clock))
         if net is not None:
             # The sender needs the net result only when it contains a compensation.
             await self._commit(net, exclude=None if violations else conn)
@@ -265,6 +271,8 @@ class Room:
     async def _handle_awareness(self, conn: Connection, message: p.AwarenessUpdate) -> None:
         accepted: list[p.AwarenessEntry] = []
         for entry in message.entries:
+            if entry.client_id == SERVER_CLIENT_ID:
+                continue  # reserved for the server's notices
             rec = self.awareness.get(entry.client_id)
             if rec is not None and rec.owner is not conn:
                 continue  # a client id belongs to the connection that first used it

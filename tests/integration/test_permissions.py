@@ -15,6 +15,7 @@ import httpx
 from pycrdt import Array, Doc, Map, Text
 
 from crdt.schema import BoardDoc
+from server.notices import MESSAGES, SERVER_CLIENT_ID
 from tests.conftest import command, create_board, join_board
 from tests.policy_harness import new_note
 from tests.servers import PlanboardProcess
@@ -131,12 +132,23 @@ async def test_hostile_client_cannot_cheat_and_nobody_sees_it(
         replay_new_frames()
         before = visible(observer.doc)
         offender = clients[sender]
+        notice_before = offender.awareness.get(SERVER_CLIENT_ID)
         mutate(offender.doc, ids)
         assert visible(offender.doc) != before, f"{case}: the mutation did nothing"
         await wait_for(
             lambda offender=offender, before=before: visible(offender.doc) == before,
             what=f"{case}: offender converges back",
         )
+        # The offender is told why, in an awareness notice only it receives.
+        notice = await wait_for(
+            lambda offender=offender, notice_before=notice_before: (
+                offender.awareness.get(SERVER_CLIENT_ID) != notice_before
+                and offender.awareness[SERVER_CLIENT_ID]
+            ),
+            what=f"{case}: notice",
+        )
+        assert notice["notice"]["rule"] in MESSAGES and notice["notice"]["message"]
+        assert SERVER_CLIENT_ID not in observer.awareness
         # Whatever the observer received meanwhile never showed the forbidden state.
         for state in replay_new_frames():
             assert state == before, case
@@ -174,3 +186,24 @@ async def test_hostile_client_cannot_cheat_and_nobody_sees_it(
     assert "not_owner" in metrics and "server_only" in metrics
     for client in [*clients.values(), observer]:
         await client.close()
+
+
+async def test_a_full_board_takes_only_deletions_and_says_why(server_factory: Any) -> None:
+    server: PlanboardProcess = server_factory(env={"PLANBOARD_MAX_DOC_BYTES": "40000"})
+    board = create_board(server.url)
+    client = await YClient(f"{server.ws_url}/ws/{board['id']}?token={board['token']}").connect()
+    pid = board["participant_id"]
+    for i in range(30):  # about 1.7 KB each: the board fills up around the 20th note
+        notes(client.doc)[f"n{i}"] = new_note(pid, f"{i} " + "x" * 1600)
+    notice = await wait_for(
+        lambda: client.awareness.get(SERVER_CLIENT_ID), what="the server says the board is full"
+    )
+    assert notice["notice"]["rule"] == "limit"
+    await wait_for(lambda: 15 <= len(notes(client.doc)) < 30, what="the overflow was undone")
+    kept = len(notes(client.doc))
+    watcher = await YClient(f"{server.ws_url}/ws/{board['id']}?token={board['token']}").connect()
+    assert len(notes(watcher.doc)) == kept
+    del notes(client.doc)["n0"]  # deletions are still accepted
+    await wait_for(lambda: "n0" not in notes(watcher.doc), what="a deletion goes through")
+    for c in (client, watcher):
+        await c.close()

@@ -586,3 +586,33 @@ def test_author_index_survives_a_reload() -> None:
     text_of(ana, "bn").insert(0, "not mine")
     violations, _ = reloaded.push(ana, "ana", since)
     assert [v.rule for v in violations] == ["not_owner"]
+
+
+def test_a_full_board_accepts_only_deletions() -> None:
+    board = Board(DocLimits(max_doc_bytes=20_000))
+
+    def fill(doc: Doc[Any]) -> None:
+        for i in range(60):
+            BoardDoc(doc).add_note(f"n{i}", author="ana", text="x" * 400)
+
+    board.server_change(fill)
+    assert board.guard.full
+    ana = board.client()
+    since = ana.get_state()
+    notes(ana)["one-more"] = new_note("ana")
+    violations, _ = board.push(ana, "ana", since)
+    assert [v.rule for v in violations] == ["limit"]
+    assert "one-more" not in notes(board.doc)
+    since = board.doc.get_state()
+    for i in range(60):
+        del notes(ana)[f"n{i}"]
+    assert board.push(ana, "ana", since)[0] == []
+    assert len(notes(board.doc)) == 0
+    # Deleted content is collected when the board is next loaded: then there is room again.
+    reloaded = Board(DocLimits(max_doc_bytes=20_000))
+    reloaded.doc.apply_update(board.doc.get_update())
+    assert not reloaded.guard.full
+    ana = reloaded.client()
+    since = ana.get_state()
+    notes(ana)["fits"] = new_note("ana")
+    assert reloaded.push(ana, "ana", since)[0] == []
