@@ -98,6 +98,10 @@ def set_drafting(doc: Doc[Any], drafting: bool) -> None:
         session["drafting"] = drafting
     if not drafting and "drafts" in session:
         del session["drafts"]
+    if drafting and not isinstance(session.get("drafts"), Map):
+        # Created once, here: two instances creating it concurrently would each make their
+        # own Map under the same key, and only one of them (with its counts) would survive.
+        session["drafts"] = Map()
 
 
 def is_drafting(doc: Doc[Any]) -> bool:
