@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from typing import Any
 
@@ -180,15 +181,19 @@ async def healthz(request: Request) -> Response:
     return JSONResponse({"status": "ok"})
 
 
+READY_TIMEOUT_SECONDS = 2.0
+
+
 async def readyz(request: Request) -> Response:
     services = services_of(request)
     problems = {}
+    # Bounded: a load balancer's probe must get an answer even while Redis hangs.
     try:
-        await services.store.ping()
+        await asyncio.wait_for(services.store.ping(), READY_TIMEOUT_SECONDS)
     except Exception as exc:
         problems["store"] = str(exc) or type(exc).__name__
     try:
-        await services.backplane.ping()
+        await asyncio.wait_for(services.backplane.ping(), READY_TIMEOUT_SECONDS)
     except Exception as exc:
         problems["backplane"] = str(exc) or type(exc).__name__
     if services.shutting_down:

@@ -37,7 +37,7 @@ def _build_store(settings: Settings) -> Store:
     if settings.redis_url:
         from server.store.redis import RedisStore
 
-        store: Store = RedisStore(settings.redis_url)
+        store: Store = RedisStore(settings.redis_url, prefix=settings.redis_prefix)
         return store
     return SQLiteStore(settings.data_dir / "planboard.sqlite3")
 
@@ -46,7 +46,12 @@ def _build_backplane(settings: Settings) -> Backplane:
     if settings.redis_url:
         from server.redis_backplane import RedisBackplane
 
-        backplane: Backplane = RedisBackplane(settings.redis_url, instance_id=settings.instance_id)
+        backplane: Backplane = RedisBackplane(
+            settings.redis_url,
+            instance_id=settings.instance_id,
+            prefix=settings.redis_prefix,
+            instance_timeout=settings.awareness_timeout_seconds,
+        )
         return backplane
     return LocalBackplane()
 

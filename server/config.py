@@ -26,6 +26,7 @@ class Settings:
     port: int = 8000
     data_dir: Path = Path("data")
     redis_url: str | None = None
+    redis_prefix: str = "planboard:"  # every key and channel; lets deployments share a Redis
     secret: str | None = None
     allowed_origins: tuple[str, ...] = ()
     public_url: str | None = None
@@ -60,6 +61,7 @@ class Settings:
             port=_env_int("PORT", cls.port),
             data_dir=Path(os.environ.get("PLANBOARD_DATA", str(cls.data_dir))),
             redis_url=os.environ.get("REDIS_URL") or None,
+            redis_prefix=os.environ.get("PLANBOARD_REDIS_PREFIX") or cls.redis_prefix,
             secret=os.environ.get("PLANBOARD_SECRET") or None,
             allowed_origins=tuple(o.strip() for o in origins.split(",") if o.strip()),
             public_url=os.environ.get("PLANBOARD_PUBLIC_URL") or None,
@@ -82,6 +84,7 @@ class Settings:
             send_queue_messages=_env_int("PLANBOARD_SEND_QUEUE", cls.send_queue_messages),
             socket_send_buffer=_env_int("PLANBOARD_SOCKET_SNDBUF", cls.socket_send_buffer),
             idle_unload_seconds=_env_float("PLANBOARD_IDLE_UNLOAD", cls.idle_unload_seconds),
+            compact_every_updates=_env_int("PLANBOARD_COMPACT_EVERY", cls.compact_every_updates),
             token_ttl_seconds=_env_int("PLANBOARD_TOKEN_TTL", cls.token_ttl_seconds),
             awareness_timeout_seconds=_env_float(
                 "PLANBOARD_AWARENESS_TIMEOUT", cls.awareness_timeout_seconds

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -50,6 +52,15 @@ async def http_error_handler(request: Request, exc: Exception) -> Response:
     return error_response(exc.status_code, code, str(exc.detail))
 
 
+# The store being unreachable (Redis down, a disk gone) is an outage, not a bug: 503, retry.
+UNAVAILABLE_ERRORS = (RedisConnectionError, RedisTimeoutError, ConnectionError, TimeoutError)
+
+
 async def unexpected_error_handler(request: Request, exc: Exception) -> Response:
+    if isinstance(exc, UNAVAILABLE_ERRORS):
+        log.warning("store unavailable on %s %s: %s", request.method, request.url.path, exc)
+        response = error_response(503, "unavailable", "Storage is unavailable; retry shortly.")
+        response.headers["Retry-After"] = "2"
+        return response
     log.exception("unhandled error on %s %s", request.method, request.url.path)
     return error_response(500, "internal", "Internal server error.")

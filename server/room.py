@@ -18,7 +18,7 @@ from typing import Any, Protocol, TypeVar
 from pycrdt import Doc, TransactionEvent, merge_updates
 
 from crdt import protocol as p
-from server.backplane import Backplane
+from server.backplane import Backplane, DocHandlers
 from server.connection import CLOSE_MALFORMED, Connection
 from server.metrics import Metrics
 from server.notices import SERVER_CLIENT_ID, notice_frame
@@ -26,6 +26,11 @@ from server.store.base import Store
 
 log = logging.getLogger("planboard.room")
 T = TypeVar("T")
+
+# Two instances publish in the order their appends finish, not in position order: a gap is
+# usually closed by the next message within milliseconds, so it is read from the store only if
+# it is still open after this grace.
+GAP_GRACE_SECONDS = 0.05
 
 
 class UpdateGuard(Protocol):
@@ -53,6 +58,7 @@ class AwarenessRecord:
     clock: int
     state: str
     owner: Connection | None  # None: a client of another instance
+    instance: str | None = None  # for a remote client: the instance it is connected to
 
 
 class Room:
@@ -76,7 +82,15 @@ class Room:
         self._actor_factory = actor_factory
         self.connections: set[Connection] = set()
         self.awareness: dict[int, AwarenessRecord] = {}
+        # Every update up to `position` is in the doc. With a relaying backplane positions are
+        # consecutive per doc: those received beyond a gap wait in `_ahead` until it is filled.
         self.position = 0
+        self._ahead: set[int] = set()
+        self._track_gaps = backplane.relays
+        self._early: list[tuple[int, bytes]] | None = None  # remote updates during load
+        self._resync_task: asyncio.Task[None] | None = None
+        self._resync_again = False
+        self._closed = False
         self._captured: list[bytes] = []
         self._notice_clock = 0
         self._inflight: set[asyncio.Task[int]] = set()
@@ -102,24 +116,97 @@ class Room:
 
     # -- loading ------------------------------------------------------------------------------
     async def load(self) -> None:
-        """Subscribe first, then load, so nothing published meanwhile is missed."""
-        await self.backplane.subscribe(
-            self.doc_id, self._on_remote_update, self._on_remote_awareness, self.resync
-        )
-        loaded = await self.store.load_doc(self.doc_id)
+        """Subscribe first, then load, then apply what arrived meanwhile: nothing is missed."""
+        self._early = []
+        try:
+            await self.backplane.subscribe(
+                self.doc_id,
+                DocHandlers(
+                    on_update=self._on_remote_update,
+                    on_awareness=self._on_remote_awareness,
+                    on_resync=self.resync,
+                    on_instance_gone=self._on_instance_gone,
+                    on_awareness_query=self._on_awareness_query,
+                ),
+            )
+            loaded = await self.store.load_doc(self.doc_id)
+        except BaseException:
+            self._closed = True
+            raise
         with self.doc.transaction(origin="load"):
             if loaded.snapshot:
                 self.doc.apply_update(loaded.snapshot)
             for _, update in loaded.updates:
                 self.doc.apply_update(update)
         self._captured.clear()
-        self.position = max(self.position, loaded.position)
         self._since_compaction = len(loaded.updates)
+        early, self._early = self._early, None
+        self._advance_to(loaded.position)
+        for position, update in early:  # idempotent: those already in the load change nothing
+            self._apply_remote(position, update)
+        if self._resync_again:
+            self._request_resync(0.0)
+
+    # -- positions, gaps and resync (multi-instance) ------------------------------------------
+    def _advance_to(self, position: int) -> None:
+        """Everything up to `position` is in the doc now."""
+        if position > self.position:
+            self.position = position
+        if self._ahead:
+            self._ahead = {p for p in self._ahead if p > self.position}
+            while self.position + 1 in self._ahead:
+                self.position += 1
+                self._ahead.discard(self.position)
+
+    def _note_position(self, position: int) -> None:
+        """The update at `position` is in the doc; a gap before it is read from the store."""
+        if not self._track_gaps:
+            self.position = max(self.position, position)
+        elif position == self.position + 1:
+            self._advance_to(position)
+        elif position > self.position:
+            self._ahead.add(position)
+            self._request_resync(GAP_GRACE_SECONDS)
 
     async def resync(self) -> None:
-        """Read what the store has after our position (gap or reconnect of the backplane)."""
-        for position, update in await self.store.read_updates_since(self.doc_id, self.position):
-            await self._on_remote_update(position, update)
+        """The backplane may have missed messages (it reconnected): read the store's tail.
+
+        Returns at once; the read runs in the background, one at a time per room.
+        """
+        self._request_resync(0.0)
+
+    def _request_resync(self, grace: float) -> None:
+        if self._closed:
+            return
+        if self._early is not None or (self._resync_task and not self._resync_task.done()):
+            self._resync_again = True  # after the load / the running read
+            return
+        self._resync_again = False
+        self._resync_task = asyncio.create_task(self._resync(grace))
+
+    async def _resync(self, grace: float) -> None:
+        if grace:
+            await asyncio.sleep(grace)
+            if not self._ahead and not self._resync_again:
+                return  # the gap closed by itself (messages merely crossed)
+        attempt = 0
+        while not self._closed:
+            self._resync_again = False
+            try:
+                missed = await self.store.read_updates_since(self.doc_id, self.position)
+            except Exception as exc:
+                attempt += 1
+                if attempt == 1 or attempt % 20 == 0:
+                    log.warning("reading %s from the store failed (%s); retrying", self.doc_id, exc)
+                await asyncio.sleep(min(5.0, 0.1 * 2 ** min(attempt, 6)))
+                continue
+            attempt = 0
+            for position, update in missed:
+                self._apply_remote(position, update, from_store=True)
+            if missed:
+                self._advance_to(missed[-1][0])
+            if not self._resync_again:
+                return
 
     # -- the one write path -------------------------------------------------------------------
     async def _commit(self, net: bytes, *, exclude: Connection | None) -> None:
@@ -131,7 +218,7 @@ class Room:
                 position = await task
         finally:
             self._inflight.discard(task)
-        self.position = max(self.position, position)
+        self._note_position(position)
         self.broadcast(p.encode_update(net), exclude=exclude)
         await self.backplane.publish_update(self.doc_id, position, net)
         for listener in self.change_listeners:
@@ -190,6 +277,12 @@ class Room:
 
     async def _on_remote_update(self, position: int, update: bytes) -> None:
         """An update another instance stored: apply and fan out locally (no store write)."""
+        if self._early is not None:
+            self._early.append((position, update))  # applied after the load
+            return
+        self._apply_remote(position, update)
+
+    def _apply_remote(self, position: int, update: bytes, *, from_store: bool = False) -> None:
         self._captured.clear()
         try:
             with self.doc.transaction(origin="remote"):
@@ -197,7 +290,8 @@ class Room:
         except Exception:
             log.exception("remote update for %s could not be applied", self.doc_id)
             return
-        self.position = max(self.position, position)
+        if not from_store:
+            self._note_position(position)
         net = self._take_net_update()
         if net is not None:
             self.broadcast(p.encode_update(net), exclude=None)
@@ -274,8 +368,9 @@ class Room:
             if entry.client_id == SERVER_CLIENT_ID:
                 continue  # reserved for the server's notices
             rec = self.awareness.get(entry.client_id)
-            if rec is not None and rec.owner is not conn:
+            if rec is not None and rec.owner is not None and rec.owner is not conn:
                 continue  # a client id belongs to the connection that first used it
+            # (a client that was on another instance and reconnected here takes its id along)
             if rec is not None and entry.clock < rec.clock:
                 continue
             if entry.state == "null":
@@ -291,25 +386,73 @@ class Room:
         self.broadcast(frame, exclude=conn)
         await self.backplane.publish_awareness(self.doc_id, frame[1:])
 
-    async def _on_remote_awareness(self, payload: bytes) -> None:
-        try:
-            message = p.parse_awareness(payload)
+    async def _on_remote_awareness(self, instance_id: str, payload: bytes) -> None:
+        """Presence relayed by another instance; we remember which one, to expire it with it."""
+        try:  # the payload is an awareness frame without its message type byte
+            message = p.parse_message(bytes((p.MSG_AWARENESS,)) + payload)
         except p.ProtocolError:
             return
+        if not isinstance(message, p.AwarenessUpdate):
+            return
+        accepted: list[p.AwarenessEntry] = []
         for entry in message.entries:
             rec = self.awareness.get(entry.client_id)
-            if rec is not None and rec.owner is not None:
-                continue
+            if rec is not None:
+                if rec.owner is not None:
+                    continue  # our own client's id: we are its authority
+                if entry.clock == rec.clock and entry.state != "null":
+                    # Already known (a query's answer), or the client reconnected to another
+                    # instance and re-sent its state: follow it there, nothing to show.
+                    rec.instance = instance_id
+                    continue
+                if entry.clock < rec.clock:
+                    continue  # old news
             if entry.state == "null":
                 self.awareness.pop(entry.client_id, None)
             else:
-                self.awareness[entry.client_id] = AwarenessRecord(entry.clock, entry.state, None)
-        self.broadcast(p.encode_awareness(message.entries), exclude=None)
+                self.awareness[entry.client_id] = AwarenessRecord(
+                    entry.clock, entry.state, None, instance_id
+                )
+            accepted.append(entry)
+        if accepted:
+            self.broadcast(p.encode_awareness(accepted), exclude=None)
+
+    async def _on_instance_gone(self, instance_id: str) -> None:
+        """An instance stopped heartbeating: its clients' presence goes (null state, clock+1),
+        and it may have stored an update it never published, so read the store's tail."""
+        gone = [
+            p.AwarenessEntry(cid, rec.clock + 1, "null")
+            for cid, rec in self.awareness.items()
+            if rec.owner is None and rec.instance == instance_id
+        ]
+        for entry in gone:
+            del self.awareness[entry.client_id]
+        for start in range(0, len(gone), p.MAX_AWARENESS_ENTRIES):
+            self.broadcast(
+                p.encode_awareness(gone[start : start + p.MAX_AWARENESS_ENTRIES]), exclude=None
+            )
+        self._request_resync(0.0)
+
+    async def _on_awareness_query(self) -> None:
+        """Another instance just subscribed: tell it about our own clients' presence."""
+        states = [
+            p.AwarenessEntry(cid, rec.clock, rec.state)
+            for cid, rec in self.awareness.items()
+            if rec.owner is not None
+        ]
+        for start in range(0, len(states), p.MAX_AWARENESS_ENTRIES):
+            frame = p.encode_awareness(states[start : start + p.MAX_AWARENESS_ENTRIES])
+            await self.backplane.publish_awareness(self.doc_id, frame[1:])
 
     async def close(self) -> None:
         await self.persisted()
         if self._compaction is not None:
             with contextlib.suppress(Exception):
                 await self._compaction
+        self._closed = True
+        if self._resync_task is not None and not self._resync_task.done():
+            self._resync_task.cancel()
+            with contextlib.suppress(BaseException):
+                await self._resync_task
         with contextlib.suppress(Exception):
             await self.backplane.unsubscribe(self.doc_id)

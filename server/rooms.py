@@ -79,6 +79,9 @@ class RoomManager:
             except BaseException as exc:
                 future.set_exception(exc)
                 future.exception()  # mark retrieved: waiters re-raise it themselves
+                # The half-loaded room must not stay subscribed to the backplane.
+                with contextlib.suppress(Exception):
+                    await self.backplane.unsubscribe(doc_id)
                 raise
             finally:
                 self._loading.pop(doc_id, None)
@@ -120,13 +123,26 @@ class RoomManager:
             self._unloading.pop(room.doc_id, None)
             self.metrics.rooms.set(len(self.rooms))
 
-    async def close(self) -> None:
-        """Shutdown: every room's pending writes reach the store."""
-        for room in list(self.rooms.values()):
+    async def close(self, grace_seconds: float = 10.0) -> None:
+        """Shutdown: every room's pending writes reach the store.
+
+        Bounded: with Redis unreachable the writes cannot complete, and an instance must still
+        stop (its clients keep their edits and re-send them to whichever instance they reach).
+        """
+        rooms = list(self.rooms.values())
+        for room in rooms:
             if room.unload_handle is not None:
                 room.unload_handle.cancel()
-            with contextlib.suppress(Exception):
-                await room.close()
+        closing = [asyncio.ensure_future(room.close()) for room in rooms]
+        if closing:
+            _done, pending = await asyncio.wait(closing, timeout=grace_seconds)
+            for task in pending:
+                task.cancel()
+            if pending:
+                log.error("%d room(s) could not store their last changes in time", len(pending))
+            for task in closing:
+                with contextlib.suppress(BaseException):
+                    await task
         for task in list(self._unloading.values()):
             with contextlib.suppress(Exception):
                 await task

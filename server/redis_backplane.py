@@ -1,0 +1,401 @@
+"""Redis pub/sub backplane: rooms of one board on different instances hear each other.
+
+One channel per document (`{prefix}ch:{doc id}`) and one for instance heartbeats
+(`{prefix}instances`). A message is binary: one kind byte, the sender's instance id (length byte
+then ASCII), then the body:
+
+    u  update     8-byte big-endian log position (given by the store), then the Yjs update
+    a  awareness  the y-protocols awareness payload (without the message type byte)
+    q  query      "send me your clients' presence" (sent after subscribing)
+    h  heartbeat  (instances channel) every timeout/5 seconds
+    b  bye        (instances channel) sent on a clean shutdown: drop my clients' presence now
+
+An instance ignores its own messages. Pub/sub drops messages when a connection breaks; the
+reader then reconnects with backoff and jitter, resubscribes and asks every room to read what it
+missed from the store (rooms also read it when they see a gap in positions). Publishing goes
+through one queue drained by one task (pipelined), so a room never waits on the network to
+publish and never sees an exception from it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from itertools import islice
+from typing import Any
+
+import redis.asyncio as aioredis
+from redis.asyncio.client import PubSub
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
+from redis.exceptions import RedisError
+
+from server.backplane import DocHandlers
+from server.store.redis import DEFAULT_PREFIX, backoff_delay, redis_client
+
+log = logging.getLogger("planboard.backplane")
+
+KIND_UPDATE = b"u"
+KIND_AWARENESS = b"a"
+KIND_QUERY = b"q"
+KIND_HEARTBEAT = b"h"
+KIND_BYE = b"b"
+MAX_OUTBOX = 100_000
+PUBLISH_BATCH = 512
+
+
+def encode_message(kind: bytes, instance: bytes, body: bytes = b"") -> bytes:
+    return kind + bytes((len(instance),)) + instance + body
+
+
+def decode_message(data: bytes) -> tuple[bytes, str, bytes]:
+    """(kind, instance id, body); raises ValueError for anything that is not ours."""
+    if len(data) < 2:
+        raise ValueError("short message")
+    n = data[1]
+    if len(data) < 2 + n:
+        raise ValueError("truncated instance id")
+    return data[0:1], data[2 : 2 + n].decode("ascii"), data[2 + n :]
+
+
+@dataclass(slots=True)
+class _Sub:
+    doc_id: str
+    handlers: DocHandlers
+    confirmed: bool = False  # live once: a later (re)subscription must trigger a resync
+
+
+@dataclass(slots=True)
+class _Expect:
+    """One SUBSCRIBE/UNSUBSCRIBE sent on the current connection, awaiting its confirmation."""
+
+    futures: list[asyncio.Future[None]] = field(default_factory=list)
+    resync: bool = False
+
+
+class RedisBackplane:
+    """The multi-instance backplane (REDIS_URL); see the module docstring for the protocol."""
+
+    relays = True
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        instance_id: str,
+        prefix: str | None = None,
+        instance_timeout: float = 30.0,
+        subscribe_timeout: float = 5.0,
+    ) -> None:
+        self.url = url
+        self.instance_id = instance_id
+        self._iid = instance_id.encode("ascii")
+        if not 0 < len(self._iid) < 256:
+            raise ValueError("instance id must be 1-255 ASCII characters")
+        self.prefix = (
+            prefix if prefix is not None else os.environ.get("PLANBOARD_REDIS_PREFIX")
+        ) or DEFAULT_PREFIX
+        self.instance_timeout = instance_timeout
+        # Silent for 3/5 of the timeout (three heartbeats missed) means dead; checked every
+        # heartbeat, so a dead instance's clients are gone at most 4/5 of the timeout after.
+        self.heartbeat_interval = max(0.05, instance_timeout / 5)
+        self.silence_limit = instance_timeout * 0.6
+        self.subscribe_timeout = subscribe_timeout
+        self._instances_channel = f"{self.prefix}instances".encode()
+        self._client: aioredis.Redis | None = None
+        self._sub_client: aioredis.Redis | None = None
+        self._docs: dict[bytes, _Sub] = {}
+        self._pubsub: PubSub | None = None
+        self._live = False
+        self._expect: dict[bytes, deque[_Expect]] = {}
+        self._waiting: dict[bytes, list[asyncio.Future[None]]] = {}
+        self._outbox: deque[tuple[bytes, bytes, bool]] = deque()
+        self._publisher: asyncio.Task[None] | None = None
+        self._reader: asyncio.Task[None] | None = None
+        self._heartbeat: asyncio.Task[None] | None = None
+        self._last_seen: dict[str, float] = {}
+        self._own_seen = 0.0
+        self._reconnect = False
+        self._stopping = False
+        self.reconnects = 0  # connections after the first (tests and logs)
+
+    def _channel(self, doc_id: str) -> bytes:
+        return f"{self.prefix}ch:{doc_id}".encode()
+
+    # -- lifecycle ----------------------------------------------------------------------------
+    async def start(self) -> None:
+        self._client = redis_client(self.url)
+        # The subscriber does its own reconnecting (and must notice it to resync): redis-py must
+        # neither retry nor silently reconnect and resubscribe behind our back.
+        sub_client: aioredis.Redis = aioredis.Redis.from_url(
+            self.url,
+            socket_connect_timeout=2.0,
+            socket_keepalive=True,
+            retry=Retry(NoBackoff(), 0, supported_errors=()),
+        )
+        self._sub_client = sub_client
+        self._reader = asyncio.create_task(self._run(), name="backplane-reader")
+        self._heartbeat = asyncio.create_task(self._beat(), name="backplane-heartbeat")
+
+    async def stop(self) -> None:
+        """Say goodbye (others drop our clients' presence at once), flush, disconnect."""
+        if self._live:
+            self._enqueue(self._instances_channel, encode_message(KIND_BYE, self._iid), False)
+        publisher = self._publisher
+        if publisher is not None and not publisher.done():
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(asyncio.shield(publisher), 3.0)
+        self._stopping = True
+        for task in (self._heartbeat, self._reader, self._publisher):
+            if task is not None and not task.done():
+                task.cancel()
+                with contextlib.suppress(BaseException):
+                    await task
+        for client in (self._client, self._sub_client):
+            if client is not None:
+                with contextlib.suppress(Exception):
+                    await client.aclose()
+
+    async def ping(self) -> None:
+        if not self._live:
+            raise ConnectionError("pub/sub is not connected (Redis unreachable?)")
+
+    # -- subscriptions ------------------------------------------------------------------------
+    async def subscribe(self, doc_id: str, handlers: DocHandlers) -> None:
+        channel = self._channel(doc_id)
+        sub = _Sub(doc_id, handlers)
+        self._docs[channel] = sub
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        pubsub = self._pubsub
+        if pubsub is not None:
+            self._expect.setdefault(channel, deque()).append(_Expect([future]))
+            # If the connection is broken the reader notices, and the next connection
+            # subscribes every registered doc and resolves the future.
+            with contextlib.suppress(RedisError, OSError):
+                await pubsub.subscribe(channel)
+        else:
+            self._waiting.setdefault(channel, []).append(future)
+        try:
+            await asyncio.wait_for(future, self.subscribe_timeout)
+        except TimeoutError as exc:
+            raise ConnectionError(f"could not subscribe to {doc_id} (Redis unreachable?)") from exc
+        sub.confirmed = True
+        # Others answer with their clients' presence, so ours see everyone at once.
+        self._enqueue(channel, encode_message(KIND_QUERY, self._iid), True)
+
+    async def unsubscribe(self, doc_id: str) -> None:
+        channel = self._channel(doc_id)
+        if self._docs.pop(channel, None) is None:
+            return
+        pubsub = self._pubsub
+        if pubsub is not None:
+            self._expect.setdefault(channel, deque()).append(_Expect())
+            with contextlib.suppress(RedisError, OSError):
+                await pubsub.unsubscribe(channel)
+
+    # -- publishing ---------------------------------------------------------------------------
+    async def publish_update(self, doc_id: str, position: int, update: bytes) -> None:
+        body = position.to_bytes(8, "big") + update
+        self._enqueue(self._channel(doc_id), encode_message(KIND_UPDATE, self._iid, body), False)
+
+    async def publish_awareness(self, doc_id: str, payload: bytes) -> None:
+        message = encode_message(KIND_AWARENESS, self._iid, payload)
+        self._enqueue(self._channel(doc_id), message, True)
+
+    def _enqueue(
+        self, channel: bytes, message: bytes, droppable: bool, *, offline_ok: bool = False
+    ) -> None:
+        """Queue for the publisher. Presence is dropped while our subscriber is away (clients
+        renew it); updates are kept and retried (they are also recoverable from the store).
+        Heartbeats go out whenever Redis takes them, whatever the state of our subscriber."""
+        if self._stopping or (droppable and not self._live and not offline_ok):
+            return
+        if len(self._outbox) >= MAX_OUTBOX:
+            log.warning("backplane outbox full: dropping a message (peers gap-fill from store)")
+            return
+        self._outbox.append((channel, message, droppable))
+        if self._publisher is None or self._publisher.done():
+            self._publisher = asyncio.create_task(self._publish_loop(), name="backplane-publish")
+
+    async def _publish_loop(self) -> None:
+        attempt = 0
+        while self._outbox:
+            batch = list(islice(self._outbox, 0, PUBLISH_BATCH))
+            client = self._client
+            try:
+                assert client is not None, "backplane is not started"
+                if len(batch) == 1:
+                    await client.publish(batch[0][0], batch[0][1])
+                else:
+                    async with client.pipeline(transaction=False) as pipe:
+                        for channel, message, _ in batch:
+                            pipe.publish(channel, message)
+                        await pipe.execute()
+            except (RedisError, OSError, TimeoutError) as exc:
+                attempt += 1
+                if attempt == 1 or attempt % 20 == 0:
+                    log.warning("publishing to Redis failed (%s); retrying", exc)
+                self._outbox = deque(item for item in self._outbox if not item[2])
+                await asyncio.sleep(backoff_delay(attempt))
+                continue
+            attempt = 0
+            for _ in batch:
+                self._outbox.popleft()
+
+    # -- the subscriber -----------------------------------------------------------------------
+    async def _run(self) -> None:
+        """Keep one subscriber connection; after every reconnect, rooms read what they missed."""
+        attempt = 0
+        while not self._stopping:
+            assert self._sub_client is not None
+            pubsub = self._sub_client.pubsub(ignore_subscribe_messages=False)
+            try:
+                await self._connect(pubsub)
+                attempt = 0
+                await self._read(pubsub)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # any failure means: reconnect
+                if attempt == 0 or attempt % 20 == 0:
+                    log.warning("Redis pub/sub connection lost (%s); reconnecting", exc)
+            finally:
+                self._disconnected()
+                with contextlib.suppress(Exception):
+                    await pubsub.aclose()  # type: ignore[no-untyped-call]
+            if self._stopping:
+                return
+            attempt += 1
+            await asyncio.sleep(backoff_delay(attempt))
+
+    async def _connect(self, pubsub: PubSub) -> None:
+        channels = [self._instances_channel, *self._docs]
+        self._expect = {}
+        for channel in channels:
+            sub = self._docs.get(channel)
+            entry = _Expect(
+                self._waiting.pop(channel, []), resync=sub is not None and sub.confirmed
+            )
+            self._expect.setdefault(channel, deque()).append(entry)
+        self._reconnect = False
+        await pubsub.subscribe(*channels)
+        self._pubsub = pubsub
+        late = list(self._waiting)  # registered while we were connecting
+        if late:
+            for channel in late:
+                self._expect.setdefault(channel, deque()).append(
+                    _Expect(self._waiting.pop(channel))
+                )
+            await pubsub.subscribe(*late)
+
+    def _disconnected(self) -> None:
+        self._live = False
+        self._pubsub = None
+        for channel, queue in self._expect.items():
+            for entry in queue:
+                if entry.futures and channel in self._docs:
+                    self._waiting.setdefault(channel, []).extend(entry.futures)
+        self._expect = {}
+
+    async def _read(self, pubsub: PubSub) -> None:
+        while not self._stopping:
+            if self._reconnect:
+                raise ConnectionError("our own heartbeats stopped arriving")
+            message = await pubsub.get_message(timeout=1.0)
+            if message is not None:
+                await self._handle(message)
+
+    async def _handle(self, message: dict[str, Any]) -> None:
+        kind = message["type"]
+        channel: bytes = message["channel"]
+        if kind == "message":
+            await self._dispatch(channel, message["data"])
+        elif kind == "subscribe":
+            queue = self._expect.get(channel)
+            entry = queue.popleft() if queue else None
+            if channel == self._instances_channel and not self._live:
+                self._became_live()
+            if entry is None:
+                return
+            for future in entry.futures:
+                if not future.done():
+                    future.set_result(None)
+            sub = self._docs.get(channel)
+            if entry.resync and sub is not None:
+                await self._call(sub, sub.handlers.on_resync())
+                self._enqueue(channel, encode_message(KIND_QUERY, self._iid), True)
+        elif kind == "unsubscribe":
+            queue = self._expect.get(channel)
+            if queue:
+                queue.popleft()
+
+    def _became_live(self) -> None:
+        now = time.monotonic()
+        if self._own_seen:
+            self.reconnects += 1
+            log.warning("Redis pub/sub connected again; rooms read what they missed")
+        self._live = True
+        self._own_seen = now
+        # Nobody could be heard while we were away: everyone gets a full timeout from now.
+        for instance in self._last_seen:
+            self._last_seen[instance] = now
+
+    async def _dispatch(self, channel: bytes, data: bytes) -> None:
+        try:
+            kind, instance, body = decode_message(data)
+        except ValueError:
+            return
+        now = time.monotonic()
+        if instance == self.instance_id:
+            if kind == KIND_HEARTBEAT:
+                self._own_seen = now
+            return
+        if kind == KIND_BYE:
+            self._last_seen.pop(instance, None)
+            await self._instance_gone(instance)
+            return
+        self._last_seen[instance] = now
+        sub = self._docs.get(channel)
+        if sub is None:
+            return
+        if kind == KIND_UPDATE and len(body) >= 8:
+            position = int.from_bytes(body[:8], "big")
+            await self._call(sub, sub.handlers.on_update(position, body[8:]))
+        elif kind == KIND_AWARENESS:
+            await self._call(sub, sub.handlers.on_awareness(instance, body))
+        elif kind == KIND_QUERY:
+            await self._call(sub, sub.handlers.on_awareness_query())
+
+    async def _call(self, sub: _Sub, handler: Any) -> None:
+        """A room's failure must not stop the reader (nor other rooms)."""
+        try:
+            await handler
+        except Exception:
+            log.exception("handling a backplane message for %s failed", sub.doc_id)
+
+    async def _instance_gone(self, instance: str) -> None:
+        log.info("instance %s is gone: dropping its clients' presence", instance)
+        for sub in list(self._docs.values()):
+            await self._call(sub, sub.handlers.on_instance_gone(instance))
+
+    async def _beat(self) -> None:
+        """Heartbeats out; instances that stopped sending them are declared gone."""
+        heartbeat = encode_message(KIND_HEARTBEAT, self._iid)
+        while not self._stopping:
+            self._enqueue(self._instances_channel, heartbeat, True, offline_ok=True)
+            await asyncio.sleep(self.heartbeat_interval)
+            if not self._live:
+                continue
+            now = time.monotonic()
+            if now - self._own_seen > self.silence_limit:
+                # Our subscription is silently dead (half-open connection): start over.
+                self._reconnect = True
+                continue
+            for instance, seen in list(self._last_seen.items()):
+                if now - seen > self.silence_limit:
+                    del self._last_seen[instance]
+                    await self._instance_gone(instance)

@@ -1,0 +1,491 @@
+"""Redis store: the SQLite store's layout in Redis keys, shared by every instance (REDIS_URL).
+
+Keys, under a prefix (default `planboard:`); `{id}` is a Redis hash tag, so one doc's keys share a
+slot:
+
+    doc:{id}:seq      hash   seq = the last position given to an update of the doc (never reused)
+    doc:{id}:log      list   the updates after the snapshot, oldest first
+    doc:{id}:snap     string the compacted snapshot (one Yjs update)
+    doc:{id}:compact  string compaction lock (SET NX PX): one compactor per doc at a time
+    docs              zset   every doc id (score 0: lexicographic range = prefix search)
+    board:{id}        hash   board metadata; boards: zset board id -> last activity
+    vote:{b}:{r}:p:{participant}  hash note -> dots;  vote:{b}:{r}:used  hash participant -> dots
+    vote:{b}:{r}:tally            hash note -> dots (all participants)
+    audit:{id}        list   JSON entries
+
+Positions are consecutive per doc: the append script increments `seq` and pushes in one atomic
+step, so the log always holds exactly the positions `seq - LLEN + 1 .. seq`, and the snapshot
+covers everything up to `seq - LLEN`. Nothing else is stored about positions, so the two cannot
+drift apart; compaction trims the head of the list and the snapshot position follows by itself.
+
+Appends go through one writer task (group commit: one script call for everything queued) that
+retries with backoff until Redis takes them: an accepted edit is never dropped because Redis is
+briefly away; its caller simply waits (see docs/scaling.md, "Failure behaviour").
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import random
+import secrets
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import redis.asyncio as aioredis
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialWithJitterBackoff
+from redis.exceptions import RedisError
+
+from server.store.base import BoardInfo, LoadedDoc, VoteResult
+from server.store.compaction import fold_updates
+
+log = logging.getLogger("planboard.store.redis")
+
+DEFAULT_PREFIX = "planboard:"
+MAX_BATCH_UPDATES = 256
+MAX_BATCH_BYTES = 4 << 20
+COMPACT_LOCK_MS = 60_000
+CLOSE_GRACE_SECONDS = 5.0  # at shutdown, how long queued updates may wait for Redis
+
+# KEYS: for each update (seq, log) pairs, then the docs index last. ARGV: (update, doc id) pairs.
+# Returns the position of each update, in order.
+APPEND = """
+local n = (#KEYS - 1) / 2
+local docs = KEYS[#KEYS]
+local out = {}
+for i = 1, n do
+  local pos = redis.call('HINCRBY', KEYS[2 * i - 1], 'seq', 1)
+  if redis.call('RPUSH', KEYS[2 * i], ARGV[2 * i - 1]) == 1 then
+    redis.call('ZADD', docs, 0, ARGV[2 * i])
+  end
+  out[i] = pos
+end
+return out
+"""
+
+# KEYS: seq, log, snap. ARGV: position. Returns {seq, snapshot or false, log entries after it}.
+# With a position older than the snapshot, the snapshot comes back too (it covers the trimmed
+# part of the log); applying it again is harmless because updates are idempotent.
+READ_SINCE = """
+local seq = tonumber(redis.call('HGET', KEYS[1], 'seq') or '0')
+local len = redis.call('LLEN', KEYS[2])
+local base = seq - len
+local p = tonumber(ARGV[1])
+if p >= seq then return {seq, false, {}} end
+if p < base then
+  return {seq, redis.call('GET', KEYS[3]), redis.call('LRANGE', KEYS[2], 0, -1)}
+end
+return {seq, false, redis.call('LRANGE', KEYS[2], p - base, -1)}
+"""
+
+# KEYS: seq, log, snap. ARGV: the snapshot position the fold started from, how many log entries
+# it folded, the folded snapshot. Commits only if nobody compacted meanwhile; appends made since
+# the read are at the tail of the list and survive the trim.
+COMPACT_COMMIT = """
+local seq = tonumber(redis.call('HGET', KEYS[1], 'seq') or '0')
+local len = redis.call('LLEN', KEYS[2])
+local n = tonumber(ARGV[2])
+if seq - len ~= tonumber(ARGV[1]) or n > len then return 0 end
+redis.call('LTRIM', KEYS[2], n, -1)
+redis.call('SET', KEYS[3], ARGV[3])
+return 1
+"""
+
+RELEASE_LOCK = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+"""
+
+# KEYS: seq, log, snap, docs. ARGV: doc id. Positions are never reused: seq stays.
+DELETE_DOC = """
+redis.call('DEL', KEYS[2], KEYS[3])
+redis.call('ZREM', KEYS[4], ARGV[1])
+return 1
+"""
+
+# KEYS: board hash, boards index. ARGV: id, title, template, created_at, last_activity, extra.
+CREATE_BOARD = """
+if redis.call('EXISTS', KEYS[1]) == 1 then return redis.error_reply('board exists') end
+redis.call('HSET', KEYS[1], 'id', ARGV[1], 'title', ARGV[2], 'template', ARGV[3],
+  'created_at', ARGV[4], 'last_activity', ARGV[5], 'extra', ARGV[6])
+redis.call('ZADD', KEYS[2], ARGV[5], ARGV[1])
+return 1
+"""
+
+TOUCH_BOARD = """
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('HSET', KEYS[1], 'last_activity', ARGV[2])
+redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1])
+return 1
+"""
+
+# KEYS: participant's ballots, used per participant, tally. ARGV: participant, note, budget, cap.
+# One atomic step: the budget and the cap hold however many instances vote at once.
+CAST_VOTE = """
+local used = tonumber(redis.call('HGET', KEYS[2], ARGV[1]) or '0')
+local on = tonumber(redis.call('HGET', KEYS[1], ARGV[2]) or '0')
+if used >= tonumber(ARGV[3]) then return {'budget', used, on} end
+if on >= tonumber(ARGV[4]) then return {'cap', used, on} end
+redis.call('HINCRBY', KEYS[1], ARGV[2], 1)
+redis.call('HINCRBY', KEYS[2], ARGV[1], 1)
+redis.call('HINCRBY', KEYS[3], ARGV[2], 1)
+return {'ok', used + 1, on + 1}
+"""
+
+REMOVE_VOTE = """
+local on = tonumber(redis.call('HGET', KEYS[1], ARGV[2]) or '0')
+if on <= 0 then return 0 end
+local function down(key, field)
+  if redis.call('HINCRBY', key, field, -1) <= 0 then redis.call('HDEL', key, field) end
+end
+down(KEYS[1], ARGV[2])
+down(KEYS[2], ARGV[1])
+down(KEYS[3], ARGV[2])
+return 1
+"""
+
+# KEYS: used, tally. ARGV: the key prefix of participants' ballots, note. Returns how many
+# participants had dots on the note (like the SQLite store's deleted rows). The participants'
+# keys are derived in the script, which is fine on a single Redis (not Redis Cluster).
+REMOVE_NOTE_VOTES = """
+local removed = 0
+for _, p in ipairs(redis.call('HKEYS', KEYS[1])) do
+  local key = ARGV[1] .. p
+  local c = tonumber(redis.call('HGET', key, ARGV[2]) or '0')
+  if c > 0 then
+    redis.call('HDEL', key, ARGV[2])
+    if redis.call('HINCRBY', KEYS[1], p, -c) <= 0 then redis.call('HDEL', KEYS[1], p) end
+    removed = removed + 1
+  end
+end
+redis.call('HDEL', KEYS[2], ARGV[2])
+return removed
+"""
+
+
+def backoff_delay(attempt: int, base: float = 0.05, cap: float = 2.0) -> float:
+    """Exponential backoff with jitter: instances do not hammer a returning Redis all at once."""
+    ceiling = min(cap, base * (2 ** min(attempt, 16)))
+    return random.uniform(ceiling / 2, ceiling)
+
+
+def redis_client(url: str) -> aioredis.Redis:
+    """A client whose own retries are short: the callers decide how long to keep trying."""
+    client: aioredis.Redis = aioredis.Redis.from_url(
+        url,
+        socket_connect_timeout=2.0,
+        socket_timeout=10.0,
+        socket_keepalive=True,
+        health_check_interval=15,
+        retry=Retry(ExponentialWithJitterBackoff(cap=0.25, base=0.02), 1),
+    )
+    return client
+
+
+@dataclass(slots=True)
+class _Append:
+    doc_id: str
+    update: bytes
+    future: asyncio.Future[int]
+
+
+def _text(value: Any) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+class RedisStore:
+    """The shared store of a multi-instance deployment (see the module docstring for the keys)."""
+
+    def __init__(self, url: str, *, prefix: str | None = None) -> None:
+        self.url = url
+        self.prefix = (
+            prefix if prefix is not None else os.environ.get("PLANBOARD_REDIS_PREFIX")
+        ) or DEFAULT_PREFIX
+        self._client: aioredis.Redis | None = None
+        self._pending: list[_Append] = []
+        self._writer: asyncio.Task[None] | None = None
+        self._scripts: dict[str, Any] = {}
+        self._closing = False
+        self.available = True  # False while appends are failing (readiness, logs)
+
+    # -- plumbing
+    @property
+    def client(self) -> aioredis.Redis:
+        assert self._client is not None, "store is not open"
+        return self._client
+
+    def _doc_keys(self, doc_id: str) -> tuple[str, str, str]:
+        base = f"{self.prefix}doc:{{{doc_id}}}"
+        return f"{base}:seq", f"{base}:log", f"{base}:snap"
+
+    def _vote_keys(self, board_id: str, round_no: int) -> tuple[str, str, str]:
+        base = f"{self.prefix}vote:{{{board_id}}}:{round_no}"
+        return f"{base}:p:", f"{base}:used", f"{base}:tally"
+
+    async def _script(self, source: str, keys: Sequence[str], args: Sequence[Any]) -> Any:
+        """EVALSHA with a fallback to loading the script (after a Redis restart, for example)."""
+        script = self._scripts.get(source)
+        if script is None:
+            script = self._scripts[source] = self.client.register_script(source)
+        return await script(keys=list(keys), args=list(args))
+
+    async def open(self) -> None:
+        self._client = redis_client(self.url)
+        self._scripts.clear()
+        try:
+            await asyncio.wait_for(self._client.ping(), 3.0)
+        except Exception as exc:  # keep running; readiness reports it
+            log.warning("Redis at %s is not reachable yet (%s); will keep trying", self.url, exc)
+
+    async def close(self) -> None:
+        """Store what is queued (waiting a bounded time for Redis), then drop the connections."""
+        self._closing = True
+        writer = self._writer
+        if writer is not None and not writer.done():
+            try:
+                await asyncio.wait_for(asyncio.shield(writer), CLOSE_GRACE_SECONDS)
+            except TimeoutError:
+                writer.cancel()
+                lost = len(self._pending)
+                log.error("Redis unreachable at shutdown: %d queued updates not stored", lost)
+                for item in self._pending:
+                    if not item.future.done():
+                        item.future.set_exception(ConnectionError("store closed"))
+                self._pending.clear()
+        if self._client is not None:
+            with contextlib.suppress(Exception):
+                await self._client.aclose()
+            self._client = None
+
+    async def ping(self) -> None:
+        await asyncio.wait_for(self.client.ping(), 2.0)
+        if not self.available:
+            raise ConnectionError("updates are waiting for Redis")
+
+    # -- boards
+    async def create_board(self, info: BoardInfo) -> None:
+        await self._script(
+            CREATE_BOARD,
+            [f"{self.prefix}board:{{{info.id}}}", f"{self.prefix}boards"],
+            [
+                info.id,
+                info.title,
+                info.template,
+                repr(info.created_at),
+                repr(info.last_activity),
+                json.dumps(info.extra),
+            ],
+        )
+
+    @staticmethod
+    def _board(raw: dict[Any, Any]) -> BoardInfo | None:
+        if not raw or b"id" not in raw:
+            return None
+        return BoardInfo(
+            id=raw[b"id"].decode(),
+            title=raw.get(b"title", b"").decode(),
+            template=raw.get(b"template", b"").decode(),
+            created_at=float(raw.get(b"created_at", b"0")),
+            last_activity=float(raw.get(b"last_activity", b"0")),
+            extra=json.loads(raw.get(b"extra", b"{}")),
+        )
+
+    async def get_board(self, board_id: str) -> BoardInfo | None:
+        raw = await self.client.hgetall(f"{self.prefix}board:{{{board_id}}}")
+        return self._board(raw)
+
+    async def list_boards(self) -> list[BoardInfo]:
+        ids = await self.client.zrevrange(f"{self.prefix}boards", 0, -1)
+        out: list[BoardInfo] = []
+        for start in range(0, len(ids), 500):
+            async with self.client.pipeline(transaction=False) as pipe:
+                for board_id in ids[start : start + 500]:
+                    pipe.hgetall(f"{self.prefix}board:{{{_text(board_id)}}}")
+                rows = await pipe.execute()
+            out.extend(info for info in map(self._board, rows) if info is not None)
+        return out
+
+    async def touch_board(self, board_id: str, at: float) -> None:
+        await self._script(
+            TOUCH_BOARD,
+            [f"{self.prefix}board:{{{board_id}}}", f"{self.prefix}boards"],
+            [board_id, repr(at)],
+        )
+
+    # -- documents
+    async def append_update(self, doc_id: str, update: bytes) -> int:
+        """Queue for the writer; resolves once Redis has it (retrying while Redis is away)."""
+        if self._closing and (self._writer is None or self._writer.done()):
+            raise ConnectionError("store closed")
+        future: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+        self._pending.append(_Append(doc_id, update, future))
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write_loop())
+        return await future
+
+    def _take_batch(self) -> list[_Append]:
+        size = 0
+        count = 0
+        for item in self._pending:
+            if count and (count >= MAX_BATCH_UPDATES or size + len(item.update) > MAX_BATCH_BYTES):
+                break
+            size += len(item.update)
+            count += 1
+        return self._pending[:count]
+
+    async def _write_loop(self) -> None:
+        """Group commit: everything queued goes in one script call; failures retry in order."""
+        attempt = 0
+        while self._pending:
+            batch = self._take_batch()
+            keys: list[str] = []
+            args: list[Any] = []
+            for item in batch:
+                seq_key, log_key, _ = self._doc_keys(item.doc_id)
+                keys += [seq_key, log_key]
+                args += [item.update, item.doc_id]
+            keys.append(f"{self.prefix}docs")
+            try:
+                positions = await self._script(APPEND, keys, args)
+            except (RedisError, OSError, TimeoutError) as exc:
+                # A pipeline cut mid-way may have stored part of the batch; storing it again
+                # only duplicates idempotent updates under new consecutive positions.
+                attempt += 1
+                if self.available or attempt % 20 == 0:
+                    log.warning(
+                        "appending %d update(s) to Redis failed (%s); retrying", len(batch), exc
+                    )
+                self.available = False
+                await asyncio.sleep(backoff_delay(attempt))
+                continue
+            if not self.available:
+                log.warning("Redis is back: %d queued update(s) stored", len(batch))
+            self.available = True
+            attempt = 0
+            del self._pending[: len(batch)]
+            for item, position in zip(batch, positions, strict=True):
+                if not item.future.done():  # a cancelled caller: stored all the same
+                    item.future.set_result(int(position))
+
+    async def flush(self) -> None:
+        """Wait until every append made so far is stored."""
+        while self._writer is not None and not self._writer.done():
+            await asyncio.shield(self._writer)
+
+    async def load_doc(self, doc_id: str) -> LoadedDoc:
+        seq, snapshot, entries = await self._script(READ_SINCE, self._doc_keys(doc_id), [-1])
+        seq = int(seq)
+        first = seq - len(entries) + 1
+        return LoadedDoc(
+            snapshot=bytes(snapshot) if snapshot else None,
+            updates=[(first + i, bytes(u)) for i, u in enumerate(entries)],
+            position=seq,
+        )
+
+    async def read_updates_since(self, doc_id: str, position: int) -> list[tuple[int, bytes]]:
+        """Updates after `position`; the snapshot first (at its position) if it covers some."""
+        seq, snapshot, entries = await self._script(READ_SINCE, self._doc_keys(doc_id), [position])
+        seq = int(seq)
+        base = seq - len(entries)
+        out: list[tuple[int, bytes]] = []
+        if snapshot:
+            out.append((base, bytes(snapshot)))
+        out.extend((base + 1 + i, bytes(u)) for i, u in enumerate(entries))
+        return out
+
+    async def log_length(self, doc_id: str) -> int:
+        return int(await self.client.llen(self._doc_keys(doc_id)[1]))
+
+    async def compact(self, doc_id: str) -> bool:
+        """Fold the log into the snapshot; one compactor per doc, no update lost to a race.
+
+        A lock (SET NX PX) keeps other instances from doing the same work at the same time; the
+        commit script checks that the snapshot position is still the one the fold started from
+        and trims only the entries that were folded, so appends made meanwhile stay in the log.
+        """
+        keys = self._doc_keys(doc_id)
+        lock_key = f"{self.prefix}doc:{{{doc_id}}}:compact"
+        token = secrets.token_hex(8)
+        if not await self.client.set(lock_key, token, nx=True, px=COMPACT_LOCK_MS):
+            return False
+        try:
+            seq, snapshot, entries = await self._script(READ_SINCE, keys, [-1])
+            if not entries:
+                return False
+            base = int(seq) - len(entries)
+            updates = [bytes(u) for u in entries]
+            folded = await asyncio.to_thread(
+                fold_updates, bytes(snapshot) if snapshot else None, updates
+            )
+            done = await self._script(COMPACT_COMMIT, keys, [base, len(updates), folded])
+            return bool(done)
+        finally:
+            with contextlib.suppress(RedisError, OSError):
+                await self._script(RELEASE_LOCK, [lock_key], [token])
+
+    async def list_docs(self, prefix: str) -> list[str]:
+        start = b"[" + prefix.encode()
+        docs = await self.client.zrangebylex(f"{self.prefix}docs", start, start + b"\xff")
+        return sorted(_text(d) for d in docs)
+
+    async def delete_doc(self, doc_id: str) -> None:
+        await self.flush()
+        await self._script(DELETE_DOC, [*self._doc_keys(doc_id), f"{self.prefix}docs"], [doc_id])
+
+    # -- ballots
+    async def cast_vote(
+        self, board_id: str, round_no: int, participant_id: str, note_id: str, budget: int, cap: int
+    ) -> VoteResult:
+        prefix, used_key, tally_key = self._vote_keys(board_id, round_no)
+        status, used, on_note = await self._script(
+            CAST_VOTE,
+            [prefix + participant_id, used_key, tally_key],
+            [participant_id, note_id, budget, cap],
+        )
+        kind = _text(status)
+        assert kind in ("ok", "budget", "cap")
+        return VoteResult(kind, int(used), int(on_note))  # type: ignore[arg-type]
+
+    async def remove_vote(
+        self, board_id: str, round_no: int, participant_id: str, note_id: str
+    ) -> bool:
+        prefix, used_key, tally_key = self._vote_keys(board_id, round_no)
+        removed = await self._script(
+            REMOVE_VOTE, [prefix + participant_id, used_key, tally_key], [participant_id, note_id]
+        )
+        return bool(removed)
+
+    async def ballots(self, board_id: str, round_no: int, participant_id: str) -> dict[str, int]:
+        prefix, _, _ = self._vote_keys(board_id, round_no)
+        raw = await self.client.hgetall(prefix + participant_id)
+        return {_text(k): int(v) for k, v in raw.items() if int(v) > 0}
+
+    async def tally(self, board_id: str, round_no: int) -> dict[str, int]:
+        _, _, tally_key = self._vote_keys(board_id, round_no)
+        raw = await self.client.hgetall(tally_key)
+        return {_text(k): int(v) for k, v in raw.items() if int(v) > 0}
+
+    async def voters_done(self, board_id: str, round_no: int, budget: int) -> int:
+        _, used_key, _ = self._vote_keys(board_id, round_no)
+        values = await self.client.hvals(used_key)
+        return sum(1 for v in values if int(v) >= budget)
+
+    async def remove_note_votes(self, board_id: str, round_no: int, note_id: str) -> int:
+        prefix, used_key, tally_key = self._vote_keys(board_id, round_no)
+        removed = await self._script(REMOVE_NOTE_VOTES, [used_key, tally_key], [prefix, note_id])
+        return int(removed)
+
+    # -- audit
+    async def append_audit(self, board_id: str, entry: dict[str, Any]) -> None:
+        data = json.dumps({"at": time.time(), **entry})
+        await self.client.rpush(f"{self.prefix}audit:{{{board_id}}}", data)
+
+    async def read_audit(self, board_id: str) -> list[dict[str, Any]]:
+        rows = await self.client.lrange(f"{self.prefix}audit:{{{board_id}}}", 0, -1)
+        return [json.loads(r) for r in rows]
