@@ -1,0 +1,586 @@
+// Sticky notes on the canvas: rendering, in-place co-editing, drag, colours, delete, votes.
+import { icon } from '../lib/icons.js'
+import * as Y from 'yjs'
+import { h, rafThrottle, isTypingTarget } from '../lib/dom.js'
+import { NOTE_COLORS, noteColor } from '../lib/colors.js'
+import { bindText } from './textbind.js'
+import { LOCAL, newId } from './context.js'
+
+export const NOTE_W = 200
+export const NOTE_H = 136
+const MAX_TEXT = 2000
+
+function num (value, fallback = 0) {
+  return typeof value === 'number' && Number.isFinite(value) ? value : fallback
+}
+
+function textOf (note) {
+  const t = note.get('text')
+  if (t instanceof Y.Text) return t.toString()
+  return typeof t === 'string' ? t : ''
+}
+
+function snippet (text, max = 80) {
+  const flat = text.replace(/\s+/g, ' ').trim()
+  return flat.length > max ? flat.slice(0, max - 1) + '…' : flat
+}
+
+class NoteView {
+  constructor (layer, source, id, ymap) {
+    this.layer = layer
+    this.board = layer.board
+    this.source = source
+    this.id = id
+    this.key = `${source.name}:${id}`
+    this.ymap = ymap
+    this.ytext = null
+    this.textObserver = null
+    this.editing = false
+    this.unbind = null
+    this.drag = null
+    this.cache = {}
+    this.build()
+  }
+
+  get draft () { return this.source.draft }
+
+  build () {
+    this.body = h('div', { class: 'note__body' })
+    this.author = h('span', { class: 'note__author' })
+    this.votes = h('span', { class: 'note__votes' })
+    this.count = h('div', { class: 'note__count', hidden: true, 'aria-hidden': 'true' })
+    this.rank = h('div', { class: 'note__rank', hidden: true, 'aria-hidden': 'true' })
+    this.editingBy = h('div', { class: 'note__editing-by', hidden: true })
+    this.swatchDot = h('span', { class: 'note-tool__swatch' })
+    this.colorBtn = h('button', {
+      class: 'note-tool', type: 'button', 'aria-label': 'Change colour', 'aria-haspopup': 'true', title: 'Colour',
+      on: { click: (e) => { e.stopPropagation(); this.togglePalette() } }
+    }, this.swatchDot)
+    this.deleteBtn = h('button', {
+      class: 'note-tool note-tool--danger', type: 'button', 'aria-label': 'Delete note', title: 'Delete (Del)',
+      on: { click: (e) => { e.stopPropagation(); this.remove() } }
+    }, icon('trash'))
+    this.palette = null
+    this.tools = h('div', { class: 'note__tools', role: 'toolbar', 'aria-label': 'Note tools' }, this.colorBtn, this.deleteBtn)
+    this.meta = h('footer', { class: 'note__meta' },
+      this.draft ? h('span', { class: 'note__draft-tag', text: 'Private' }) : null,
+      this.author, this.votes)
+    this.el = h('article', {
+      class: 'note', tabindex: '0', 'aria-roledescription': 'sticky note', dataset: { id: this.id, source: this.source.name }
+    }, this.count, this.rank, this.editingBy, this.tools, this.body, this.meta)
+    if (this.draft) this.el.classList.add('note--draft')
+    this.el.addEventListener('pointerdown', (e) => this.onPointerDown(e))
+    this.el.addEventListener('dblclick', (e) => {
+      e.stopPropagation()
+      if (!this.layer.votingActive(this)) this.startEdit()
+    })
+    this.el.addEventListener('click', (e) => {
+      if (this.layer.votingActive(this) && !e.target.closest('button') && !this.dragMoved) this.layer.vote(this.id)
+    })
+    this.el.addEventListener('keydown', (e) => this.onKey(e))
+  }
+
+  // -- permissions
+  canWrite () { return this.board.canEditNote(this.ymap, this.draft) }
+  canMove () { return this.draft ? !this.board.isViewer() : this.board.canEdit() }
+
+  // -- render
+  update () {
+    const m = this.ymap
+    const c = this.cache
+    const x = num(m.get('x'))
+    const y = num(m.get('y'))
+    if (!this.drag && (c.x !== x || c.y !== y)) this.place(x, y)
+    const color = noteColor(m.get('color'))
+    if (c.color !== color) {
+      if (c.color) this.el.classList.remove(`note--${c.color}`)
+      this.el.classList.add(`note--${color}`)
+      this.swatchDot.className = `note-tool__swatch swatch--${color}`
+      c.color = color
+    }
+    const authorId = m.get('author')
+    const authorName = this.draft ? 'You' : (authorId === this.board.me ? `${this.board.name(authorId)} (you)` : this.board.name(authorId))
+    if (c.authorName !== authorName) {
+      this.author.textContent = authorName
+      c.authorName = authorName
+    }
+    const text = m.get('text')
+    if (text !== this.ytext) this.bindYText(text instanceof Y.Text ? text : null)
+    if (!this.ytext && !this.editing) this.body.textContent = textOf(m)
+    const writable = this.canWrite()
+    const movable = this.canMove()
+    this.el.classList.toggle('is-readonly', !writable && !movable)
+    this.colorBtn.hidden = !writable
+    this.deleteBtn.hidden = !writable
+    this.tools.hidden = !writable
+    if (this.editing && !writable) this.stopEdit(false)
+    this.updateVotes()
+    this.updateLabel()
+  }
+
+  place (x, y) {
+    this.cache.x = x
+    this.cache.y = y
+    this.el.style.transform = `translate(${x}px, ${y}px)`
+  }
+
+  updateLabel () {
+    const label = `${this.draft ? 'Private draft' : 'Note'} by ${this.cache.authorName}: ${snippet(textOf(this.ymap)) || 'empty'}`
+    if (this.cache.label !== label) {
+      this.el.setAttribute('aria-label', label)
+      this.cache.label = label
+    }
+  }
+
+  bindYText (ytext) {
+    if (this.ytext && this.textObserver) this.ytext.unobserve(this.textObserver)
+    if (this.editing) this.stopEdit(false)
+    this.ytext = ytext
+    if (!ytext) return
+    this.textObserver = () => {
+      if (!this.editing) this.body.textContent = ytext.toString()
+      this.updateLabel()
+    }
+    ytext.observe(this.textObserver)
+    this.body.textContent = ytext.toString()
+  }
+
+  updateVotes () {
+    const layer = this.layer
+    const voting = this.board.voting()
+    const mine = this.draft ? 0 : (this.board.ui.ballots[this.id] || 0)
+    const open = voting && voting.status === 'open'
+    const key = `${open}:${mine}`
+    if (this.cache.votesKey !== key) {
+      this.cache.votesKey = key
+      this.votes.replaceChildren()
+      if (open && mine > 0) {
+        for (let i = 0; i < mine; i++) this.votes.append(h('span', { class: 'vote-dot', 'aria-hidden': 'true' }))
+        this.votes.append(h('span', { class: 'sr-only', text: `Your dots: ${mine}` }))
+        if (!this.board.isViewer()) {
+          this.votes.append(h('button', {
+            class: 'vote-remove', type: 'button', title: 'Remove one of your dots',
+            'aria-label': 'Remove one of your dots from this note',
+            on: { click: (e) => { e.stopPropagation(); layer.unvote(this.id) } }
+          }, '−'))
+        }
+      }
+      this.el.classList.toggle('has-my-vote', Boolean(open && mine > 0))
+    }
+    const tally = this.draft ? null : layer.tally
+    const count = tally ? (tally[this.id] || 0) : null
+    if (this.cache.count !== count) {
+      this.cache.count = count
+      this.count.hidden = count === null
+      this.count.textContent = count === null ? '' : String(count)
+      this.count.classList.toggle('note__count--zero', count === 0)
+      this.el.dataset.votes = count === null ? '' : String(count)
+    }
+    const rank = this.draft ? null : (layer.ranks.get(this.id) || null)
+    if (this.cache.rank !== rank) {
+      this.cache.rank = rank
+      this.rank.hidden = !rank
+      this.rank.textContent = rank ? `#${rank}` : ''
+    }
+    const outOfScope = Boolean(open && voting.scope && this.ymap.get('item') !== voting.scope)
+    this.el.classList.toggle('is-out-of-scope', outOfScope)
+  }
+
+  setEditors (people) {
+    const key = people.map((p) => p.name).join(',')
+    if (this.cache.editors === key) return
+    this.cache.editors = key
+    this.editingBy.hidden = people.length === 0
+    this.el.classList.toggle('is-remote-editing', people.length > 0)
+    if (people.length) {
+      this.editingBy.textContent = `${people.map((p) => p.name).join(', ')} ${people.length > 1 ? 'are' : 'is'} typing…`
+      this.el.style.setProperty('--c', people[0].color)
+    }
+  }
+
+  // -- editing
+  startEdit () {
+    if (this.editing || !this.ytext || !this.canWrite()) return
+    this.editing = true
+    this.el.classList.add('is-editing')
+    const editor = h('textarea', { class: 'note__editor', maxlength: String(MAX_TEXT), 'aria-label': 'Note text', spellcheck: 'true' })
+    this.editor = editor
+    const read = () => (this.source.notes.get(this.id) === this.ymap ? textOf(this.ymap) : null)
+    const noteInfo = { author: this.ymap.get('author') }
+    this.unbind = bindText(this.ytext, editor, {
+      onLocal: (prev) => this.layer.guard.remember(`${this.key}:text`, read, prev, noteInfo)
+    })
+    editor.addEventListener('pointerdown', (e) => e.stopPropagation())
+    editor.addEventListener('dblclick', (e) => e.stopPropagation())
+    editor.addEventListener('keydown', (e) => {
+      e.stopPropagation()
+      if (e.key === 'Escape' || (e.key === 'Enter' && (e.metaKey || e.ctrlKey))) {
+        e.preventDefault()
+        this.stopEdit(true)
+      }
+    })
+    editor.addEventListener('blur', () => this.stopEdit(false))
+    this.body.replaceWith(editor)
+    editor.focus({ preventScroll: true })
+    editor.setSelectionRange(editor.value.length, editor.value.length)
+    this.layer.presence?.setEditing(this.key)
+  }
+
+  stopEdit (refocus) {
+    if (!this.editing) return
+    this.editing = false
+    if (this.unbind) this.unbind()
+    this.unbind = null
+    const editor = this.editor
+    this.editor = null
+    this.body.textContent = this.ytext ? this.ytext.toString() : textOf(this.ymap)
+    if (editor && editor.isConnected) editor.replaceWith(this.body)
+    this.el.classList.remove('is-editing')
+    this.layer.presence?.setEditing(null)
+    if (refocus) this.el.focus({ preventScroll: true })
+    this.updateLabel()
+  }
+
+  // -- colour, delete
+  togglePalette () {
+    if (this.palette) {
+      this.palette.remove()
+      this.palette = null
+      return
+    }
+    const current = noteColor(this.ymap.get('color'))
+    const close = () => { this.palette?.remove(); this.palette = null }
+    this.palette = h('div', { class: 'palette', role: 'group', 'aria-label': 'Note colour' },
+      NOTE_COLORS.map((c) => h('button', {
+        class: `swatch swatch--${c.id}`, type: 'button', 'aria-label': c.label, 'aria-pressed': String(c.id === current),
+        on: {
+          click: (e) => {
+            e.stopPropagation()
+            this.setColor(c.id)
+            close()
+            this.el.focus({ preventScroll: true })
+          },
+          keydown: (e) => { if (e.key === 'Escape') { e.stopPropagation(); close(); this.colorBtn.focus() } }
+        }
+      }))
+    )
+    this.tools.append(this.palette)
+    this.palette.querySelector('[aria-pressed="true"]')?.focus()
+  }
+
+  setColor (color) {
+    if (!this.canWrite()) return
+    const m = this.ymap
+    this.layer.guard.edit(`${this.key}:color`, () => m.get('color'), () => {
+      this.source.doc.transact(() => m.set('color', color), LOCAL)
+    }, { author: m.get('author') })
+    this.layer.lastColor = color
+  }
+
+  remove () {
+    if (!this.canWrite()) return
+    const notes = this.source.notes
+    const id = this.id
+    this.layer.guard.edit(`${this.key}:exists`, () => notes.has(id), () => {
+      this.source.doc.transact(() => notes.delete(id), LOCAL)
+    }, { author: this.ymap.get('author') })
+  }
+
+  // -- moving
+  moveTo (x, y, final) {
+    const m = this.ymap
+    this.source.doc.transact(() => {
+      m.set('x', Math.round(x))
+      m.set('y', Math.round(y))
+      if (final && !this.draft) {
+        const group = this.layer.groupAt(x + NOTE_W / 2, y + NOTE_H / 2)
+        if ((m.get('group') ?? null) !== group) m.set('group', group)
+      }
+    }, LOCAL)
+  }
+
+  onPointerDown (e) {
+    if (e.button !== 0 || e.target.closest('button, textarea, .palette')) return
+    e.stopPropagation()
+    this.dragMoved = false
+    if (document.activeElement !== this.el && !this.editing) this.el.focus({ preventScroll: true })
+    if (this.layer.votingActive(this) || !this.canMove() || this.editing) return
+    const start = this.layer.viewport.toWorld(e.clientX, e.clientY)
+    const origin = { x: num(this.ymap.get('x')), y: num(this.ymap.get('y')) }
+    const read = () => (this.source.notes.has(this.id) ? { x: num(this.ymap.get('x')), y: num(this.ymap.get('y')) } : null)
+    const write = rafThrottle((x, y) => { if (this.drag) this.moveTo(x, y, false) })
+    this.drag = { id: e.pointerId, start, origin, read, write, sx: e.clientX, sy: e.clientY, pos: origin }
+    this.el.setPointerCapture(e.pointerId)
+    const move = (ev) => {
+      const d = this.drag
+      if (!d || ev.pointerId !== d.id) return
+      if (!this.dragMoved && Math.hypot(ev.clientX - d.sx, ev.clientY - d.sy) < 4) return
+      this.dragMoved = true
+      this.el.classList.add('is-dragging')
+      const p = this.layer.viewport.toWorld(ev.clientX, ev.clientY)
+      d.pos = { x: d.origin.x + p.x - d.start.x, y: d.origin.y + p.y - d.start.y }
+      this.place(d.pos.x, d.pos.y)
+      d.write(d.pos.x, d.pos.y)
+    }
+    const up = (ev) => {
+      const d = this.drag
+      if (!d || ev.pointerId !== d.id) return
+      this.el.removeEventListener('pointermove', move)
+      this.el.removeEventListener('pointerup', up)
+      this.el.removeEventListener('pointercancel', up)
+      this.el.classList.remove('is-dragging')
+      this.drag = null
+      if (this.dragMoved) {
+        this.moveTo(d.pos.x, d.pos.y, true)
+        this.layer.guard.remember(`${this.key}:pos`, d.read, d.origin, { author: this.ymap.get('author') })
+      }
+      this.cache.x = undefined
+      this.update()
+    }
+    this.el.addEventListener('pointermove', move)
+    this.el.addEventListener('pointerup', up)
+    this.el.addEventListener('pointercancel', up)
+  }
+
+  nudge (dx, dy) {
+    if (!this.canMove()) return
+    const m = this.ymap
+    const read = () => ({ x: num(m.get('x')), y: num(m.get('y')) })
+    const before = read()
+    this.moveTo(before.x + dx, before.y + dy, true)
+    this.layer.guard.remember(`${this.key}:pos`, read, before, { author: m.get('author') })
+  }
+
+  onKey (e) {
+    if (e.target !== this.el) return
+    const voting = this.layer.votingActive(this)
+    if (e.key === 'Enter' || (voting && e.key === ' ')) {
+      e.preventDefault()
+      if (voting) this.layer.vote(this.id)
+      else this.startEdit()
+    } else if ((e.key === 'Delete' || e.key === 'Backspace') && !voting) {
+      e.preventDefault()
+      const next = this.el.nextElementSibling || this.el.previousElementSibling
+      this.remove()
+      if (next && next.classList.contains('note')) next.focus({ preventScroll: true })
+      else this.layer.viewport.canvas.focus({ preventScroll: true })
+    } else if (voting && (e.key === '-' || e.key === 'Subtract')) {
+      e.preventDefault()
+      this.layer.unvote(this.id)
+    } else if (e.key.startsWith('Arrow')) {
+      e.preventDefault()
+      e.stopPropagation()
+      const step = e.shiftKey ? 50 : 10
+      const d = { ArrowLeft: [-step, 0], ArrowRight: [step, 0], ArrowUp: [0, -step], ArrowDown: [0, step] }[e.key]
+      if (d) this.nudge(...d)
+    } else if (e.key === 'Escape') {
+      this.layer.viewport.canvas.focus({ preventScroll: true })
+    }
+  }
+
+  destroy () {
+    if (this.editing) this.stopEdit(false)
+    if (this.ytext && this.textObserver) this.ytext.unobserve(this.textObserver)
+    this.el.remove()
+  }
+}
+
+export class NotesLayer {
+  constructor ({ board, viewport, layerEl, guard, groups }) {
+    this.board = board
+    this.viewport = viewport
+    this.layerEl = layerEl
+    this.guard = guard
+    this.groups = groups
+    this.presence = null
+    this.sources = new Map()
+    this.views = new Map()
+    this.dirty = new Set()
+    this.all = true
+    this.tally = null
+    this.ranks = new Map()
+    this.lastColor = 'yellow'
+    this.voteHandler = null
+    this.schedule = rafThrottle(() => this.reconcile())
+    this.addSource('board', board.doc, board.notes, false)
+    board.addEventListener('state', () => { this.all = true; this.schedule() })
+  }
+
+  addSource (name, doc, notes, draft) {
+    const source = { name, doc, notes, draft }
+    source.observer = (events) => {
+      for (const event of events) {
+        if (event.target === notes) {
+          for (const key of event.keysChanged) this.dirty.add(`${name}:${key}`)
+        } else if (event.path.length) {
+          this.dirty.add(`${name}:${event.path[0]}`)
+        }
+      }
+      this.schedule()
+    }
+    notes.observeDeep(source.observer)
+    this.sources.set(name, source)
+    this.all = true
+    this.schedule()
+  }
+
+  removeSource (name) {
+    const source = this.sources.get(name)
+    if (!source) return
+    source.notes.unobserveDeep(source.observer)
+    this.sources.delete(name)
+    for (const [key, view] of this.views) {
+      if (view.source === source) {
+        view.destroy()
+        this.views.delete(key)
+      }
+    }
+    this.dispatchCount()
+  }
+
+  reconcile () {
+    this.computeTally()
+    const created = []
+    const seen = new Set()
+    for (const source of this.sources.values()) {
+      source.notes.forEach((value, id) => {
+        const key = `${source.name}:${id}`
+        if (!(value instanceof Y.Map)) return
+        seen.add(key)
+        let view = this.views.get(key)
+        if (view && view.ymap !== value) {
+          view.destroy()
+          this.views.delete(key)
+          view = null
+        }
+        if (!view) {
+          view = new NoteView(this, source, id, value)
+          this.views.set(key, view)
+          created.push(view)
+          view.update()
+        } else if (this.all || this.dirty.has(key)) {
+          view.update()
+        }
+      })
+    }
+    for (const [key, view] of this.views) {
+      if (!seen.has(key)) {
+        view.destroy()
+        this.views.delete(key)
+      }
+    }
+    created.sort((a, b) => num(a.ymap.get('created_at')) - num(b.ymap.get('created_at')))
+    for (const view of created) this.layerEl.append(view.el)
+    this.dirty.clear()
+    this.all = false
+    if (created.length || seen.size !== this.lastCount) this.dispatchCount()
+    this.lastCount = seen.size
+    if (this.pendingEdit) {
+      const view = this.views.get(this.pendingEdit)
+      if (view) {
+        this.pendingEdit = null
+        view.el.focus({ preventScroll: true })
+        view.startEdit()
+      }
+    }
+  }
+
+  dispatchCount () {
+    this.layerEl.dispatchEvent(new CustomEvent('notes-count', { bubbles: true, detail: this.views.size }))
+  }
+
+  computeTally () {
+    const tally = this.board.visibleTally()
+    this.tally = tally
+    this.ranks = new Map()
+    const voting = this.board.voting()
+    if (!tally || !voting || voting.status !== 'revealed') return
+    const rows = Object.entries(tally).filter(([id, n]) => n > 0 && this.board.notes.has(id))
+    rows.sort((a, b) => b[1] - a[1] || num(this.board.notes.get(a[0]).get('created_at')) - num(this.board.notes.get(b[0]).get('created_at')))
+    let rank = 0
+    let previous = null
+    rows.forEach(([id, n], i) => {
+      if (n !== previous) { rank = i + 1; previous = n }
+      if (rank <= 3) this.ranks.set(id, rank)
+    })
+  }
+
+  votingActive (view) {
+    if (view.draft || this.board.isViewer()) return false
+    const v = this.board.voting()
+    return Boolean(v && v.status === 'open')
+  }
+
+  vote (id) { this.voteHandler?.vote(id) }
+  unvote (id) { this.voteHandler?.unvote(id) }
+
+  groupAt (x, y) { return this.groups ? this.groups.groupAt(x, y) : null }
+
+  boxes () {
+    return [...this.views.values()].map((v) => ({ x: num(v.ymap.get('x')), y: num(v.ymap.get('y')), w: NOTE_W, h: NOTE_H }))
+  }
+
+  focusedView () {
+    const el = document.activeElement
+    if (!el || !el.classList || !el.classList.contains('note')) return null
+    return this.views.get(`${el.dataset.source}:${el.dataset.id}`) || null
+  }
+
+  /** Create a note at world (x, y) (its top-left) and start editing it. */
+  create (x, y, color = this.lastColor) {
+    const board = this.board
+    const drafting = board.drafting() && !board.isViewer()
+    // While silent brainstorming runs, a new note must never reach the shared board.
+    if (drafting && !board.drafts && board.ensureDrafts) board.ensureDrafts()
+    if (!drafting && !board.canEdit()) return null
+    const source = drafting ? this.sources.get('drafts') : this.sources.get('board')
+    if (!source) return null
+    const id = newId()
+    const note = new Y.Map()
+    const notes = source.notes
+    const write = () => source.doc.transact(() => {
+      notes.set(id, note)
+      note.set('text', new Y.Text(''))
+      note.set('x', Math.round(x))
+      note.set('y', Math.round(y))
+      note.set('color', color)
+      note.set('author', board.me)
+      note.set('created_at', Date.now())
+      note.set('group', source.draft ? null : this.groupAt(x + NOTE_W / 2, y + NOTE_H / 2))
+      note.set('item', board.currentItem())
+    }, LOCAL)
+    this.guard.edit(`${source.name}:${id}:exists`, () => notes.has(id), write, { author: board.me })
+    this.pendingEdit = `${source.name}:${id}`
+    this.reconcile() // now, so that the editor has the focus before the next keystroke
+    return id
+  }
+
+  /** Where a new note goes when not placed by pointer: the view centre, cascading. */
+  nextSpot () {
+    const c = this.viewport.center()
+    const x0 = c.x - NOTE_W / 2
+    const y0 = c.y - NOTE_H / 2
+    const taken = this.boxes()
+    const view = this.viewport.visible()
+    const inView = (x, y) => x >= view.x + 8 && y >= view.y + 8 && x + NOTE_W <= view.x + view.w - 8 && y + NOTE_H <= view.y + view.h - 80
+    const free = (x, y) => inView(x, y) && !taken.some((b) => Math.abs(b.x - x) < NOTE_W + 8 && Math.abs(b.y - y) < NOTE_H + 8)
+    // Rings of grid cells around the view centre, nearest first: notes never pile up.
+    for (let r = 0; r < 6; r++) {
+      const cells = []
+      for (let j = -r; j <= r; j++) {
+        for (let i = -r; i <= r; i++) {
+          if (Math.max(Math.abs(i), Math.abs(j)) === r) cells.push([i, j])
+        }
+      }
+      cells.sort((a, b) => Math.hypot(a[0] * 1.4, a[1]) - Math.hypot(b[0] * 1.4, b[1]))
+      for (const [i, j] of cells) {
+        const x = x0 + i * (NOTE_W + 24)
+        const y = y0 + j * (NOTE_H + 24)
+        if (free(x, y)) return { x, y }
+      }
+    }
+    return { x: x0 + 24, y: y0 + 24 }
+  }
+
+  isTyping () { return isTypingTarget(document.activeElement) }
+}

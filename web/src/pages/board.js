@@ -1,0 +1,219 @@
+// The board page: wires the shared document to the canvas, panels and controls.
+import { $, h, isTypingTarget, pageData } from '../lib/dom.js'
+import { clearAuth, loadAuth, rememberBoard } from '../lib/auth.js'
+import { NOTE_COLORS } from '../lib/colors.js'
+import { toast } from '../lib/toast.js'
+import { Board } from '../board/context.js'
+import { Viewport, isBackground } from '../board/viewport.js'
+import { ChangeGuard } from '../board/guard.js'
+import { GroupsLayer } from '../board/groups.js'
+import { NotesLayer, NOTE_W, NOTE_H } from '../board/notes.js'
+import { Presence } from '../board/presence.js'
+import { Connection } from '../board/connection.js'
+import { Voting } from '../board/voting.js'
+import { Drafts } from '../board/drafts.js'
+import { AgendaPanel } from '../board/agenda.js'
+import { Banners } from '../board/banners.js'
+import { OutcomesPanel, ResultsPanel, SessionPanel, Tabs } from '../board/panels.js'
+
+const data = pageData()
+const boardId = data.board_id
+const auth = boardId ? loadAuth(boardId) : null
+if (!auth) {
+  location.replace(`/b/${encodeURIComponent(boardId)}/join`)
+} else {
+  start()
+}
+
+async function copyText (text) {
+  try {
+    await navigator.clipboard.writeText(text)
+    return true
+  } catch {
+    const area = h('textarea', { class: 'sr-only', readOnly: true, value: text })
+    document.body.append(area)
+    area.select()
+    let ok = false
+    try { ok = document.execCommand('copy') } catch { ok = false }
+    area.remove()
+    return ok
+  }
+}
+
+function start () {
+  const app = $('#app')
+  const board = new Board({ boardId, auth })
+  window.planboard = board // handy in the console, and for tests
+  rememberBoard(boardId, { title: data.title, name: auth.name, role: auth.role })
+
+  const canvas = $('#canvas')
+  const viewport = new Viewport(canvas, $('#world'))
+  const guard = new ChangeGuard(board)
+  board.guard = guard
+  const groups = new GroupsLayer({ board, viewport, layerEl: $('#groups-layer'), guard })
+  const notes = new NotesLayer({ board, viewport, layerEl: $('#notes-layer'), guard, groups })
+  const presence = new Presence({
+    board, viewport, cursorsLayer: $('#cursors-layer'), avatarList: $('#presence'), notes, followButton: $('#follow-btn')
+  })
+  notes.presence = presence
+
+  const fatalDialog = $('#fatal-dialog')
+  const connection = new Connection({
+    board,
+    onFatal: (code, message) => {
+      if (code === 4401 || code === 4403) clearAuth(boardId)
+      $('#fatal-text').textContent = message
+      $('#fatal-join').hidden = code === 4404
+      if (!fatalDialog.open) fatalDialog.showModal()
+    }
+  })
+  const voting = new Voting(board, notes)
+  new Drafts({ board, notes, connection }) // eslint-disable-line no-new
+  new AgendaPanel(board) // eslint-disable-line no-new
+  const tabs = new Tabs()
+  new SessionPanel({ board, presence, viewport }) // eslint-disable-line no-new
+  new OutcomesPanel({ board }) // eslint-disable-line no-new
+  const results = new ResultsPanel({ board, tabs })
+  voting.addEventListener('revealed', () => {
+    results.show()
+    if (window.matchMedia('(max-width: 1100px)').matches) setPanel('side', true)
+  })
+
+  // -- invite
+  const inviteUrl = `${location.origin}/b/${encodeURIComponent(boardId)}/join`
+  const inviteDialog = $('#invite-dialog')
+  const inviteInput = $('#invite-link')
+  inviteInput.value = inviteUrl
+  const openInvite = async (copyNow) => {
+    if (copyNow) {
+      const ok = await copyText(inviteUrl)
+      toast(ok ? 'Invite link copied. Paste it to your participants.' : `Copy this link: ${inviteUrl}`, { kind: ok ? 'ok' : 'info' })
+      return
+    }
+    $('#copy-status').textContent = ''
+    inviteDialog.showModal()
+    inviteInput.select()
+  }
+  $('#invite-btn').addEventListener('click', () => openInvite(false))
+  $('#copy-invite').addEventListener('click', async () => {
+    const ok = await copyText(inviteUrl)
+    $('#copy-status').textContent = ok ? 'Copied to the clipboard.' : 'Select the link and copy it (Ctrl+C).'
+    if (!ok) inviteInput.select()
+  })
+  new Banners({ board, voting, onInvite: openInvite }) // eslint-disable-line no-new
+
+  // -- empty hint
+  let noteCount = 0
+  const updateEmpty = () => {
+    $('#empty-hint').hidden = !(board.synced && noteCount === 0 && board.groups.size === 0 && board.canEdit())
+  }
+  $('#notes-layer').addEventListener('notes-count', (e) => { noteCount = e.detail; updateEmpty() })
+  board.groups.observe(updateEmpty)
+
+  // -- permissions on the page
+  const roleChip = $('#role-chip')
+  const updateApp = () => {
+    const role = board.role()
+    app.dataset.role = role
+    app.dataset.canEdit = String(board.canEdit() || (board.drafting() && !board.isViewer() && !board.locked()))
+    app.dataset.locked = String(board.locked())
+    roleChip.hidden = false
+    roleChip.textContent = { facilitator: 'Facilitator', participant: 'Participant', viewer: 'Viewer' }[role] || role
+    roleChip.className = `chip${role === 'facilitator' ? '' : ' chip--muted'}`
+    const v = board.voting()
+    canvas.classList.toggle('is-voting', Boolean(v && v.status === 'open' && !board.isViewer()))
+    $('#add-note').disabled = !board.canEdit() && !(board.drafting() && !board.isViewer())
+    $('#add-group').disabled = !board.canEdit()
+    updateEmpty()
+  }
+  board.addEventListener('state', updateApp)
+  updateApp()
+
+  // -- toolbar
+  const swatches = $('#swatches')
+  const renderSwatches = () => {
+    swatches.replaceChildren(...NOTE_COLORS.map((c) => h('button', {
+      class: `swatch swatch--${c.id}`,
+      type: 'button',
+      role: 'radio',
+      'aria-checked': String(notes.lastColor === c.id),
+      'aria-label': `${c.label} notes`,
+      tabindex: notes.lastColor === c.id ? '0' : '-1',
+      on: { click: () => { notes.lastColor = c.id; renderSwatches(); swatches.querySelector('[aria-checked="true"]').focus() } }
+    })))
+  }
+  swatches.addEventListener('keydown', (e) => {
+    if (e.key !== 'ArrowRight' && e.key !== 'ArrowLeft') return
+    e.preventDefault()
+    const ids = NOTE_COLORS.map((c) => c.id)
+    const i = ids.indexOf(notes.lastColor)
+    notes.lastColor = ids[(i + (e.key === 'ArrowRight' ? 1 : ids.length - 1)) % ids.length]
+    renderSwatches()
+    swatches.querySelector('[aria-checked="true"]').focus()
+  })
+  renderSwatches()
+
+  const addNote = () => {
+    const spot = notes.nextSpot()
+    if (!notes.create(spot.x, spot.y)) toast(board.locked() ? 'The board is locked.' : 'You cannot add notes here.')
+  }
+  const addGroup = () => {
+    const c = viewport.center()
+    groups.create(c.x - 240, c.y - 160)
+  }
+  $('#add-note').addEventListener('click', addNote)
+  $('#add-group').addEventListener('click', addGroup)
+  $('#zoom-in').addEventListener('click', () => viewport.zoomAt(1.2))
+  $('#zoom-out').addEventListener('click', () => viewport.zoomAt(1 / 1.2))
+  $('#zoom-reset').addEventListener('click', () => viewport.setZoom(1))
+  const fit = (reason = 'user') => viewport.fit([...notes.boxes(), ...groups.boxes()], reason)
+  $('#zoom-fit').addEventListener('click', () => fit())
+  viewport.addEventListener('change', () => { $('#zoom-reset').textContent = `${Math.round(viewport.zoom * 100)}%` })
+  const helpDialog = $('#help-dialog')
+  $('#help-btn').addEventListener('click', () => helpDialog.showModal())
+
+  canvas.addEventListener('dblclick', (e) => {
+    if (!isBackground(e.target, canvas, $('#world'))) return
+    const p = viewport.toWorld(e.clientX, e.clientY)
+    notes.create(p.x - NOTE_W / 2, p.y - NOTE_H / 3)
+  })
+
+  // -- keyboard shortcuts
+  window.addEventListener('keydown', (e) => {
+    if (e.defaultPrevented || e.ctrlKey || e.metaKey || e.altKey || isTypingTarget(e.target)) return
+    if (document.querySelector('dialog[open]')) return
+    const key = e.key
+    if (key === 'n' || key === 'N') { e.preventDefault(); addNote() }
+    else if (key === 'g' || key === 'G') { e.preventDefault(); addGroup() }
+    else if (key === '+' || key === '=') { e.preventDefault(); viewport.zoomAt(1.2) }
+    else if (key === '-' || key === '_') { e.preventDefault(); viewport.zoomAt(1 / 1.2) }
+    else if (key === '0') { e.preventDefault(); viewport.setZoom(1) }
+    else if (key === 'f' || key === 'F') { e.preventDefault(); fit() }
+    else if (key === '?') { e.preventDefault(); helpDialog.showModal() }
+  })
+
+  // -- side panels on narrow windows
+  const setPanel = (which, on) => {
+    const cls = which === 'agenda' ? 'show-agenda' : 'show-side'
+    const btn = $(which === 'agenda' ? '#toggle-agenda' : '#toggle-side')
+    const show = on ?? !app.classList.contains(cls)
+    app.classList.toggle(cls, show)
+    btn.setAttribute('aria-expanded', String(show))
+    if (show) setPanel(which === 'agenda' ? 'side' : 'agenda', false)
+  }
+  $('#toggle-agenda').addEventListener('click', () => setPanel('agenda'))
+  $('#toggle-side').addEventListener('click', () => setPanel('side'))
+  canvas.addEventListener('pointerdown', () => { setPanel('agenda', false); setPanel('side', false) })
+
+  // -- first view
+  board.addEventListener('synced', () => {
+    app.dataset.state = 'ready'
+    requestAnimationFrame(() => {
+      if (notes.views.size || groups.views.size) fit('program')
+      else viewport.setCenter(460, 260, 1, 'program')
+      updateApp()
+    })
+  }, { once: true })
+  viewport.setCenter(460, 260, 1, 'program')
+  void connection
+}

@@ -1,0 +1,86 @@
+// Landing page: pick a template, create a board, land on it as its facilitator.
+import { api } from '../lib/api.js'
+import { recentBoards, saveAuth } from '../lib/auth.js'
+import { $, $$, h, pageData } from '../lib/dom.js'
+
+const data = pageData()
+const templates = new Map((data.templates || []).map((t) => [t.id, t]))
+const form = $('#create-form')
+const titleInput = $('#title')
+const nameInput = $('#name')
+const errorEl = $('#create-error')
+const submit = $('#create-submit')
+
+try {
+  const saved = localStorage.getItem('planboard.name')
+  if (saved && !nameInput.value) nameInput.value = saved
+} catch {}
+
+function selectedTemplate () {
+  const checked = $('input[name="template"]:checked', form)
+  return checked ? checked.value : 'blank'
+}
+
+function showTemplate () {
+  const id = selectedTemplate()
+  for (const el of $$('[data-template]')) el.hidden = el.dataset.template !== id
+  const t = templates.get(id)
+  titleInput.placeholder = t && t.title ? t.title : 'Planning session'
+  const objective = $('#objective')
+  objective.placeholder = t && t.objective ? t.objective : 'What should this session achieve?'
+}
+
+form.addEventListener('change', (event) => {
+  if (event.target.name === 'template') showTemplate()
+})
+showTemplate()
+
+form.addEventListener('submit', async (event) => {
+  event.preventDefault()
+  errorEl.textContent = ''
+  const name = nameInput.value.trim()
+  if (!name) {
+    errorEl.textContent = 'Please enter your name: the others will see it next to your notes.'
+    nameInput.focus()
+    return
+  }
+  const body = {
+    template: selectedTemplate(),
+    name,
+    title: titleInput.value.trim() || undefined,
+    objective: $('#objective').value.trim() || undefined
+  }
+  submit.disabled = true
+  submit.textContent = 'Creating…'
+  try {
+    const created = await api('/api/boards', { method: 'POST', body })
+    try { localStorage.setItem('planboard.name', name) } catch {}
+    const t = templates.get(body.template)
+    saveAuth(created.id, {
+      token: created.token,
+      participant_id: created.participant_id,
+      role: created.role,
+      name
+    }, body.title || (t && t.title) || '')
+    try { sessionStorage.setItem(`planboard.created.${created.id}`, '1') } catch {}
+    location.assign(`/b/${encodeURIComponent(created.id)}`)
+  } catch (error) {
+    errorEl.textContent = error.message
+    submit.disabled = false
+    submit.textContent = 'Create board'
+  }
+})
+
+const recent = recentBoards()
+if (recent.length) {
+  const list = $('#recent-list')
+  for (const board of recent.slice(0, 5)) {
+    list.append(h('li', null,
+      h('a', { href: `/b/${encodeURIComponent(board.id)}` },
+        h('span', { text: board.title || 'Untitled board' }),
+        h('span', { class: 'muted small', text: board.role === 'facilitator' ? 'facilitator' : board.name || '' })
+      )
+    ))
+  }
+  $('#recent').hidden = false
+}
