@@ -120,7 +120,11 @@ class BoardGuard:
         self._subscriptions: list[Subscription] = [
             root.observe_deep(partial(self._on_events, name)) for name, root in self._roots.items()
         ]
-        self._authors: dict[str, str] = {}  # note id -> author, kept from events
+        # Kept from events, so judging never reads the board: note id -> author, member ->
+        # current role, and the lock.
+        self._authors: dict[str, str] = {}
+        self._roles: dict[str, str] = {}
+        self._locked = False
         self._unknown: dict[str, tuple[Map[Any], Array[Any]]] = {}
         self._unknown_dirty: set[str] = set()
         self._judging: _Judgement | None = None
@@ -158,27 +162,35 @@ class BoardGuard:
 
     # -- the entry point ------------------------------------------------------------------
     def apply_client_update(self, update: bytes, actor: Actor) -> list[Violation]:
-        board = s.BoardDoc(self.doc)
         judgement = _Judgement(
             pid=actor.participant_id,
-            role=board.get_role(actor.participant_id),
-            locked=board.is_locked(),
+            role=self._roles.get(actor.participant_id),
+            locked=self._locked,
             full=self.full,
         )
-        roots_before = len(list(self.doc.keys()))
         self._judging = judgement
         try:
-            with self.doc.transaction(origin=self._origin):
+            with self.doc.transaction(origin=self._origin) as txn:
+                roots_before = self._root_count(txn)
                 self.doc.apply_update(update)
+                new_roots = self._root_count(txn) != roots_before
         except Exception as exc:
             raise MalformedUpdate(f"not a Yjs update: {exc}") from exc
         finally:
             self._judging = None
-        self._check_unknown_roots(judgement, roots_before)
+        if new_roots or self._unknown_dirty:
+            self._check_unknown_roots(judgement, new_roots)
         if judgement.violations:
             self._compensate()
         self._undo.clear()
         return judgement.violations
+
+    def _root_count(self, txn: Any) -> int:
+        """How many roots the doc has, without wrapping each (`Doc.keys()` does, slowly)."""
+        raw_doc, raw_txn = getattr(self.doc, "_doc", None), getattr(txn, "_txn", None)
+        if raw_doc is not None and raw_txn is not None:
+            return len(raw_doc.roots(raw_txn))
+        return len(list(self.doc.keys()))  # pragma: no cover - another pycrdt
 
     def _compensate(self) -> None:
         self.compensations += 1
@@ -194,18 +206,15 @@ class BoardGuard:
             self._unknown_dirty.clear()
 
     # -- unknown roots ----------------------------------------------------------------------
-    def _check_unknown_roots(self, judgement: _Judgement, roots_before: int) -> None:
-        names = list(self.doc.keys())
-        if len(names) == roots_before and not self._unknown_dirty:
-            return
-        for name in names:
-            if name in self._roots or name in self._unknown:
-                continue
-            as_map: Map[Any] = self.doc.get(name, type=Map)
-            as_array: Array[Any] = self.doc.get(name, type=Array)
-            self._unknown[name] = (as_map, as_array)
-            self._subscriptions.append(as_map.observe_deep(partial(self._on_unknown, name)))
-            if len(names) != roots_before:
+    def _check_unknown_roots(self, judgement: _Judgement, new_roots: bool) -> None:
+        if new_roots:
+            for name in list(self.doc.keys()):
+                if name in self._roots or name in self._unknown:
+                    continue
+                as_map: Map[Any] = self.doc.get(name, type=Map)
+                as_array: Array[Any] = self.doc.get(name, type=Array)
+                self._unknown[name] = (as_map, as_array)
+                self._subscriptions.append(as_map.observe_deep(partial(self._on_unknown, name)))
                 self._unknown_dirty.add(name)
         for name in self._unknown_dirty:
             judgement.flag(UNKNOWN_ROOT, f"root {name!r} is not part of the schema")
@@ -224,6 +233,31 @@ class BoardGuard:
                 self._judge(root, event, judgement)
         if root == "notes":
             self._index_authors(events)
+        elif root == "participants":
+            self._index_roles(events)
+        elif root == "session":
+            for event in events:
+                if not event.path and "locked" in getattr(event, "keys", {}):
+                    self._locked = event.keys["locked"].get("newValue") is True
+
+    def _index_roles(self, events: list[Any]) -> None:
+        for event in events:
+            path = list(event.path)
+            changes: dict[str, Any] = getattr(event, "keys", {})
+            if not path:
+                for pid, change in changes.items():
+                    entry = change.get("newValue")
+                    role = entry.get("role") if isinstance(entry, Map) else None
+                    if change.get("action") != "delete" and role in s.ROLES:
+                        self._roles[pid] = role
+                    else:
+                        self._roles.pop(pid, None)
+            elif len(path) == 1 and "role" in changes:
+                role = changes["role"].get("newValue")
+                if role in s.ROLES:
+                    self._roles[str(path[0])] = role
+                else:
+                    self._roles.pop(str(path[0]), None)
 
     def _index_authors(self, events: list[Any]) -> None:
         for event in events:

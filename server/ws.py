@@ -59,15 +59,16 @@ async def _admit(websocket: WebSocket, services: Services, drafts: bool) -> Clai
     if claims.board_id != board_id:
         await _refuse(websocket, services, c.CLOSE_FORBIDDEN, "token is for another board")
         return None
-    try:
-        info = await services.store.get_board(board_id)
-    except Exception as exc:
-        log.warning("board lookup for %s failed: %s", board_id, exc)
-        await _refuse(websocket, services, c.CLOSE_OVERLOADED, "storage unavailable, retry")
-        return None
-    if info is None:
-        await _refuse(websocket, services, c.CLOSE_NOT_FOUND, "no such board")
-        return None
+    if board_id not in services.rooms.rooms:  # a loaded board exists: skip the store's trip
+        try:
+            info = await services.store.get_board(board_id)
+        except Exception as exc:
+            log.warning("board lookup for %s failed: %s", board_id, exc)
+            await _refuse(websocket, services, c.CLOSE_OVERLOADED, "storage unavailable, retry")
+            return None
+        if info is None:
+            await _refuse(websocket, services, c.CLOSE_NOT_FOUND, "no such board")
+            return None
     if drafts and claims.role == "viewer":
         await _refuse(websocket, services, c.CLOSE_FORBIDDEN, "viewers have no drafts")
         return None
