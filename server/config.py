@@ -89,6 +89,7 @@ class Settings:
             awareness_timeout_seconds=_env_float(
                 "PLANBOARD_AWARENESS_TIMEOUT", cls.awareness_timeout_seconds
             ),
+            max_loop_lag_seconds=_env_float("PLANBOARD_MAX_LOOP_LAG", cls.max_loop_lag_seconds),
         )
         known = {f.name for f in fields(cls)}
         clean = {k: v for k, v in overrides.items() if v is not None and k in known}

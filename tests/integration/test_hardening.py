@@ -15,7 +15,7 @@ from pycrdt import Map, Text
 
 from tests.boards import add_note, note_texts
 from tests.conftest import command, create_board, join_board
-from tests.servers import PlanboardProcess
+from tests.servers import PlanboardProcess, wait_until
 from tests.yclient import YClient, wait_for
 
 
@@ -241,3 +241,22 @@ def test_unknown_board_commands_and_votes(live_server: PlanboardProcess) -> None
     board = create_board(live_server.url)
     r = command(live_server.url, "bad id!", board["token"], "lock")
     assert r.status_code == 404
+
+
+async def test_a_lagging_loop_turns_new_connections_away(server_factory: Any) -> None:
+    # A threshold of zero: any measured lag (an asyncio sleep always overshoots a little) counts.
+    server = server_factory(env={"PLANBOARD_MAX_LOOP_LAG": "0"})
+    board = create_board(server.url)
+    url = f"{server.ws_url}/ws/{board['id']}?token={board['token']}"
+
+    def lag() -> float:
+        for line in httpx.get(f"{server.url}/metrics").text.splitlines():
+            if line.startswith("planboard_event_loop_lag_seconds "):
+                return float(line.split()[1])
+        return 0.0
+
+    wait_until(lambda: lag() > 0, 10, "a measured lag")
+    client = YClient(url)
+    await client.connect(wait_synced=False)
+    assert await client.wait_closed(10) == 1013
+    assert "overloaded" in client.close_reason
