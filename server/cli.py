@@ -38,6 +38,11 @@ def _serve(args: argparse.Namespace) -> int:
         app,
         host=settings.host,
         port=settings.port,
+        # uvloop ("auto" picks it: uvicorn[standard] installs it) and the sans-I/O websockets
+        # protocol, named rather than left to "auto": its transport is what the fan-out path
+        # of server/connection.py writes pre-framed messages to (other protocols fall back to
+        # ASGI sends, several times the CPU per delivered message).
+        ws="websockets-sansio",
         ws_max_size=settings.max_message_bytes * 2,
         # Compression would run once per client per frame: the opposite of "encode once".
         ws_per_message_deflate=False,
