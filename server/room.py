@@ -26,6 +26,7 @@ from server.store.base import Store
 
 log = logging.getLogger("planboard.room")
 T = TypeVar("T")
+EMPTY_STATE_VECTOR = b"\x00"
 
 # Two instances publish in the order their appends finish, not in position order: a gap is
 # usually closed by the next message within milliseconds, so it is read from the store only if
@@ -92,6 +93,8 @@ class Room:
         self._resync_again = False
         self._closed = False
         self._captured: list[bytes] = []
+        self._full_step2: bytes | None = None  # sync step 2 for an empty joiner, cached
+        self._append_timer = metrics.store_latency.labels("append")
         self._notice_clock = 0
         self._inflight: set[asyncio.Task[int]] = set()
         self._since_compaction = 0
@@ -107,6 +110,7 @@ class Room:
         update = event.update
         if update != p.EMPTY_UPDATE:
             self._captured.append(update)
+            self._full_step2 = None
 
     def _take_net_update(self) -> bytes | None:
         captured, self._captured = self._captured, []
@@ -214,7 +218,7 @@ class Room:
         task = asyncio.ensure_future(self.store.append_update(self.doc_id, net))
         self._inflight.add(task)
         try:
-            with self.metrics.store_latency.labels("append").time():
+            with self._append_timer.time():
                 position = await task
         finally:
             self._inflight.discard(task)
@@ -340,6 +344,13 @@ class Room:
         if isinstance(message, p.SyncStep1):
             # Nothing may be shown that is not stored yet: a kill -9 must not lose what was seen.
             await self.persisted()
+            if message.state_vector == EMPTY_STATE_VECTOR:
+                # A joiner with an empty doc (every browser load): the whole board, encoded
+                # once and reused until the doc changes.
+                if self._full_step2 is None:
+                    self._full_step2 = p.encode_sync_step2(self.doc.get_update())
+                conn.send(self._full_step2)
+                return
             try:
                 diff = self.doc.get_update(message.state_vector)
             except Exception:
