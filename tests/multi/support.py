@@ -7,10 +7,8 @@ import os
 import socket
 import time
 from collections.abc import Awaitable, Callable, Iterator
-from typing import Any
 
 import pytest
-from pycrdt import Doc
 
 from tests.servers import PlanboardProcess, RedisProcess, redis_server_binary
 
@@ -64,22 +62,3 @@ async def eventually(
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout}s waiting for {what}")
         await asyncio.sleep(interval)
-
-
-def state_vector(doc: Doc[Any]) -> dict[int, int]:
-    """A doc's state vector as a dict: its encoding's order is not stable between docs."""
-    data = doc.get_state()
-    pos = 0
-
-    def var_uint() -> int:
-        nonlocal pos
-        value = shift = 0
-        while True:
-            byte = data[pos]
-            pos += 1
-            value |= (byte & 0x7F) << shift
-            shift += 7
-            if byte < 0x80:
-                return value
-
-    return {var_uint(): var_uint() for _ in range(var_uint())}

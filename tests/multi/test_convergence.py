@@ -9,10 +9,10 @@ import pytest
 import redis.asyncio as aioredis
 from pycrdt import Map, Text
 
-from tests.boards import add_note, note_texts
+from tests.boards import add_note, note_texts, state_vector
 from tests.conftest import create_board, join_board
 from tests.multi.conftest import StartInstances
-from tests.multi.support import eventually, state_vector, ws
+from tests.multi.support import eventually, ws
 from tests.servers import RedisProcess
 from tests.yclient import YClient, wait_for
 

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from pycrdt import Doc, Map, Text
 
 from crdt.policy import DocLimits
-from crdt.schema import BoardDoc, note_problem
+from crdt.schema import ROOTS, BoardDoc, note_problem
 from tests.boards import state_vector
 from tests.policy_harness import MEMBERS, Board, new_note, snapshot
 
@@ -75,17 +75,7 @@ def check_invariants(doc: Doc[Any]) -> None:
     assert state["meta"]["title"] in (ORIGINAL_TITLE, "by fac")
     assert set(state["participants"]) == set(MEMBERS)
     for name in list(doc.keys()):
-        if name not in (
-            "meta",
-            "participants",
-            "notes",
-            "groups",
-            "session",
-            "results",
-            "actions",
-            "decisions",
-            "agenda",
-        ):
+        if name not in ROOTS:
             assert doc.get(name, type=Map).to_py() in (None, {}), name
 
 
