@@ -1,8 +1,13 @@
 // The agenda sidebar: objective, timeboxed items with the current one highlighted, and the
-// countdown timer on the server's clock (X-Server-Time gives the skew).
+// countdown timer on the server's clock (X-Server-Time gives the skew). Facilitators can edit the
+// title and objective (a dialog) and the agenda itself (an inline editor): both are written to
+// the Y.Doc directly, as the schema allows them.
+import * as Y from 'yjs'
 import { $, h } from '../lib/dom.js'
 import { serverNow } from '../lib/api.js'
+import { icon } from '../lib/icons.js'
 import { toast } from '../lib/toast.js'
+import { newId } from './context.js'
 
 const KIND_LABEL = {
   brainstorm: 'Brainstorm',
@@ -11,6 +16,28 @@ const KIND_LABEL = {
   discuss: 'Discuss',
   decide: 'Decide',
   actions: 'Actions'
+}
+
+const KINDS = Object.keys(KIND_LABEL)
+const MAX_TITLE = 200
+const MAX_OBJECTIVE = 2000
+const MAX_MINUTES = 1440
+const FIELDS = ['id', 'title', 'minutes', 'kind']
+
+function kindOptions (selected) {
+  return KINDS.map((k) => h('option', { value: k, selected: k === selected }, KIND_LABEL[k]))
+}
+
+/** Minutes from an input: a whole number in 0..1440, or null when it is not a number. */
+function parseMinutes (value) {
+  const n = Number(String(value).trim())
+  if (String(value).trim() === '' || !Number.isFinite(n)) return null
+  return Math.min(MAX_MINUTES, Math.max(0, Math.round(n)))
+}
+
+/** A new agenda entry with exactly the schema's fields (all required by the server). */
+function itemMap (fields) {
+  return new Y.Map(FIELDS.map((k) => [k, fields[k]]))
 }
 
 export function formatClock (ms) {
@@ -38,6 +65,14 @@ export class AgendaPanel {
     this.prev.addEventListener('click', () => board.command('agenda.prev').catch(() => {}))
     this.next.addEventListener('click', () => board.command('agenda.next').catch(() => {}))
     this.buildControls()
+    this.editing = false
+    this.rows = new Map() // agenda item id -> editor row, while editing
+    this.pendingFocus = null
+    this.editBtn = $('#agenda-edit')
+    this.editBtn.addEventListener('click', () => this.setEditing(!this.editing))
+    this.editor = $('#agenda-editor')
+    this.buildAddForm()
+    this.details = new DetailsDialog(board)
     board.addEventListener('state', () => this.render())
     this.render()
     setInterval(() => this.tick(), 250)
@@ -65,13 +100,21 @@ export class AgendaPanel {
       $('#board-title').textContent = title
       document.title = `${title} · planboard`
     }
-    const items = b.agendaItems()
+    const items = this.uniqueItems()
     const current = b.currentItem()
     const currentIndex = items.findIndex((i) => i.id === current)
     const fac = b.isFacilitator()
-    const key = JSON.stringify([items, current, fac])
-    if (key !== this.lastKey) {
+    if (!fac && this.editing) this.setEditing(false)
+    const key = JSON.stringify([items, current, fac, this.editing])
+    if (key !== this.lastKey && this.editing) {
       this.lastKey = key
+      this.renderEditor(items, current)
+      this.empty.hidden = items.length > 0
+      this.prev.disabled = currentIndex <= 0
+      this.next.disabled = items.length === 0 || currentIndex >= items.length - 1
+    } else if (key !== this.lastKey) {
+      this.lastKey = key
+      this.rows.clear()
       const focused = this.list.contains(document.activeElement) ? document.activeElement.dataset.item : null
       this.list.replaceChildren(...items.map((item, index) => {
         const kind = KIND_LABEL[item.kind] || (typeof item.kind === 'string' ? item.kind : '')
@@ -108,6 +151,224 @@ export class AgendaPanel {
     this.tick()
   }
 
+  // -- editing the agenda (facilitators)
+
+  /** The agenda items, each id once. Two facilitators moving the same item at the same moment
+   * leave two copies (both delete the original, both insert a copy): the first one wins, and a
+   * facilitator's client deletes the later copies (every replica agrees which ones they are). */
+  uniqueItems () {
+    const b = this.board
+    const seen = new Set()
+    const out = []
+    const extra = []
+    b.agenda.toArray().forEach((entry, index) => {
+      const item = entry instanceof Y.Map ? entry.toJSON() : null
+      if (!item) return
+      if (typeof item.id === 'string' && seen.has(item.id)) { extra.push(index); return }
+      seen.add(item.id)
+      out.push(item)
+    })
+    if (extra.length && b.synced && b.isFacilitator()) {
+      b.transact(() => { for (const index of extra.reverse()) b.agenda.delete(index, 1) })
+    }
+    return out
+  }
+
+  setEditing (on) {
+    if (on && !this.board.isFacilitator()) return
+    this.editing = on
+    this.editBtn.setAttribute('aria-pressed', String(on))
+    this.editBtn.textContent = on ? 'Done' : 'Edit'
+    this.editBtn.title = on ? 'Stop editing the agenda' : 'Edit the agenda: add, rename, reorder, remove items'
+    this.editor.hidden = !on
+    this.list.classList.toggle('is-editing', on)
+    $('#agenda-panel').classList.toggle('is-editing-agenda', on)
+    this.lastKey = null
+    this.render()
+    if (on) {
+      const first = this.list.querySelector('.agenda-edit__title')
+      ;(first || this.addTitle).focus()
+    }
+  }
+
+  buildAddForm () {
+    this.addTitle = h('input', { id: 'agenda-add-title', maxlength: String(MAX_TITLE), placeholder: 'New item, e.g. “Review risks”', 'aria-label': 'Title of the new agenda item', autocomplete: 'off' })
+    this.addMinutes = h('input', { id: 'agenda-add-minutes', type: 'number', min: '0', max: String(MAX_MINUTES), step: '1', value: '10', 'aria-label': 'Minutes for the new agenda item' })
+    this.addKind = h('select', { id: 'agenda-add-kind', 'aria-label': 'Kind of the new agenda item' }, ...kindOptions('discuss'))
+    this.addForm = h('form', { class: 'agenda-add', id: 'agenda-add', 'aria-label': 'Add an agenda item' },
+      h('h3', { class: 'agenda-add__title' }, 'Add an item'),
+      this.addTitle,
+      h('div', { class: 'agenda-edit__row' },
+        h('label', { class: 'agenda-edit__min' }, this.addMinutes, h('span', { 'aria-hidden': 'true' }, 'min')),
+        this.addKind,
+        h('button', { class: 'btn btn--sm btn--primary agenda-add__submit', type: 'submit', id: 'agenda-add-submit' }, icon('plus'), 'Add')))
+    this.addForm.addEventListener('submit', (e) => {
+      e.preventDefault()
+      const title = this.addTitle.value.trim()
+      if (!title) {
+        toast('Give the new agenda item a title.')
+        this.addTitle.focus()
+        return
+      }
+      const minutes = parseMinutes(this.addMinutes.value) ?? 0
+      const kind = KINDS.includes(this.addKind.value) ? this.addKind.value : 'discuss'
+      this.board.transact(() => this.board.agenda.push([itemMap({ id: newId(), title: title.slice(0, MAX_TITLE), minutes, kind })]))
+      this.addTitle.value = ''
+      this.addTitle.focus()
+    })
+    this.editor.append(this.addForm,
+      h('p', { class: 'agenda-editor__hint' }, 'Changes are saved as you go. ', h('kbd', null, 'Alt'), ' + ', h('kbd', null, '↑'), ' / ', h('kbd', null, '↓'), ' moves an item. The current item cannot be removed.'))
+  }
+
+  indexOf (id) {
+    return this.board.agenda.toArray().findIndex((m) => m instanceof Y.Map && m.get('id') === id)
+  }
+
+  setField (id, key, value) {
+    const index = this.indexOf(id)
+    if (index < 0) return
+    const m = this.board.agenda.get(index)
+    if (m.get(key) === value) return
+    this.board.transact(() => m.set(key, value))
+  }
+
+  /** Move an item by delta places: delete it and insert a copy (same id and fields), in one
+   * transaction, so everyone sees one move. */
+  move (id, delta, field = null) {
+    const a = this.board.agenda
+    const from = this.indexOf(id)
+    const to = from + delta
+    if (from < 0 || to < 0 || to >= a.length) return
+    const fields = a.get(from).toJSON()
+    this.board.transact(() => {
+      a.delete(from, 1)
+      a.insert(to, [itemMap(fields)])
+    })
+    if (field) this.pendingFocus = { id, field }
+  }
+
+  remove (id) {
+    const b = this.board
+    if (id === b.currentItem()) {
+      toast('This is the current item. Go to another item before removing it.')
+      return
+    }
+    const index = this.indexOf(id)
+    if (index < 0) return
+    const items = this.uniqueItems()
+    const at = items.findIndex((i) => i.id === id)
+    const neighbour = items[at + 1] || items[at - 1]
+    this.pendingFocus = neighbour ? { id: neighbour.id, field: 'remove' } : { add: true }
+    const title = String(b.agenda.get(index).get('title') ?? '')
+    b.transact(() => b.agenda.delete(index, 1))
+    toast(`Removed “${title}” from the agenda.`)
+  }
+
+  makeRow (id) {
+    const row = { id }
+    const commitTitle = () => {
+      const value = row.title.value.trim()
+      if (!value) {
+        toast('An agenda item needs a title.')
+        row.title.value = row.item.title
+        return
+      }
+      this.setField(id, 'title', value.slice(0, MAX_TITLE))
+    }
+    const commitMinutes = () => {
+      const minutes = parseMinutes(row.minutes.value)
+      if (minutes === null) { row.minutes.value = String(row.item.minutes ?? ''); return }
+      row.minutes.value = String(minutes)
+      this.setField(id, 'minutes', minutes)
+    }
+    row.num = h('span', { class: 'agenda-edit__num', 'aria-hidden': 'true' })
+    row.title = h('input', {
+      class: 'agenda-edit__title', maxlength: String(MAX_TITLE), autocomplete: 'off', dataset: { field: 'title' },
+      on: {
+        change: commitTitle,
+        keydown: (e) => {
+          if (e.key === 'Enter') { e.preventDefault(); commitTitle() } else if (e.key === 'Escape') { e.preventDefault(); row.title.value = row.item.title }
+        }
+      }
+    })
+    row.minutes = h('input', {
+      type: 'number', min: '0', max: String(MAX_MINUTES), step: '1', dataset: { field: 'minutes' },
+      on: { change: commitMinutes, keydown: (e) => { if (e.key === 'Enter') { e.preventDefault(); commitMinutes() } } }
+    })
+    row.kind = h('select', { dataset: { field: 'kind' }, on: { change: () => this.setField(id, 'kind', row.kind.value) } }, ...kindOptions(null))
+    row.up = h('button', { class: 'icon-btn icon-btn--sm', type: 'button', dataset: { field: 'up' }, on: { click: () => this.move(id, -1, 'up') } }, icon('up'))
+    row.down = h('button', { class: 'icon-btn icon-btn--sm', type: 'button', dataset: { field: 'down' }, on: { click: () => this.move(id, 1, 'down') } }, icon('down'))
+    row.remove = h('button', { class: 'icon-btn icon-btn--sm icon-btn--danger', type: 'button', dataset: { field: 'remove' }, on: { click: () => this.remove(id) } }, icon('trash'))
+    row.el = h('li', { class: 'agenda-edit', dataset: { item: id } },
+      row.num, row.title,
+      h('div', { class: 'agenda-edit__row' },
+        h('label', { class: 'agenda-edit__min' }, row.minutes, h('span', { 'aria-hidden': 'true' }, 'min')),
+        row.kind,
+        h('span', { class: 'agenda-edit__tools' }, row.up, row.down, row.remove)))
+    row.el.addEventListener('keydown', (e) => {
+      if (!e.altKey || (e.key !== 'ArrowUp' && e.key !== 'ArrowDown')) return
+      e.preventDefault()
+      e.stopPropagation()
+      this.move(id, e.key === 'ArrowUp' ? -1 : 1, e.target.dataset.field || 'title')
+    })
+    return row
+  }
+
+  updateRow (row, item, index, count, isCurrent) {
+    row.item = item
+    const title = String(item.title ?? '')
+    const n = index + 1
+    row.num.textContent = String(n)
+    row.el.classList.toggle('is-current', isCurrent)
+    row.el.setAttribute('aria-current', isCurrent ? 'step' : 'false')
+    if (document.activeElement !== row.title) row.title.value = title
+    if (document.activeElement !== row.minutes) row.minutes.value = typeof item.minutes === 'number' ? String(item.minutes) : ''
+    if (KINDS.includes(item.kind)) row.kind.value = item.kind
+    row.title.setAttribute('aria-label', `Title of agenda item ${n}`)
+    row.minutes.setAttribute('aria-label', `Minutes for agenda item ${n}`)
+    row.kind.setAttribute('aria-label', `Kind of agenda item ${n}`)
+    row.up.setAttribute('aria-label', `Move “${title}” up`)
+    row.up.title = 'Move up (Alt+↑)'
+    row.down.setAttribute('aria-label', `Move “${title}” down`)
+    row.down.title = 'Move down (Alt+↓)'
+    row.up.disabled = index === 0
+    row.down.disabled = index === count - 1
+    row.remove.disabled = isCurrent
+    row.remove.setAttribute('aria-label', isCurrent ? `Remove “${title}” (not possible: it is the current item)` : `Remove “${title}”`)
+    row.remove.title = isCurrent ? 'The current item cannot be removed: go to another item first' : 'Remove from the agenda'
+  }
+
+  renderEditor (items, current) {
+    const seen = new Set()
+    if (this.list.firstElementChild && !this.list.firstElementChild.classList.contains('agenda-edit')) this.list.replaceChildren()
+    items.forEach((item, index) => {
+      const id = String(item.id ?? '')
+      seen.add(id)
+      let row = this.rows.get(id)
+      if (!row) {
+        row = this.makeRow(id)
+        this.rows.set(id, row)
+      }
+      this.updateRow(row, item, index, items.length, id === current)
+      // Move a row only when it is out of place: moving a node takes the focus from it.
+      const at = this.list.children[index]
+      if (at !== row.el) this.list.insertBefore(row.el, at || null)
+    })
+    for (const [id, row] of this.rows) {
+      if (!seen.has(id)) { row.el.remove(); this.rows.delete(id) }
+    }
+    const focus = this.pendingFocus
+    this.pendingFocus = null
+    if (focus && focus.add) this.addTitle.focus()
+    else if (focus) {
+      const row = this.rows.get(focus.id)
+      if (!row) return
+      const order = focus.field === 'up' ? ['up', 'down'] : focus.field === 'down' ? ['down', 'up'] : [focus.field, 'title']
+      const target = order.map((f) => row[f === 'remove' ? 'remove' : f]).find((el) => el && !el.disabled)
+      target?.focus()
+    }
+  }
+
   tick () {
     const timer = this.board.timer()
     let state = 'idle'
@@ -141,5 +402,68 @@ export class AgendaPanel {
       toast('Time is up for this agenda item.', { kind: 'warn' })
     }
     this.prevState = state
+  }
+}
+
+// -- the title and objective (facilitators): a small dialog
+class DetailsDialog {
+  constructor (board) {
+    this.board = board
+    this.dialog = $('#details-dialog')
+    this.form = $('#details-form')
+    this.title = $('#details-title')
+    this.objective = $('#details-objective')
+    this.count = $('#details-count')
+    this.error = $('#details-error')
+    const titleBtn = $('#edit-title')
+    const objectiveBtn = $('#edit-objective')
+    titleBtn.append(icon('pencil'))
+    objectiveBtn.append(icon('pencil'))
+    titleBtn.addEventListener('click', () => this.open(this.title))
+    objectiveBtn.addEventListener('click', () => this.open(this.objective))
+    this.objective.addEventListener('input', () => this.updateCount())
+    $('#details-cancel').addEventListener('click', () => this.dialog.close())
+    this.form.addEventListener('submit', (e) => {
+      e.preventDefault()
+      this.save()
+    })
+  }
+
+  updateCount () {
+    this.count.textContent = `${this.objective.value.length} / ${MAX_OBJECTIVE}`
+  }
+
+  open (focus) {
+    if (!this.board.isFacilitator()) return
+    const meta = this.board.meta
+    const title = meta.get('title')
+    const objective = meta.get('objective')
+    this.title.value = typeof title === 'string' ? title : ''
+    this.objective.value = typeof objective === 'string' ? objective : ''
+    this.error.textContent = ''
+    this.updateCount()
+    this.dialog.showModal()
+    focus.focus()
+    if (focus === this.title) focus.select()
+  }
+
+  save () {
+    const b = this.board
+    const title = this.title.value.trim().slice(0, MAX_TITLE)
+    const objective = this.objective.value.trim().slice(0, MAX_OBJECTIVE)
+    if (!title) {
+      this.error.textContent = 'The board needs a title.'
+      this.title.focus()
+      return
+    }
+    if (!b.isFacilitator()) {
+      this.dialog.close()
+      return
+    }
+    b.transact(() => {
+      if (b.meta.get('title') !== title) b.meta.set('title', title)
+      if (b.meta.get('objective') !== objective) b.meta.set('objective', objective)
+    })
+    this.dialog.close()
   }
 }

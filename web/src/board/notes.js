@@ -75,6 +75,9 @@ class NoteView {
       if (!this.layer.votingActive(this)) this.startEdit()
     })
     this.el.addEventListener('click', (e) => {
+      // One dot per click: the second click of a double-click (detail 2, 3, …) does not vote
+      // again. Keyboard "clicks" have detail 0 and still count.
+      if (e.detail > 1) return
       if (this.layer.votingActive(this) && !e.target.closest('button') && !this.dragMoved) this.layer.vote(this.id)
     })
     this.el.addEventListener('keydown', (e) => this.onKey(e))

@@ -13,6 +13,11 @@ const PATHS = {
   check: ['M5 12.5l4.5 4.5L19 7.5'],
   pencil: ['M4 20h4L19.5 8.5l-4-4L4 16z', 'M13.5 6.5l4 4'],
   close: ['M6 6l12 12', 'M18 6L6 18'],
+  up: ['M6 14.5l6-6 6 6'],
+  down: ['M6 9.5l6 6 6-6'],
+  plus: ['M12 5v14', 'M5 12h14'],
+  panelLeft: ['M4 5h16v14H4z', 'M9.5 5v14'],
+  panelRight: ['M4 5h16v14H4z', 'M14.5 5v14'],
   warn: ['M12 4l9 16H3z', 'M12 10v4', 'M12 17h.01']
 }
 

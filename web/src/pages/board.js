@@ -3,6 +3,7 @@ import { $, h, isTypingTarget, pageData } from '../lib/dom.js'
 import { clearAuth, loadAuth, rememberBoard } from '../lib/auth.js'
 import { NOTE_COLORS } from '../lib/colors.js'
 import { toast } from '../lib/toast.js'
+import { icon } from '../lib/icons.js'
 import { Board } from '../board/context.js'
 import { Viewport, isBackground } from '../board/viewport.js'
 import { ChangeGuard } from '../board/guard.js'
@@ -173,6 +174,9 @@ function start () {
   $('#help-btn').addEventListener('click', () => helpDialog.showModal())
 
   canvas.addEventListener('dblclick', (e) => {
+    // While voting, clicks place dots: a double-click never creates a note then, wherever it
+    // lands (also on a note's dots or count, which re-render between the two clicks).
+    if (canvas.classList.contains('is-voting')) return
     if (!isBackground(e.target, canvas, $('#world'))) return
     const p = viewport.toWorld(e.clientX, e.clientY)
     notes.create(p.x - NOTE_W / 2, p.y - NOTE_H / 3)
@@ -190,6 +194,8 @@ function start () {
     else if (key === '0') { e.preventDefault(); viewport.setZoom(1) }
     else if (key === 'f' || key === 'F') { e.preventDefault(); fit() }
     else if (key === '?') { e.preventDefault(); helpDialog.showModal() }
+    else if (key === '[' && wide.matches) { e.preventDefault(); collapse('agenda') }
+    else if (key === ']' && wide.matches) { e.preventDefault(); collapse('side') }
   })
 
   // -- side panels on narrow windows
@@ -204,6 +210,37 @@ function start () {
   $('#toggle-agenda').addEventListener('click', () => setPanel('agenda'))
   $('#toggle-side').addEventListener('click', () => setPanel('side'))
   canvas.addEventListener('pointerdown', () => { setPanel('agenda', false); setPanel('side', false) })
+
+  // -- side panels on wide windows: each can be hidden, so the canvas gets the room; the view
+  // keeps its centre, and the choice is remembered in this browser
+  const wide = window.matchMedia('(min-width: 1101px)')
+  const PANELS_KEY = 'planboard.panels'
+  let hidden = {}
+  try { hidden = JSON.parse(localStorage.getItem(PANELS_KEY) || '{}') || {} } catch { hidden = {} }
+  const collapseBtn = { agenda: $('#collapse-agenda'), side: $('#collapse-side') }
+  collapseBtn.agenda.append(icon('panelLeft'))
+  collapseBtn.side.append(icon('panelRight'))
+  const panelName = { agenda: 'agenda panel', side: 'session panel' }
+  const applyCollapsed = (which) => {
+    const off = Boolean(hidden[which])
+    app.classList.toggle(`collapse-${which}`, off)
+    const btn = collapseBtn[which]
+    btn.setAttribute('aria-expanded', String(!off))
+    const label = `${off ? 'Show' : 'Hide'} the ${panelName[which]}`
+    btn.setAttribute('aria-label', label)
+    btn.title = `${label} (${which === 'agenda' ? '[' : ']'})`
+  }
+  const collapse = (which) => {
+    const c = viewport.center()
+    hidden = { ...hidden, [which]: !hidden[which] }
+    try { localStorage.setItem(PANELS_KEY, JSON.stringify(hidden)) } catch {}
+    applyCollapsed(which)
+    viewport.setCenter(c.x, c.y, viewport.zoom, 'program')
+  }
+  collapseBtn.agenda.addEventListener('click', () => collapse('agenda'))
+  collapseBtn.side.addEventListener('click', () => collapse('side'))
+  applyCollapsed('agenda')
+  applyCollapsed('side')
 
   // -- first view
   board.addEventListener('synced', () => {
