@@ -328,9 +328,7 @@ class BoardGuard:
                     j.flag(SHAPE, f"unknown note field {key!r}")
         elif len(path) == 2 and path[1] == "text" and isinstance(event, TextEvent):
             self._may_change_content(note_id, j, "edit text of")
-            text = getattr(event, "target", None)
-            if isinstance(text, Text) and len(text) > self.limits.max_note_text:
-                j.flag(LIMIT, f"note text over {self.limits.max_note_text} characters")
+            self._judge_text_event(event, j)
         else:
             j.flag(SHAPE, f"unexpected change inside note {note_id!r}")
 

@@ -255,14 +255,6 @@ class BoardDoc:
         name = entry.get("name") if isinstance(entry, Map) else None
         return name if isinstance(name, str) else None
 
-    # session (read)
-    def is_locked(self) -> bool:
-        return self.map_root("session").get("locked") is True
-
-    def current_item(self) -> str | None:
-        value = self.map_root("session").get("current_item")
-        return value if isinstance(value, str) else None
-
     # notes
     def add_note(
         self,

@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 from pycrdt import Array, Doc, Map, Text
 
+from crdt.facilitation import is_locked
 from crdt.schema import BoardDoc
 from server.notices import MESSAGES, SERVER_CLIENT_ID
 from tests.conftest import command, create_board, join_board
@@ -121,7 +122,7 @@ async def test_hostile_client_cannot_cheat_and_nobody_sees_it(
         """Every client (observer included) sees the lock state the case needs."""
         for client in [*clients.values(), observer]:
             await wait_for(
-                lambda client=client: BoardDoc(client.doc).is_locked() is locked,
+                lambda client=client: is_locked(client.doc) is locked,
                 what="lock state reached every client",
             )
 
