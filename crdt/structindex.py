@@ -23,7 +23,10 @@ from crdt.yupdate import GC, ID, SKIP, TYPE, Struct, Update
 
 ParentRef = str | ID  # a root's name, or the id of the item that holds a nested type
 Place = tuple[ParentRef, str | None]  # (parent, map key or None for sequence content)
-GC_PLACE = -1  # a run collected by yrs: items anchored to it become GC too
+GC_PLACE = -1
+# The schema nests root -> entry -> field type; deeper types are never lawful, so they get no
+# location (content inside them is judged as content of something that is not a type).
+MAX_TYPE_DEPTH = 4  # a run collected by yrs: items anchored to it become GC too
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,7 +209,7 @@ class StructIndex:
             assert not isinstance(place, int)
             parent, sub = place
             parent_loc = self.loc_of(parent)
-            if parent_loc is not None:
+            if parent_loc is not None and len(parent_loc) < MAX_TYPE_DEPTH:
                 self.add_type((s.client, s.clock), s.type_ref, (*parent_loc, sub or "*"))
 
     def resolve_place(self, s: Struct) -> Place | int | None:

@@ -100,6 +100,7 @@ class Room:
         self._append_timer = metrics.store_latency.labels("append")
         self._notice_clock = 0
         self._inflight: set[asyncio.Task[int]] = set()
+        self._background: set[asyncio.Future[None]] = set()
         self._since_compaction = 0
         self._compact_every = compact_every
         self._compaction: asyncio.Task[None] | None = None
@@ -274,13 +275,45 @@ class Room:
         prepared = guard.prepare(update)  # MalformedUpdate: nothing was applied
         foreign = any(guard.owners.get(c, pid) != pid for c in prepared.new_clients)
         if self._track_gaps and (prepared.pending or foreign or guard.unbound_clients(prepared)):
-            await self.catch_up()
+            try:
+                await self.catch_up()
+            except Exception as exc:  # storage outage: judge against what this room has
+                log.warning("catching up %s before judging failed: %s", self.doc_id, exc)
             prepared = guard.prepare(update)
         unbound = guard.unbound_clients(prepared)
         if unbound:
-            guard.bind(await self.store.claim_clients(self.doc_id, dict.fromkeys(unbound, pid)))
+            claims = dict.fromkeys(unbound, pid)
+            try:
+                guard.bind(await self.store.claim_clients(self.doc_id, claims))
+            except Exception as exc:
+                # Storage outage: bind here and now, record it in the store when it is back.
+                log.warning("claiming client ids on %s failed (%s); retrying", self.doc_id, exc)
+                guard.bind(claims)
+                self._spawn(self._claim_later(claims))
             prepared = guard.prepare(update)  # the doc may have moved during the awaits
         return prepared
+
+    async def _claim_later(self, claims: dict[int, str]) -> None:
+        attempt = 0
+        while not self._closed:
+            try:
+                owners = await self.store.claim_clients(self.doc_id, claims)
+            except Exception:
+                attempt += 1
+                await asyncio.sleep(min(5.0, 0.1 * 2 ** min(attempt, 6)))
+                continue
+            for client, owner in owners.items():
+                if owner != claims.get(client):
+                    log.warning(
+                        "client id %s on %s was claimed by another member", client, self.doc_id
+                    )
+            self.guard.bind(owners)
+            return
+
+    def _spawn(self, coro: Any) -> None:
+        task = asyncio.ensure_future(coro)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
 
     async def apply_client_update(self, conn: Connection, update: bytes) -> list[Violation]:
         prepared = await self._prepare(conn, update)
