@@ -20,7 +20,7 @@ from hatchling.builders.hooks.plugin.interface import BuildHookInterface
 
 NO_NODE = (
     "planboard's wheel includes the browser bundle, which esbuild builds with Node: "
-    "install Node.js 18+ and npm (for example `apt-get install nodejs npm`), then build again"
+    "install Node.js 20+ and npm (for example `apt-get install nodejs npm`), then build again"
 )
 
 

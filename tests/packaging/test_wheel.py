@@ -14,7 +14,9 @@ import shutil
 import signal
 import subprocess
 import sys
+import tarfile
 import time
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urljoin
@@ -118,10 +120,9 @@ def installed_server(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> I
     assert "Traceback" not in stderr.read_text(), stderr.read_text()[-3000:]
 
 
-def test_the_wheel_carries_the_web_client(wheel: Path) -> None:
-    import zipfile
-
-    names = set(zipfile.ZipFile(wheel).namelist())
+def test_the_wheel_and_sdist_carry_the_web_client(wheel: Path) -> None:
+    with zipfile.ZipFile(wheel) as archive:
+        names = set(archive.namelist())
     for name in (
         "server/web/templates/board.html",
         "server/web/static/css/app.css",
@@ -131,6 +132,31 @@ def test_the_wheel_carries_the_web_client(wheel: Path) -> None:
     ):
         assert name in names, name
     assert not any(name.startswith(("web/", "tests/", "node_modules")) for name in names)
+    (sdist,) = wheel.parent.glob("planboard-*.tar.gz")
+    with tarfile.open(sdist) as archive:
+        members = {name.split("/", 1)[1] for name in archive.getnames() if "/" in name}
+    for name in ("web/static/dist/board.js", "web/templates/board.html", "hatch_build.py"):
+        assert name in members, name
+    assert not any("node_modules" in name for name in members)
+
+
+def test_building_without_node_fails_loudly(tmp_path: Path) -> None:
+    source = tmp_path / "clone"
+    _run(["git", "clone", "--quiet", str(ROOT), str(source)], cwd=tmp_path)
+    env = {**os.environ, "PATH": str(Path(sys.executable).parent)}
+    assert shutil.which("node", path=env["PATH"]) is None
+    result = subprocess.run(
+        [sys.executable, "-m", "build", "--sdist", "--outdir", str(tmp_path / "dist"), "."],
+        cwd=source,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=240,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert "install Node.js 20+ and npm" in result.stdout + result.stderr, result.stderr[-3000:]
+    assert not (tmp_path / "dist").exists() or not list((tmp_path / "dist").iterdir())
 
 
 def test_an_installed_wheel_serves_every_page_without_node(installed_server: str) -> None:
