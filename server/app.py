@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 from pycrdt import Doc
@@ -32,7 +31,6 @@ from server.store.sqlite import SQLiteStore
 from server.ws import websocket_endpoint
 
 log = logging.getLogger("planboard")
-WEB_DIR = Path(__file__).resolve().parent.parent / "web"
 
 
 def _build_store(settings: Settings) -> Store:
@@ -128,9 +126,9 @@ def _routes() -> list[BaseRoute]:
     routes.extend(command_routes())
     routes.extend(export_routes())
     with contextlib.suppress(ImportError):
-        from server.pages import page_routes
+        from server.pages import page_routes, web_dir
 
-        routes.extend(page_routes(WEB_DIR))
+        routes.extend(page_routes(web_dir()))
     return routes
 
 
