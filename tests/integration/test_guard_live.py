@@ -41,7 +41,9 @@ async def healthy_within_a_second(server: PlanboardProcess) -> None:
     assert time.monotonic() - started < 1.0
 
 
-async def setup(server: PlanboardProcess) -> tuple[dict[str, Any], dict[str, Any], YClient, YClient]:
+async def setup(
+    server: PlanboardProcess,
+) -> tuple[dict[str, Any], dict[str, Any], YClient, YClient]:
     board = create_board(server.url, template="quarterly")
     ana = join_board(server.url, board["id"], "Ana")
     url = f"{server.ws_url}/ws/{board['id']}"
@@ -140,7 +142,9 @@ async def test_pending_blocks_are_never_released_as_someone_elses(
     # The facilitator's next keystrokes would have released it into their own transaction.
     for i in range(3):
         add_note(fac_client.doc, f"k{i}", board["participant_id"], "next keystroke")
-    reader = await YClient(f"{live_server.ws_url}/ws/{board['id']}?token={board['token']}").connect()
+    reader = await YClient(
+        f"{live_server.ws_url}/ws/{board['id']}?token={board['token']}"
+    ).connect()
     await wait_for(lambda: "k2" in note_texts(reader.doc), what="the facilitator's edits arrive")
     assert reader.doc.get("meta", type=Map)["title"] == "Test board"
     assert HOSTILE not in state_of(reader.doc)
