@@ -88,7 +88,9 @@ def build_services(settings: Settings) -> Services:
 
     register_draft_commands()
     rooms.room_created.append(lambda room: attach_vote_cleanup(room, store))
-    rooms.room_created.append(lambda room: attach_draft_counter(room, rooms))
+    rooms.room_created.append(
+        lambda room: attach_draft_counter(room, rooms, settings.max_drafts_per_member)
+    )
     return Services(
         settings=settings,
         store=store,

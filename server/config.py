@@ -40,6 +40,7 @@ class Settings:
     boards_per_ip_per_hour: int = 60
     max_note_text: int = 2000
     max_notes_per_board: int = 2000
+    max_drafts_per_member: int = 100
     max_doc_bytes: int = 16 * (1 << 20)
     max_json_body: int = 64 * 1024
     send_queue_messages: int = 1024
@@ -80,6 +81,7 @@ class Settings:
             ),
             max_note_text=_env_int("PLANBOARD_MAX_NOTE_TEXT", cls.max_note_text),
             max_notes_per_board=_env_int("PLANBOARD_MAX_NOTES", cls.max_notes_per_board),
+            max_drafts_per_member=_env_int("PLANBOARD_MAX_DRAFTS", cls.max_drafts_per_member),
             max_doc_bytes=_env_int("PLANBOARD_MAX_DOC_BYTES", cls.max_doc_bytes),
             send_queue_messages=_env_int("PLANBOARD_SEND_QUEUE", cls.send_queue_messages),
             socket_send_buffer=_env_int("PLANBOARD_SOCKET_SNDBUF", cls.socket_send_buffer),

@@ -313,6 +313,15 @@ class Room:
             self.metrics.messages_out.inc(count)
             self.metrics.bytes_out.inc(count * len(frame))
 
+    def notify(self, participant_id: str, notice: Any) -> int:
+        """Send a notice to every connection of one member here; how many received it."""
+        self._notice_clock = max(self._notice_clock + 1, int(time.time() * 1000))
+        frame = notice_frame([notice], self._notice_clock)
+        targets = [c for c in self.connections if c.claims.participant_id == participant_id]
+        for conn in targets:
+            conn.send(frame)
+        return len(targets)
+
     # -- connections --------------------------------------------------------------------------
     def join(self, conn: Connection) -> None:
         self.connections.add(conn)
