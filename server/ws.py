@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 
 from starlette.websockets import WebSocket
 
+from crdt import facilitation as f
 from crdt import protocol as p
 from server import connection as c
 from server.auth import Claims, TokenError, verify_token
@@ -35,6 +36,12 @@ def origin_allowed(websocket: WebSocket, services: Services) -> bool:
 async def _refuse(websocket: WebSocket, services: Services, code: int, reason: str) -> None:
     services.metrics.closes.labels(str(code)).inc()
     await websocket.close(code=code, reason=reason)
+
+
+async def _current_role(services: Services, claims: Claims) -> str:
+    """The roster's role wins over the token's (a member demoted to viewer loses drafts)."""
+    async with services.rooms.using(claims.board_id) as board:
+        return f.role_of(board.doc, claims.participant_id) or claims.role
 
 
 async def _admit(websocket: WebSocket, services: Services, drafts: bool) -> Claims | None:
@@ -69,7 +76,7 @@ async def _admit(websocket: WebSocket, services: Services, drafts: bool) -> Clai
         if info is None:
             await _refuse(websocket, services, c.CLOSE_NOT_FOUND, "no such board")
             return None
-    if drafts and claims.role == "viewer":
+    if drafts and await _current_role(services, claims) == "viewer":
         await _refuse(websocket, services, c.CLOSE_FORBIDDEN, "viewers have no drafts")
         return None
     if services.monitor.overloaded:
