@@ -155,7 +155,7 @@ def create_app(settings: Settings) -> Starlette:
     }
     app = Starlette(
         routes=_routes(),
-        middleware=[Middleware(SecurityHeadersMiddleware)],
+        middleware=[Middleware(SecurityHeadersMiddleware, public_url=settings.public_url)],
         exception_handlers=handlers,
         lifespan=lifespan,
     )
