@@ -15,6 +15,7 @@ def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from server.app import create_app
+    from server.logredact import install_token_filter
 
     settings = Settings.from_env(
         host=args.host,
@@ -53,6 +54,8 @@ def _serve(args: argparse.Namespace) -> int:
         timeout_graceful_shutdown=10,
         proxy_headers=args.proxy_headers,
     )
+    # After uvicorn.Config, which (re)configures uvicorn's loggers and handlers.
+    install_token_filter("uvicorn", "uvicorn.error", "uvicorn.access")
     uvicorn.Server(config).run(sockets=[_listen(settings)])
     return 0
 

@@ -17,6 +17,25 @@ from server.services import Services
 
 log = logging.getLogger("planboard.ws")
 
+# The token may also come in the handshake's Sec-WebSocket-Protocol header, out of URLs and
+# so out of proxy and server logs: offer `planboard.v1, planboard.token.<JWT>` (a JWT is
+# base64url and dots, a valid subprotocol token); the server answers `planboard.v1`.
+SUBPROTOCOL = "planboard.v1"
+TOKEN_SUBPROTOCOL_PREFIX = "planboard.token."
+
+
+def offered_subprotocols(websocket: WebSocket) -> list[str]:
+    offered = websocket.scope.get("subprotocols") or []
+    return [p for p in offered if isinstance(p, str)]
+
+
+def offered_token(websocket: WebSocket) -> str:
+    """The token from the subprotocol header if there is one, else from `?token=`."""
+    for proto in offered_subprotocols(websocket):
+        if proto.startswith(TOKEN_SUBPROTOCOL_PREFIX):
+            return proto[len(TOKEN_SUBPROTOCOL_PREFIX) :]
+    return websocket.query_params.get("token", "")
+
 
 def origin_allowed(websocket: WebSocket, services: Services) -> bool:
     """No Origin (non-browser clients), the server's own origin, or a configured one."""
@@ -57,9 +76,7 @@ async def _admit(websocket: WebSocket, services: Services, drafts: bool) -> Clai
         await _refuse(websocket, services, c.CLOSE_FORBIDDEN, "origin not allowed")
         return None
     try:
-        claims = verify_token(
-            services.settings.secret or "", websocket.query_params.get("token", "")
-        )
+        claims = verify_token(services.settings.secret or "", offered_token(websocket))
     except TokenError as exc:
         await _refuse(websocket, services, c.CLOSE_BAD_TOKEN, str(exc))
         return None
@@ -89,7 +106,8 @@ async def websocket_endpoint(websocket: WebSocket) -> None:
     services: Services = websocket.app.state.services
     settings = services.settings
     drafts = websocket.url.path.endswith("/drafts")
-    await websocket.accept()
+    chosen = SUBPROTOCOL if SUBPROTOCOL in offered_subprotocols(websocket) else None
+    await websocket.accept(subprotocol=chosen)
     claims = await _admit(websocket, services, drafts)
     if claims is None:
         return
