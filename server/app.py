@@ -21,6 +21,7 @@ from server.config import Settings
 from server.connection import Connection
 from server.errors import ApiError, api_error_handler, http_error_handler, unexpected_error_handler
 from server.metrics import Metrics
+from server.presence import PresenceLimits
 from server.room import PassThroughGuard, UpdateGuard
 from server.rooms import RoomManager
 from server.security import SecurityHeadersMiddleware
@@ -87,6 +88,13 @@ def build_services(settings: Settings) -> Services:
     from server.voting import attach_vote_cleanup
 
     register_draft_commands()
+    presence_limits = PresenceLimits(
+        ids_per_connection=settings.awareness_ids_per_connection,
+        max_state_bytes=settings.max_awareness_bytes,
+        max_states=settings.max_awareness_states,
+        timeout_seconds=settings.awareness_timeout_seconds,
+    )
+    rooms.room_created.append(lambda room: setattr(room.presence, "limits", presence_limits))
     rooms.room_created.append(lambda room: attach_vote_cleanup(room, store))
     rooms.room_created.append(
         lambda room: attach_draft_counter(room, rooms, settings.max_drafts_per_member)

@@ -50,6 +50,9 @@ class Settings:
     compact_every_updates: int = 500
     token_ttl_seconds: int = 30 * 24 * 3600
     awareness_timeout_seconds: float = 30.0
+    awareness_ids_per_connection: int = 4  # a stock Yjs client uses one
+    max_awareness_bytes: int = 8 * 1024
+    max_awareness_states: int = 1000
     max_loop_lag_seconds: float = 0.5
     instance_id: str = field(default_factory=lambda: secrets.token_hex(6))
 
@@ -90,6 +93,13 @@ class Settings:
             token_ttl_seconds=_env_int("PLANBOARD_TOKEN_TTL", cls.token_ttl_seconds),
             awareness_timeout_seconds=_env_float(
                 "PLANBOARD_AWARENESS_TIMEOUT", cls.awareness_timeout_seconds
+            ),
+            awareness_ids_per_connection=_env_int(
+                "PLANBOARD_AWARENESS_IDS_PER_CONNECTION", cls.awareness_ids_per_connection
+            ),
+            max_awareness_bytes=_env_int("PLANBOARD_MAX_AWARENESS_BYTES", cls.max_awareness_bytes),
+            max_awareness_states=_env_int(
+                "PLANBOARD_MAX_AWARENESS_STATES", cls.max_awareness_states
             ),
             max_loop_lag_seconds=_env_float("PLANBOARD_MAX_LOOP_LAG", cls.max_loop_lag_seconds),
         )
