@@ -15,6 +15,7 @@ def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from server.app import create_app
+    from server.httpguard import uvicorn_limits
     from server.logredact import install_token_filter
 
     settings = Settings.from_env(
@@ -53,6 +54,7 @@ def _serve(args: argparse.Namespace) -> int:
         access_log=args.access_log,
         timeout_graceful_shutdown=10,
         proxy_headers=args.proxy_headers,
+        **uvicorn_limits(settings, behind_proxy=args.proxy_headers),
     )
     # After uvicorn.Config, which (re)configures uvicorn's loggers and handlers.
     install_token_filter("uvicorn", "uvicorn.error", "uvicorn.access")

@@ -54,6 +54,12 @@ class Settings:
     max_awareness_bytes: int = 8 * 1024
     max_awareness_states: int = 1000
     max_loop_lag_seconds: float = 0.5
+    # Slow and greedy HTTP clients (server/httpguard.py).
+    header_timeout_seconds: float = 10.0
+    max_header_bytes: int = 32 * 1024
+    max_http_connections_per_ip: int = 100
+    keep_alive_seconds: float = 5.0
+    limit_concurrency: int = 10000  # connections and tasks; over it uvicorn answers 503
     instance_id: str = field(default_factory=lambda: secrets.token_hex(6))
 
     @classmethod
@@ -102,6 +108,15 @@ class Settings:
                 "PLANBOARD_MAX_AWARENESS_STATES", cls.max_awareness_states
             ),
             max_loop_lag_seconds=_env_float("PLANBOARD_MAX_LOOP_LAG", cls.max_loop_lag_seconds),
+            header_timeout_seconds=_env_float(
+                "PLANBOARD_HEADER_TIMEOUT", cls.header_timeout_seconds
+            ),
+            max_header_bytes=_env_int("PLANBOARD_MAX_HEADER_BYTES", cls.max_header_bytes),
+            max_http_connections_per_ip=_env_int(
+                "PLANBOARD_MAX_HTTP_CONNECTIONS_PER_IP", cls.max_http_connections_per_ip
+            ),
+            keep_alive_seconds=_env_float("PLANBOARD_KEEP_ALIVE", cls.keep_alive_seconds),
+            limit_concurrency=_env_int("PLANBOARD_LIMIT_CONCURRENCY", cls.limit_concurrency),
         )
         known = {f.name for f in fields(cls)}
         clean = {k: v for k, v in overrides.items() if v is not None and k in known}

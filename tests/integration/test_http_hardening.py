@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import socket
 from typing import Any
 
 import httpx
@@ -10,7 +12,7 @@ import pytest
 import websockets
 
 from tests.conftest import create_board
-from tests.servers import PlanboardProcess
+from tests.servers import PlanboardProcess, wait_until
 from tests.yclient import YClient, wait_for
 
 
@@ -74,3 +76,78 @@ async def test_the_token_may_come_as_a_websocket_subprotocol(live_server: Planbo
         with pytest.raises(websockets.ConnectionClosed):
             await asyncio.wait_for(ws.recv(), 10)
         assert ws.close_code == 4401
+
+
+def _unfinished(port: int, source: str = "127.0.0.1") -> socket.socket:
+    """A connection that starts a request and never finishes its headers (slowloris)."""
+    sock = socket.create_connection(("127.0.0.1", port), timeout=10, source_address=(source, 0))
+    sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")
+    return sock
+
+
+def _closed_by_server(sock: socket.socket) -> bytes:
+    """What the server sent before closing; raises if it keeps the socket open past 10 s.
+
+    A server that closes with our unread bytes in its buffer resets the connection: closed too.
+    """
+    received = b""
+    while True:
+        try:
+            chunk = sock.recv(4096)  # the socket's timeout is the deadline
+        except ConnectionResetError:
+            return received
+        if not chunk:
+            return received
+        received += chunk
+
+
+def _still_open(sock: socket.socket) -> bool:
+    sock.setblocking(False)
+    try:
+        return sock.recv(1) != b""
+    except BlockingIOError:
+        return True
+    except OSError:
+        return False
+    finally:
+        sock.settimeout(10)
+
+
+SLOW_ENV = {"PLANBOARD_HEADER_TIMEOUT": "1", "PLANBOARD_MAX_HTTP_CONNECTIONS_PER_IP": "20"}
+
+
+def test_unfinished_headers_time_out(server_factory: Any) -> None:
+    server: PlanboardProcess = server_factory(env=SLOW_ENV)
+    idle = socket.create_connection(("127.0.0.1", server.port), timeout=10)  # sends nothing
+    slow = _unfinished(server.port)
+    for sock in (idle, slow):
+        with sock:
+            _closed_by_server(sock)  # closed well within the socket's 10 s timeout
+    # Headers that never end are cut at the size limit.
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as huge:
+        huge.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n")
+        with contextlib.suppress(OSError):  # the server may close while we still send
+            for _ in range(64):
+                huge.sendall(b"X-Pad: " + b"a" * 1000 + b"\r\n")
+        answer = _closed_by_server(huge)
+        assert answer == b"" or answer.startswith(b"HTTP/1.1 431")
+
+
+def test_one_address_cannot_hold_every_connection(server_factory: Any) -> None:
+    server: PlanboardProcess = server_factory(env={**SLOW_ENV, "PLANBOARD_HEADER_TIMEOUT": "60"})
+    held = [_unfinished(server.port) for _ in range(60)]
+    try:
+        # Beyond the cap, that address is refused at once (429, or a reset that beat it)...
+        for sock in held[20:]:
+            answer = _closed_by_server(sock)
+            assert answer == b"" or answer.startswith(b"HTTP/1.1 429"), answer
+        assert all(_still_open(sock) for sock in held[:20])
+        # ...while another address is served as usual.
+        transport = httpx.HTTPTransport(local_address="127.0.0.2")
+        with httpx.Client(transport=transport, timeout=5) as other:
+            assert other.get(f"{server.url}/healthz").status_code == 200
+    finally:
+        for sock in held:
+            sock.close()
+    # Once they are gone (or timed out), the address is welcome again.
+    wait_until(lambda: httpx.get(f"{server.url}/healthz").status_code == 200, 10, "served again")
