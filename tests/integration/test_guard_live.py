@@ -95,7 +95,7 @@ async def test_partial_apply_grants_no_role(live_server: PlanboardProcess) -> No
 async def test_hostile_roots_and_contents_never_stop_the_server(
     live_server: PlanboardProcess,
 ) -> None:
-    board, ana, fac_client, ana_client = await setup(live_server)
+    board, _ana, fac_client, ana_client = await setup(live_server)
     index = index_of(ana_client)
     text_id = find_type(index, ("notes", "fn", "text"))
     attacks = [
@@ -108,14 +108,12 @@ async def test_hostile_roots_and_contents_never_stop_the_server(
     for attack in attacks:
         await fac_client.send_raw(p.encode_update(encode([attack])))
         await board_still_works(live_server, board, fac_client)
-    assert "x" not in {str(k) for k in fac_client.doc.keys()} or not len(
-        fac_client.doc.get("x", type=Map)
-    )
+    assert "x" not in {str(k) for k in fac_client.doc} or not len(fac_client.doc.get("x", type=Map))
     assert note_texts(fac_client.doc)["fn"] == "facilitator's note"
 
 
 async def test_deep_nesting_is_judged_without_blocking(live_server: PlanboardProcess) -> None:
-    board, ana, fac_client, ana_client = await setup(live_server)
+    board, _ana, fac_client, ana_client = await setup(live_server)
     run = Run(HOSTILE, 0)
     parent: str | y.ID = "notes"
     sub: str | None = "deep"
@@ -133,7 +131,7 @@ async def test_deep_nesting_is_judged_without_blocking(live_server: PlanboardPro
 async def test_pending_blocks_are_never_released_as_someone_elses(
     live_server: PlanboardProcess,
 ) -> None:
-    board, ana, fac_client, ana_client = await setup(live_server)
+    board, _ana, fac_client, ana_client = await setup(live_server)
     fac_next = state_of(fac_client.doc)[fac_client.doc.client_id]
     run = Run(HOSTILE, 0)
     run.add(Item(("any", ["hijacked"]), origin=(fac_client.doc.client_id, fac_next)))

@@ -160,7 +160,7 @@ def check_invariants(
             assert note["author"] == sender
         else:
             assert note["author"] == before["notes"][note_id]["author"]
-    for name in board.doc.keys():
+    for name in board.doc:
         assert name in ROOTS or not board.doc.get(name, type=Map).to_py()
 
 
