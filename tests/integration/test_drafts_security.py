@@ -95,6 +95,8 @@ async def test_reveal_keeps_to_the_note_limit_and_says_what_it_left(server_facto
 
 
 async def test_reveal_writes_only_valid_fields(server_factory: Any) -> None:
+    """The drafts doc is judged like the board (notes schema and limits): an invalid draft is
+    undone at once, and what the reveal writes has exactly the note fields."""
     server = server_factory(env={"PLANBOARD_MAX_NOTE_TEXT": "40"})
     board = create_board(server.url)
     base, bid, ws = server.url, board["id"], server.ws_url
@@ -106,6 +108,10 @@ async def test_reveal_writes_only_valid_fields(server_factory: Any) -> None:
     note["color"] = "url(javascript:x)"
     note["onclick"] = "alert(1)"
     note["x"] = "not a number"
+    notice = await wait_for(lambda: drafts.awareness.get(0), what="the invalid draft is undone")
+    assert notice["notice"]["rule"] in ("limit", "shape")
+    await wait_for(lambda: not note_texts(drafts.doc), what="the draft is gone from its doc")
+    add_note(drafts.doc, "fine", ana["participant_id"], "a valid draft")
     fac = await YClient(f"{ws}/ws/{bid}?token={board['token']}").connect()
     await wait_for(
         lambda: (
@@ -119,7 +125,7 @@ async def test_reveal_writes_only_valid_fields(server_factory: Any) -> None:
     (revealed,) = (fac.doc.get("notes", type=Map).to_py() or {}).values()
     assert revealed["color"] == "yellow"
     assert set(revealed) == {"text", "x", "y", "color", "author", "created_at", "group", "item"}
-    assert len(str(revealed["text"])) == 40
+    assert str(revealed["text"]) == "a valid draft"
     assert isinstance(revealed["x"], float)
     await drafts.close()
     await fac.close()
