@@ -80,14 +80,16 @@ def guarded_protocol(
                 self._counted = None
 
         def data_received(self, data: bytes) -> None:
-            if self._header_timer is not None:
+            waiting = self._header_timer is not None
+            super().data_received(data)
+            # Only bytes read while the headers are still incomplete count: a body that
+            # arrives in the same read as the headers is the body limit's business.
+            if waiting and self._header_timer is not None:
                 self._header_bytes += len(data)
                 if self._header_bytes > max_header_bytes:
                     self._headers_done()
                     self.transport.write(HEADERS_TOO_LARGE)
                     self.transport.close()
-                    return
-            super().data_received(data)
 
         def on_message_begin(self) -> None:
             super().on_message_begin()
