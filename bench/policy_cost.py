@@ -86,6 +86,25 @@ def measure_plain(doc: Doc[Any]) -> float:
     return statistics.median(samples) * 1e6
 
 
+def measure_hostile(doc: Doc[Any], guard: BoardGuard) -> tuple[int, float]:
+    """A ~1 MB hostile update (nested maps, each inside the last): bytes, ms to judge it."""
+    from crdt import yupdate as y
+    from tests.yjs_encoder import Item, Run, encode
+
+    run = Run(4_000_000_001, 0)
+    parent: str | tuple[int, int] = "notes"
+    sub: str | None = "deep"
+    for _ in range(60_000):
+        parent = run.add(Item(("type", y.TYPE_MAP), parent=parent, sub=sub))
+        sub = "k"
+    data = encode([run])
+    start = time.perf_counter()
+    violations = guard.apply_client_update(data, Actor("ana", "participant"))
+    elapsed = time.perf_counter() - start
+    assert violations
+    return len(data), elapsed * 1e3
+
+
 def main() -> None:
     results: dict[str, dict[str, float]] = {}
     for size in (10, 10_000):
@@ -97,6 +116,9 @@ def main() -> None:
                 for kind in ("lawful edit", "compensated edit", "compensated delete")
             }
         )
+    size, ms = measure_hostile(*board_with(10))
+    results["hostile"] = {"bytes": size, "ms": round(ms, 1)}
+    print(f"hostile update of {size} bytes (60,000 nested maps): judged in {ms:.0f} ms")
     print("| update | 10 notes (µs) | 10,000 notes (µs) |")
     print("| --- | ---: | ---: |")
     for kind in results["10"]:

@@ -48,6 +48,7 @@ LIMIT = rules.LIMIT
 UNKNOWN_ROOT = rules.UNKNOWN_ROOT
 FORGED_CLIENT = rules.FORGED_CLIENT
 SERVER_OWNER = "@server"
+CLIENT_ORIGIN = "client"  # the origin of the transactions that integrate client updates
 MAX_VIOLATIONS = 20
 MAX_ENTRY_DEPTH = 3  # root -> entry -> field type -> its content; nothing deeper exists
 
@@ -90,6 +91,8 @@ class GuardContext(Protocol):
 class BoardContext:
     """Roles and the lock, read from the board document itself (never from a token)."""
 
+    cacheable = True  # it reads only this doc: the guard may cache until the doc changes
+
     def __init__(self, doc: Doc[Any]) -> None:
         self._participants: Map[Any] = doc.get("participants", type=Map)
         self._session: Map[Any] = doc.get("session", type=Map)
@@ -105,6 +108,8 @@ class BoardContext:
 
 class DraftsContext:
     """A private drafts doc: its owner writes while drafting is on; nobody else, ever."""
+
+    cacheable = False  # drafting is decided on the board, another doc
 
     def __init__(self, owner: str, drafting: Callable[[], bool]) -> None:
         self._owner = owner
@@ -127,6 +132,7 @@ class Prepared:
     order: list[y.Struct]
     pending: bool
     new_clients: set[int]  # clients with clocks this doc has not seen
+    data: bytes = b""  # the update as received: integrated as it is when nothing is cut
 
 
 @dataclass
@@ -149,6 +155,7 @@ class _Walk:
         self.entries: dict[y.ID, _NewEntry] = {}
         self.new_texts: set[y.ID] = set()
         self.text_added: dict[tuple[str, ...], int] = {}
+        self.text_ids: dict[tuple[str, ...], y.ID] = {}
         self.text_deleted: dict[tuple[str, ...], int] = {}
         self.written: set[Place] = set()
         self.gc_anchored: set[y.ID] = set()
@@ -203,6 +210,11 @@ class BoardGuard:
         self.context = context if context is not None else BoardContext(doc)
         self.index = StructIndex()
         self._roots: dict[str, Map[Any]] = {}
+        # Reads the judgement repeats (roles, the lock, entries' authors), kept until a
+        # transaction touches what they were read from.
+        self._context_roots = frozenset({"participants", "session"})
+        self._context_cache: dict[tuple[str, str], Any] = {}
+        self._owners_cache: dict[str, dict[str, str | None]] = {}
         self.owners: dict[int, str] = {doc.client_id: SERVER_OWNER}  # Yjs client id -> member
         self.compensations = 0
         self._bytes = 0
@@ -219,12 +231,19 @@ class BoardGuard:
         if update == b"\x00\x00":
             return
         try:
-            self.index.record(y.decode_update(update))
+            touched, entries = self.index.record(y.decode_update(update))
         except Exception:  # pragma: no cover - yrs wrote it; rebuild rather than trust it
             log.exception("could not index a transaction; rebuilding the index")
             self._index_whole_doc()
+            return
+        if touched & self._context_roots:
+            self._context_cache.clear()
+        for root in entries:
+            self._owners_cache.pop(root, None)
 
     def _index_whole_doc(self) -> None:
+        self._context_cache.clear()
+        self._owners_cache.clear()
         self.index = StructIndex()
         self.index.record(y.decode_update(self.doc.get_update()))
         self.index.mark_built()
@@ -265,7 +284,7 @@ class BoardGuard:
             raise MalformedUpdate(f"not a Yjs update: {exc}") from exc
         order, pending = integration_order(decoded, self.index.known)
         new_clients = {s.client for s in order}
-        return Prepared(decoded, order, pending, new_clients)
+        return Prepared(decoded, order, pending, new_clients, update)
 
     def unbound_clients(self, prepared: Prepared) -> set[int]:
         return {c for c in prepared.new_clients if c not in self.owners}
@@ -276,11 +295,17 @@ class BoardGuard:
     def apply_prepared(self, prepared: Prepared, participant_id: str) -> list[Violation]:
         if prepared.pending:
             raise PendingUpdate("the update depends on operations the server has not seen")
+        # One transaction for the reads, the judgement and the integration: pycrdt opens one
+        # per read otherwise, and observers see the update and its compensation as one.
+        with self.doc.transaction(origin=CLIENT_ORIGIN):
+            return self._judge_and_integrate(prepared, participant_id)
+
+    def _judge_and_integrate(self, prepared: Prepared, participant_id: str) -> list[Violation]:
         update = prepared.update
         j = _Judgement(
             pid=participant_id,
-            role=self.context.role_of(participant_id),
-            locked=self.context.locked(),
+            role=self._cached(("role", participant_id), self.context.role_of, participant_id),
+            locked=self._cached(("locked", ""), lambda _: self.context.locked(), ""),
             full=self.full,
         )
         order = prepared.order
@@ -301,7 +326,16 @@ class BoardGuard:
         if j.violations:
             new_types = {(s.client, s.clock) for s in order if s.ref == y.TYPE}
             return self._integrate_compensated(update, order, placed, deletes, new_types, j)
-        self._integrate(update, order, placed, deletes, gc_anchored)
+        unchanged = (
+            not gc_anchored
+            and update is prepared.update
+            and len(order) == len(update.structs)
+            and deletes == update.deletes
+        )
+        if unchanged:
+            self.doc.apply_update(prepared.data)
+        else:
+            self._integrate(update, order, placed, deletes, gc_anchored)
         return []
 
     # -- judging ----------------------------------------------------------------------------
@@ -335,7 +369,10 @@ class BoardGuard:
             self._judge_new_entry(entry, j)
         limit = self.limits.max_note_text
         for loc, added in w.text_added.items():
-            if added and self._text_length(loc) + added - w.text_deleted.get(loc, 0) > limit:
+            text_id = w.text_ids.get(loc)
+            if text_id is not None and self.index.inserted.get(text_id, 0) + added <= limit:
+                continue  # even if nothing was ever deleted from it, it stays under the limit
+            if added and self._text_over(loc, added - w.text_deleted.get(loc, 0), limit):
                 j.flag(LIMIT, f"text over {limit} characters")
         return w.placed, w.gc_anchored
 
@@ -435,6 +472,8 @@ class BoardGuard:
             if parent not in w.new_texts:  # an existing entry's text
                 self._may_edit_content(root, parent_loc[1], rule, entry_rule, "edit text of", j)
             w.text_added[parent_loc] = w.text_added.get(parent_loc, 0) + s.length
+            if not isinstance(parent, str):
+                w.text_ids[parent_loc] = parent
             return
         j.flag(SHAPE, f"unexpected content inside {root}")
 
@@ -507,13 +546,19 @@ class BoardGuard:
         if entry.root == "notes" and not entry.exists and full:
             j.flag(LIMIT, f"a board holds at most {self.limits.max_notes} notes")
 
-    def _text_length(self, loc: tuple[str, ...]) -> int:
+    def _text_over(self, loc: tuple[str, ...], change: int, limit: int) -> bool:
+        """Whether a text at `loc` grown by `change` UTF-16 units would be over `limit`."""
         rule = self.table.get(loc[0])
         if rule is None or rule.kind != "map" or len(loc) != 3:
-            return 0
+            return change > limit
         entry = self._root(loc[0]).get(loc[1])
         value = entry.get(loc[2]) if isinstance(entry, Map) else None
-        return y.utf16_len(str(value)) if isinstance(value, Text) else 0
+        if not isinstance(value, Text):
+            return change > limit
+        # pycrdt counts UTF-8 bytes, never fewer than UTF-16 units: read the text only near it.
+        if len(value) + change <= limit:
+            return False
+        return y.utf16_len(str(value)) + change > limit
 
     def _judge_deletes(self, update: y.Update, j: _Judgement, w: _Walk) -> None:
         """Judge what the update deletes that is still there (a re-sent delete set is not).
@@ -619,12 +664,24 @@ class BoardGuard:
     def _entry_exists(self, root: str, key: str) -> bool:
         return key in self.doc.get(root, type=Map)
 
+    def _cached(self, key: tuple[str, str], read: Callable[[str], Any], arg: str) -> Any:
+        if not getattr(self.context, "cacheable", False):
+            return read(arg)
+        cache = self._context_cache
+        if key not in cache:
+            cache[key] = read(arg)
+        return cache[key]
+
     def _owner(self, root: str, key: str, entry_rule: rules.EntryRule) -> str | None:
+        """An entry's author (it never changes while the entry lives: cached per root)."""
         if entry_rule.author_field is None:
             return None
-        entry = self.doc.get(root, type=Map).get(key)
-        author = entry.get(entry_rule.author_field) if isinstance(entry, Map) else None
-        return author if isinstance(author, str) else None
+        owners = self._owners_cache.setdefault(root, {})
+        if key not in owners:
+            entry = self._root(root).get(key)
+            author = entry.get(entry_rule.author_field) if isinstance(entry, Map) else None
+            owners[key] = author if isinstance(author, str) else None
+        return owners[key]
 
     def _may_remove_entry(self, root: str, key: str, rule: RootRule, j: _Judgement) -> None:
         if j.facilitator:
@@ -710,10 +767,9 @@ class BoardGuard:
         # that later writes anchored to them are judged in that place (and collected by yrs).
         for s in order:
             self.index.record_struct(s, placed.get((s.client, s.clock)))
-        structs = [self._neutralised(s, placed, new_types) for s in order]
+        structs = _merge_gc([self._neutralised(s, placed, new_types) for s in order])
         self.doc.apply_update(y.encode_update(structs, deletes))
-        with self.doc.transaction(origin="compensation"):
-            restore.restore()
+        restore.restore()  # in the same transaction: one net update
         return j.violations
 
     def _neutralised(
@@ -735,6 +791,25 @@ class BoardGuard:
     @staticmethod
     def _as_gc(s: y.Struct) -> y.Struct:
         return y.Struct(s.client, s.clock, s.length, y.GC, raw=y.gc_struct(s.length))
+
+
+def _merge_gc(structs: list[y.Struct]) -> list[y.Struct]:
+    """Consecutive GC runs of one client as one: a hostile update's many structs cost one."""
+    out: list[y.Struct] = []
+    for s in structs:
+        last = out[-1] if out else None
+        if (
+            last is not None
+            and s.ref == y.GC
+            and last.ref == y.GC
+            and last.client == s.client
+            and last.end == s.clock
+        ):
+            length = last.length + s.length
+            out[-1] = y.Struct(s.client, last.clock, length, y.GC, raw=y.gc_struct(length))
+        else:
+            out.append(s)
+    return out
 
 
 def _is_id(value: Any) -> bool:

@@ -63,6 +63,9 @@ class StructIndex:
         self._deleted: dict[int, list[tuple[int, int]]] = {}  # merged, sorted [start, end)
         self.run_count = 0
         self._built_size = 0
+        # Units ever inserted as sequence content into each nested type: an upper bound of its
+        # length, so that a length limit needs no read of the doc while far from it.
+        self.inserted: dict[ID, int] = {}
 
     # -- reading ----------------------------------------------------------------------------
     def known(self, client: int) -> int:
@@ -188,23 +191,52 @@ class StructIndex:
                 merged.append(r)
         ranges[lo : i + 2] = merged
 
-    def record(self, update: Update, placed: dict[ID, Place | int] | None = None) -> None:
-        """Record an integrated update: its structs' places (resolved in integration order)."""
+    def record(
+        self, update: Update, placed: dict[ID, Place | int] | None = None
+    ) -> tuple[set[str], set[str]]:
+        """Record an integrated update: its structs' places (resolved in integration order).
+
+        Returns the roots it touched at any depth, and those whose own entries it touched
+        (a key of the root map set or deleted), so that readers can drop what they cached.
+        """
+        touched: set[str] = set()
+        entries: set[str] = set()
         order, _pending = integration_order(update, self.known)
         for s in order:
             found = placed.get((s.client, s.clock)) if placed is not None else None
-            self.record_struct(s, found if found is not None else self.resolve_place(s))
+            place = found if found is not None else self.resolve_place(s)
+            self.record_struct(s, place)
+            self._touch(place, touched, entries)
         for client, ranges in update.deletes.items():
             known = self.known(client)
             for clock, length in ranges:
                 end = min(clock + length, known)
                 if end > clock:
+                    for _a, _b, place in self.runs_in(client, clock, end):
+                        self._touch(place, touched, entries)
                     self.add_deleted(client, clock, end)
+        return touched, entries
+
+    def _touch(self, place: Place | int | None, touched: set[str], entries: set[str]) -> None:
+        if place is None or isinstance(place, int):
+            return
+        parent = place[0]
+        if isinstance(parent, str):
+            touched.add(parent)
+            entries.add(parent)
+            return
+        loc = self.loc_of(parent)
+        if loc is not None:
+            touched.add(loc[0])
 
     def record_struct(self, s: Struct, place: Place | int | None) -> None:
         if place is None or not s.is_item:
             place = GC_PLACE
         self.add_run(s.client, s.clock, s.end, place)
+        if place != GC_PLACE and not isinstance(place, int) and place[1] is None:
+            parent = place[0]
+            if not isinstance(parent, str):
+                self.inserted[parent] = self.inserted.get(parent, 0) + s.length
         if s.ref == TYPE and place != GC_PLACE and s.type_ref is not None:
             assert not isinstance(place, int)
             parent, sub = place

@@ -104,6 +104,9 @@ class _Reader:
 
     def var_uint(self) -> int:
         buf, pos = self.buf, self.pos
+        if pos < len(buf) and buf[pos] < 0x80:  # one byte: most clocks, lengths and flags
+            self.pos = pos + 1
+            return buf[pos]
         result = 0
         shift = 0
         for _ in range(MAX_VARUINT_BYTES):

@@ -35,6 +35,7 @@ class Settings:
     rate_messages_per_s: float = 200.0
     rate_burst_messages: int = 400
     rate_bytes_per_s: float = 2 * (1 << 20)
+    judging_burst_seconds: float = 3.0  # judging time one connection may cost at once
     max_connections_per_board: int = 500
     max_connections_per_ip: int = 200
     boards_per_ip_per_hour: int = 60
@@ -79,6 +80,9 @@ class Settings:
             rate_messages_per_s=_env_float("PLANBOARD_RATE_MESSAGES", cls.rate_messages_per_s),
             rate_burst_messages=_env_int("PLANBOARD_RATE_BURST", cls.rate_burst_messages),
             rate_bytes_per_s=_env_float("PLANBOARD_RATE_BYTES", cls.rate_bytes_per_s),
+            judging_burst_seconds=_env_float(
+                "PLANBOARD_JUDGING_BURST", cls.judging_burst_seconds
+            ),
             max_connections_per_board=_env_int(
                 "PLANBOARD_MAX_CONNECTIONS_PER_BOARD", cls.max_connections_per_board
             ),

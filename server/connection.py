@@ -38,6 +38,7 @@ except ImportError:  # pragma: no cover - another server or uvicorn without webs
 log = logging.getLogger("planboard.connection")
 
 CLOSE_GRACE_SECONDS = 3.0
+JUDGING_SHARE = 0.25
 CLOSE_NORMAL = 1000
 CLOSE_MALFORMED = 1007
 CLOSE_TOO_BIG = 1009
@@ -154,6 +155,7 @@ class Connection:
         burst_messages: int,
         rate_bytes: float,
         max_message_bytes: int,
+        judging_burst: float = 3.0,
         on_close: Callable[[int], None] | None = None,
     ) -> None:
         self._send = send
@@ -178,6 +180,9 @@ class Connection:
         self._on_close = on_close
         self.messages = TokenBucket(rate_messages, burst_messages)
         self.bytes = TokenBucket(rate_bytes, max(rate_bytes * 2, max_message_bytes * 2))
+        # Seconds of judging this connection may cost the event loop: a quarter of it at
+        # most, with a burst for a large reconnect (a hostile update costs far more per byte).
+        self.judging = TokenBucket(JUDGING_SHARE, judging_burst)
 
     def start(self) -> None:
         """Nothing to start: the writer task is made only when a client lags behind."""

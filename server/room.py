@@ -19,7 +19,7 @@ from pycrdt import Doc, TransactionEvent, merge_updates
 from crdt import protocol as p
 from crdt.policy import MalformedUpdate, PendingUpdate, Prepared, Violation
 from server.backplane import Backplane, DocHandlers
-from server.connection import CLOSE_MALFORMED, Connection
+from server.connection import CLOSE_MALFORMED, CLOSE_RATE_LIMITED, Connection
 from server.metrics import Metrics
 from server.notices import notice_frame
 from server.presence import Presence, frames, roster_identity
@@ -310,6 +310,7 @@ class Room:
     async def apply_client_update(self, conn: Connection, update: bytes) -> list[Violation]:
         prepared = await self._prepare(conn, update)
         self._captured.clear()
+        started = time.perf_counter()  # the judging itself, not the awaits before it
         try:
             violations = self.guard.apply_prepared(prepared, conn.claims.participant_id)
         except PendingUpdate:
@@ -321,6 +322,8 @@ class Room:
             log.exception("judging an update from %s failed", conn.claims.participant_id)
             raise MalformedUpdate(f"update could not be judged: {exc}") from exc
         net = self._take_net_update()
+        if not conn.judging.take(time.perf_counter() - started):
+            conn.close(CLOSE_RATE_LIMITED, "updates too costly to judge")
         if violations:
             for v in violations:
                 self.metrics.compensations.labels(v.rule).inc()

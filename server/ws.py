@@ -138,6 +138,7 @@ async def websocket_endpoint(websocket: WebSocket) -> None:
         rate_messages=settings.rate_messages_per_s,
         burst_messages=settings.rate_burst_messages,
         rate_bytes=settings.rate_bytes_per_s,
+        judging_burst=settings.judging_burst_seconds,
         max_message_bytes=settings.max_message_bytes,
         on_close=lambda code: services.metrics.closes.labels(str(code)).inc(),
     )
