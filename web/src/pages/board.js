@@ -16,6 +16,7 @@ import { Drafts } from '../board/drafts.js'
 import { AgendaPanel } from '../board/agenda.js'
 import { Banners } from '../board/banners.js'
 import { OutcomesPanel, ResultsPanel, SessionPanel, Tabs } from '../board/panels.js'
+import { installOutline } from '../outline/index.js'
 
 const data = pageData()
 const boardId = data.board_id
@@ -102,6 +103,7 @@ function start () {
     if (!ok) inviteInput.select()
   })
   new Banners({ board, voting, onInvite: openInvite }) // eslint-disable-line no-new
+  installOutline({ board, voting, viewport, notes }) // before the shortcuts below: it takes O, and N/G in the outline
 
   // -- empty hint
   let noteCount = 0
