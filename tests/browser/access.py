@@ -18,6 +18,19 @@ PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1440, "height": 900}
 
 
+# Every toast a page shows, kept in window.__toasts (they vanish after a few seconds).
+RECORD_TOASTS = """
+addEventListener('DOMContentLoaded', () => {
+  window.__toasts = []
+  const region = document.getElementById('toasts')
+  if (!region) return
+  new MutationObserver((records) => {
+    for (const r of records) for (const n of r.addedNodes) window.__toasts.push(n.textContent)
+  }).observe(region, {childList: true})
+})
+"""
+
+
 def new_person(
     browser: Any, name: str, *, touch: bool = False, width: int = 1440, height: int = 900
 ) -> Person:
@@ -32,6 +45,7 @@ def new_person(
         locale="en-GB",
     )
     context.set_default_timeout(TIMEOUT)
+    context.add_init_script(RECORD_TOASTS)
     page = context.new_page()
     who = Person(name, context, page)
     page.on("pageerror", lambda exc: who.errors.append(str(exc)))
@@ -174,3 +188,10 @@ def expect_announced(page: Page, text: str) -> None:
         timeout=TIMEOUT,
     )
     expect(page.locator("#live-announcer")).to_have_attribute("aria-live", "polite")
+
+
+def assert_nothing_undone(who: Person) -> None:
+    """No edit of this person was compensated (undone by the server) during the session."""
+    toasts = who.page.evaluate("() => window.__toasts || []")
+    undone = [t for t in toasts if "undone" in t]
+    assert not undone, f"{who.name}: {undone}"

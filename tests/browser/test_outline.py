@@ -15,6 +15,7 @@ from playwright.sync_api import Page, expect
 
 from tests.browser.access import (
     DESKTOP,
+    assert_nothing_undone,
     expect_announced,
     new_person,
     shot,
@@ -175,3 +176,5 @@ def run(server: PlanboardProcess, fay: Person, ana: Person) -> None:
     assert [x["text"] for x in export["actions"]] == ["Write the CI plan"]
     assert export["actions"][0]["due"] == "2026-12-15"
     assert export["actions"][0]["owner_name"] in ("Fay", "Ana")
+    assert_nothing_undone(fay)
+    assert_nothing_undone(ana)

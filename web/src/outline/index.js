@@ -102,8 +102,10 @@ function installDrawers ({ app, voting, isOutline }) {
       on: { click: () => closeDrawer(d, true) }
     }, icon('close'))
     d.panel.prepend(d.close)
-    // Opening a drawer from its button takes the focus into it.
-    d.toggle.addEventListener('click', () => setTimeout(() => { if (app.classList.contains(d.cls)) d.close.focus() }, 0))
+    // Opening a drawer from its button takes the focus into it (again once its slide-in has
+    // made it visible: a hidden element cannot take the focus).
+    const focusIn = () => { if (app.classList.contains(d.cls) && [d.toggle, document.body].includes(document.activeElement)) d.close.focus() }
+    d.toggle.addEventListener('click', () => { setTimeout(focusIn, 0); setTimeout(focusIn, 250) })
   }
   function closeDrawer (d, refocus) {
     if (!app.classList.contains(d.cls)) return
