@@ -32,10 +32,17 @@ addEventListener('DOMContentLoaded', () => {
 
 
 def new_person(
-    browser: Any, name: str, *, touch: bool = False, width: int = 1440, height: int = 900
+    browser: Any,
+    name: str,
+    *,
+    touch: bool = False,
+    width: int = 1440,
+    height: int = 900,
+    still: bool = False,
 ) -> Person:
     """A person in their own context. Touch contexts are phones (has_touch, is_mobile); every
-    context may run axe-core (bypass_csp lets Playwright inject it into our strict-CSP pages)."""
+    context may run axe-core (bypass_csp lets Playwright inject it into our strict-CSP pages).
+    `still` asks for reduced motion: axe would judge colours in the middle of an animation."""
     context = browser.new_context(
         viewport={"width": width, "height": height},
         has_touch=touch,
@@ -43,6 +50,7 @@ def new_person(
         device_scale_factor=1,
         bypass_csp=True,
         locale="en-GB",
+        reduced_motion="reduce" if still else "no-preference",
     )
     context.set_default_timeout(TIMEOUT)
     context.add_init_script(RECORD_TOASTS)

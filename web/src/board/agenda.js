@@ -120,10 +120,15 @@ export class AgendaPanel {
         const kind = KIND_LABEL[item.kind] || (typeof item.kind === 'string' ? item.kind : '')
         const minutes = typeof item.minutes === 'number' ? `${item.minutes} min` : ''
         const isCurrent = item.id === current
+        // The visible text is the button's name (WCAG 2.5.3), with the position and state for
+        // screen readers around it.
         const content = [
+          h('span', { class: 'sr-only', text: `${index + 1}. ` }),
           h('span', null, h('span', { class: 'agenda-item__title', text: String(item.title ?? '') }),
-            kind ? h('span', { class: 'agenda-item__kind', text: kind }) : null),
-          h('span', { class: 'agenda-item__min', text: minutes })
+            kind ? ' ' : null, kind ? h('span', { class: 'agenda-item__kind', text: kind }) : null),
+          ' ',
+          h('span', { class: 'agenda-item__min', text: minutes }),
+          h('span', { class: 'sr-only', text: isCurrent ? ', current item' : (fac ? ', go to this item' : '') })
         ]
         const attrs = {
           class: `agenda-item${currentIndex >= 0 && index < currentIndex ? ' is-done' : ''}`,
@@ -135,7 +140,6 @@ export class AgendaPanel {
             ...attrs,
             type: 'button',
             title: isCurrent ? 'Current item' : 'Go to this item (starts its timebox)',
-            'aria-label': `${index + 1}. ${item.title}${minutes ? `, ${minutes}` : ''}${isCurrent ? ', current item' : ', go to this item'}`,
             on: { click: () => { if (!isCurrent) b.command('agenda.goto', { item: item.id }).catch(() => {}) } }
           }, ...content))
         }

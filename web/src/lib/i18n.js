@@ -154,6 +154,7 @@ const en = {
   'drawer.closeAgenda': 'Close the agenda',
   'drawer.closeSide': 'Close the session panel',
   'canvas.notesNav': 'Arrow keys: next note in reading order; Alt + arrows move the note.',
+  'canvas.zoomReset': 'Zoom {zoom}: reset to 100%',
   // colours
   'colour.yellow': 'Yellow',
   'colour.pink': 'Pink',
@@ -315,6 +316,7 @@ const de = {
   'drawer.closeAgenda': 'Agenda schließen',
   'drawer.closeSide': 'Sitzungsbereich schließen',
   'canvas.notesNav': 'Pfeiltasten: nächste Notiz in Leserichtung; Alt + Pfeiltasten verschieben die Notiz.',
+  'canvas.zoomReset': 'Zoom {zoom}: auf 100 % zurücksetzen',
   'colour.yellow': 'Gelb',
   'colour.pink': 'Rosa',
   'colour.blue': 'Blau',

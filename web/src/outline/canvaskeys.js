@@ -19,6 +19,12 @@ export function installCanvasKeys ({ viewport, notes }) {
   canvas.setAttribute('aria-describedby', 'canvas-notes-help')
   canvas.append(Object.assign(document.createElement('span'), { id: 'canvas-notes-help', className: 'sr-only', textContent: t('canvas.notesNav') }))
 
+  // The zoom button shows the zoom: its name says it too (the visible text is part of the name).
+  const zoomBtn = $('#zoom-reset')
+  const zoomLabel = () => zoomBtn?.setAttribute('aria-label', t('canvas.zoomReset', { zoom: `${Math.round(viewport.zoom * 100)}%` }))
+  viewport.addEventListener('change', zoomLabel)
+  zoomLabel()
+
   let entry = null // the one note in the Tab order
   const ordered = () => [...layer.querySelectorAll(':scope > .note')].map((el) => {
     const view = notes.views.get(`${el.dataset.source}:${el.dataset.id}`)
