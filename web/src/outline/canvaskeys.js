@@ -36,19 +36,22 @@ export function installCanvasKeys ({ viewport, notes }) {
     entry = el
     if (el) el.tabIndex = 0
   }
+  let chosen = false // the entry is the note focused last, else the first in reading order
   const refresh = () => {
     const all = layer.querySelectorAll(':scope > .note')
     for (const el of all) if (el !== entry) el.tabIndex = -1
-    if (!entry || !entry.isConnected) {
+    if (!chosen || !entry || !entry.isConnected) {
+      chosen = false
       const first = ordered()[0]
       setEntry(first ? first.el : null)
     }
   }
   new MutationObserver(refresh).observe(layer, { childList: true })
   refresh()
+  canvas.addEventListener('focus', refresh) // positions may have changed since
   layer.addEventListener('focusin', (e) => {
     const el = e.target.closest('.note')
-    if (el && el.parentElement === layer) setEntry(el)
+    if (el && el.parentElement === layer) { setEntry(el); chosen = true }
   })
 
   const reveal = (el) => {
