@@ -39,6 +39,7 @@ def new_person(
     width: int = 1440,
     height: int = 900,
     still: bool = False,
+    lang: str = "en-GB",
 ) -> Person:
     """A person in their own context. Touch contexts are phones (has_touch, is_mobile); every
     context may run axe-core (bypass_csp lets Playwright inject it into our strict-CSP pages).
@@ -49,7 +50,7 @@ def new_person(
         is_mobile=touch,
         device_scale_factor=1,
         bypass_csp=True,
-        locale="en-GB",
+        locale=lang,
         reduced_motion="reduce" if still else "no-preference",
     )
     context.set_default_timeout(TIMEOUT)

@@ -2,7 +2,8 @@
 // canvas keyboard into the board page. Installed by pages/board.js before its own shortcuts, so
 // that in the outline the canvas shortcuts (N, G, zoom) act on the outline instead.
 import { $, h, isTypingTarget } from '../lib/dom.js'
-import { t } from '../lib/i18n.js'
+import { languageSwitch, t } from '../lib/i18n.js'
+import { translatePage } from '../lib/i18n-page.js'
 import { icon } from '../lib/icons.js'
 import { NOTE_W, NOTE_H } from '../board/notes.js'
 import { Announcer, watchBoard } from './announcer.js'
@@ -17,6 +18,8 @@ const MIN_PHONE_ZOOM = 0.6
 export function installOutline ({ board, voting, viewport, notes }) {
   const app = $('#app')
   const main = $('#main')
+  translatePage('board')
+  $('#help-dialog .dialog__actions')?.before(languageSwitch('lang-switch-help'))
   const announcer = new Announcer(document.body)
   watchBoard(board, announcer)
   const container = h('div', { class: 'outline', id: 'outline', role: 'region', 'aria-labelledby': 'outline-heading', hidden: true })

@@ -6,7 +6,7 @@ import * as Y from 'yjs'
 import { h, rafThrottle } from '../lib/dom.js'
 import { serverNow } from '../lib/api.js'
 import { NOTE_COLORS, noteColor } from '../lib/colors.js'
-import { formatDate, t } from '../lib/i18n.js'
+import { formatDate, languageSwitch, t } from '../lib/i18n.js'
 import { toast } from '../lib/toast.js'
 import { formatClock } from '../board/agenda.js'
 import { bindText } from '../board/textbind.js'
@@ -297,7 +297,7 @@ export class OutlineView {
   build () {
     const b = this.board
     this.heading = h('h2', { class: 'sr-only', id: 'outline-heading' }, t('outline.title'))
-    this.intro = h('p', { class: 'ol-intro muted small' }, t('outline.intro'))
+    this.intro = h('div', { class: 'ol-intro' }, h('p', { class: 'muted small' }, t('outline.intro')), languageSwitch('lang-switch'))
 
     // agenda
     this.agendaNow = h('p', { class: 'ol-now', id: 'ol-now' })

@@ -2,6 +2,10 @@
 import { api } from '../lib/api.js'
 import { loadAuth, saveAuth } from '../lib/auth.js'
 import { $, pageData } from '../lib/dom.js'
+import { addLanguageSwitch, translatePage } from '../lib/i18n-page.js'
+
+translatePage('join')
+addLanguageSwitch()
 
 const data = pageData()
 const boardId = data.board_id

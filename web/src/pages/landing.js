@@ -2,6 +2,10 @@
 import { api } from '../lib/api.js'
 import { recentBoards, saveAuth } from '../lib/auth.js'
 import { $, $$, h, pageData } from '../lib/dom.js'
+import { addLanguageSwitch, translatePage } from '../lib/i18n-page.js'
+
+translatePage('landing')
+addLanguageSwitch()
 
 const data = pageData()
 const templates = new Map((data.templates || []).map((t) => [t.id, t]))

@@ -5,6 +5,10 @@ import { loadAuth } from '../lib/auth.js'
 import { barChart } from '../lib/chart.js'
 import { noteColor } from '../lib/colors.js'
 import { toast } from '../lib/toast.js'
+import { addLanguageSwitch, translatePage } from '../lib/i18n-page.js'
+
+translatePage('summary')
+addLanguageSwitch()
 
 const data = pageData()
 const boardId = data.board_id
