@@ -110,6 +110,12 @@ def run_touch_session(server: PlanboardProcess, fay: Person, ben: Person) -> Non
     tap(b, "#ol-hand")
     expect(b.locator("#ol-hand")).to_have_attribute("aria-pressed", "true")
     shot(ben, "phone-outline-voting-390")
+    for close in b.locator(".toast__close").all():
+        close.tap()
+    expect(b.locator(".toast")).to_have_count(0)
+    b.locator("#ol-notes-h").scroll_into_view_if_needed()
+    b.evaluate("document.getElementById('ol-notes-h').scrollIntoView({block: 'start'})")
+    shot(ben, "phone-outline-notes-390")  # docs/screenshot-phone.png
     tap(f, "#ol-vote-reveal")
     expect(f.locator("#ol-results-list")).to_contain_text("Bigger buttons")
     type_in(f, "#ol-decision-text", "Ship bigger buttons")
