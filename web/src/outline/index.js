@@ -9,7 +9,7 @@ import { NOTE_W, NOTE_H } from '../board/notes.js'
 import { Announcer, watchBoard } from './announcer.js'
 import { OutlineView } from './outline.js'
 import { installCanvasKeys } from './canvaskeys.js'
-import { num } from './model.js'
+import { groupGeometry, num } from './model.js'
 
 const VIEW_KEY = 'planboard.view'
 const PHONE = '(max-width: 599px)'
@@ -31,6 +31,12 @@ export function installOutline ({ board, voting, viewport, notes }) {
   let stored = null
   try { stored = localStorage.getItem(VIEW_KEY) } catch {}
   let outline = stored ? stored === 'outline' : phone.matches
+  let canvasShown = !outline
+  const fitAll = () => {
+    const groups = []
+    board.groups.forEach((g) => { if (g && typeof g.get === 'function') groups.push(groupGeometry(g)) })
+    viewport.fit([...notes.boxes(), ...groups], 'program')
+  }
 
   const apply = (focus) => {
     app.classList.toggle('view-outline', outline)
@@ -41,7 +47,12 @@ export function installOutline ({ board, voting, viewport, notes }) {
       toggle.textContent = outline ? t('outline.toggle.toCanvas') : t('outline.toggle.toOutline')
       toggle.title = t('outline.toggle.hint')
     }
-    if (!outline) requestAnimationFrame(() => phoneFit())
+    if (!outline) {
+      // A canvas that was hidden when the board loaded was never fitted: fit it now.
+      const first = !canvasShown
+      canvasShown = true
+      requestAnimationFrame(() => { if (phone.matches) phoneFit(); else if (first) fitAll() })
+    }
     if (focus) (outline ? container.querySelector('h2:not(.sr-only)') : $('#canvas'))?.focus({ preventScroll: true })
   }
   const setView = (on, focus = true) => {
