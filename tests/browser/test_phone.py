@@ -159,16 +159,17 @@ def test_no_page_scrolls_sideways_on_phones(browser: Any, live_server: Planboard
             people.append(who)
             auth = api_join(live_server.url, board_id, f"P{width}")
             page = who.page
-            pages = {
-                "landing": f"{live_server.url}/",
-                "join": f"{live_server.url}/b/{board_id}/join",
-                "summary": f"{live_server.url}/b/{board_id}/summary",
-            }
-            for name, url in pages.items():
-                page.goto(url)
+            for name, url in (("landing", "/"), ("join", f"/b/{board_id}/join")):
+                page.goto(live_server.url + url)
                 page.wait_for_load_state("networkidle")
                 assert_fits(page, width, f"{name} at {width}")
             open_board(who, live_server.url, board_id, auth)
+            # the summary needs the member's token, which the board has stored now
+            page.goto(f"{live_server.url}/b/{board_id}/summary")
+            expect(page.locator("#summary-body")).to_be_visible()
+            assert_fits(page, width, f"summary at {width}")
+            page.goto(f"{live_server.url}/b/{board_id}")
+            wait_online(page)
             expect(page.locator("#outline")).to_be_visible()
             expect(page.locator("#outline .ol-note")).to_have_count(6)
             assert_fits(page, width, f"outline at {width}")
