@@ -5,6 +5,7 @@
 // values back, our edit was undone: we say why instead of letting the change silently vanish.
 import { LOCAL } from './context.js'
 import { toast } from '../lib/toast.js'
+import { t } from '../lib/i18n.js'
 
 const KEEP_MS = 8000
 const SERVER_CLIENT_ID = 0
@@ -94,13 +95,13 @@ export class ChangeGuard {
     const b = this.board
     let message
     if (b.isViewer()) {
-      message = 'You are a viewer on this board, so your change was undone.'
+      message = t('guard.viewer')
     } else if (b.locked() && !b.isFacilitator()) {
-      message = 'The facilitator has locked the board; your change was undone.'
+      message = t('guard.locked')
     } else if (rec.note && rec.note.author && rec.note.author !== b.me && !b.isFacilitator()) {
-      message = 'Only the author of a note or a facilitator can change it; your change was undone.'
+      message = t('guard.author')
     } else {
-      message = 'The server did not accept your change (a board rule or limit), so it was undone.'
+      message = t('guard.rule')
     }
     const now = Date.now()
     if (now - this.lastToast < 1500) return
