@@ -105,15 +105,21 @@ CONTENT = st.one_of(
 
 
 @st.composite
-def hostile_updates(draw: st.DrawFn) -> tuple[bytes, str]:
-    sender = draw(st.sampled_from([*MEMBERS, "eve"]))
+def hostile_updates(
+    draw: st.DrawFn,
+    type_ids: list[y.ID] = TYPE_IDS,
+    item_ids: list[y.ID] = ITEM_IDS,
+    senders: tuple[str, ...] = (*MEMBERS, "eve"),
+) -> tuple[bytes, str]:
+    """An update of 1-6 hand-made structs and a random delete set, and who sends it."""
+    sender = draw(st.sampled_from(senders))
     run = Run(HOSTILE + draw(st.integers(0, 3)), draw(st.sampled_from([0, 0, 0, 1])))
     own: list[y.ID] = []
     for _ in range(draw(st.integers(1, 6))):
         parent_kind = draw(st.sampled_from(["root", "type", "own", "item", "origin", "origin"]))
         item = Item(draw(CONTENT))
         if parent_kind == "origin":
-            pool = ITEM_IDS + own + [(HOSTILE + 9, 0)]
+            pool = item_ids + own + [(HOSTILE + 9, 0)]
             item.origin = draw(st.sampled_from(pool))
             if draw(st.booleans()):
                 item.right_origin = draw(st.sampled_from(pool))
@@ -121,18 +127,18 @@ def hostile_updates(draw: st.DrawFn) -> tuple[bytes, str]:
             if parent_kind == "root":
                 item.parent = draw(st.sampled_from([*ROOTS, "evil", "é"]))
             elif parent_kind == "type" or not own:
-                item.parent = draw(st.sampled_from(TYPE_IDS))
+                item.parent = draw(st.sampled_from(type_ids))
             elif parent_kind == "own":
                 item.parent = draw(st.sampled_from(own))
             else:
-                item.parent = draw(st.sampled_from(ITEM_IDS))
+                item.parent = draw(st.sampled_from(item_ids))
             if draw(st.booleans()):
                 item.sub = draw(st.sampled_from(KEYS))
         if item.content[0] in ("gc", "skip"):
             item.origin = item.right_origin = None
         own.append(run.add(item))
     deletes: dict[int, list[tuple[int, int]]] = {}
-    for client, clock in draw(st.lists(st.sampled_from(ITEM_IDS), max_size=3)):
+    for client, clock in draw(st.lists(st.sampled_from(item_ids), max_size=3)):
         deletes.setdefault(client, []).append((clock, draw(st.integers(1, 4))))
     return encode([run], deletes), sender
 
