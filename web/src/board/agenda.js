@@ -8,15 +8,14 @@ import { serverNow } from '../lib/api.js'
 import { icon } from '../lib/icons.js'
 import { toast } from '../lib/toast.js'
 import { newId } from './context.js'
-import { t } from '../lib/i18n.js'
 
 const KIND_LABEL = {
-  brainstorm: t('kind.brainstorm'),
-  group: t('kind.group'),
-  vote: t('kind.vote'),
-  discuss: t('kind.discuss'),
-  decide: t('kind.decide'),
-  actions: t('kind.actions')
+  brainstorm: 'Brainstorm',
+  group: 'Cluster',
+  vote: 'Vote',
+  discuss: 'Discuss',
+  decide: 'Decide',
+  actions: 'Actions'
 }
 
 const KINDS = Object.keys(KIND_LABEL)
@@ -81,12 +80,12 @@ export class AgendaPanel {
 
   buildControls () {
     const b = this.board
-    this.minutes = h('input', { type: 'number', min: '1', max: '240', step: '1', value: '5', 'aria-label': t('agenda.timerMinutes') })
-    this.startBtn = h('button', { class: 'btn btn--sm btn--primary', type: 'button', on: { click: () => b.command('timer.start', { seconds: Math.round(Number(this.minutes.value || 5) * 60) }).catch(() => {}) } }, t('agenda.start'))
-    this.pauseBtn = h('button', { class: 'btn btn--sm', type: 'button', on: { click: () => b.command('timer.pause').catch(() => {}) } }, t('agenda.pause'))
-    this.resumeBtn = h('button', { class: 'btn btn--sm', type: 'button', on: { click: () => b.command('timer.resume').catch(() => {}) } }, t('agenda.resume'))
-    this.resetBtn = h('button', { class: 'btn btn--sm btn--ghost', type: 'button', on: { click: () => b.command('timer.reset').catch(() => {}) } }, t('agenda.reset'))
-    this.controls.append(this.minutes, h('span', { class: 'muted small' }, t('agenda.min')), this.startBtn, this.pauseBtn, this.resumeBtn, this.resetBtn)
+    this.minutes = h('input', { type: 'number', min: '1', max: '240', step: '1', value: '5', 'aria-label': 'Timer minutes' })
+    this.startBtn = h('button', { class: 'btn btn--sm btn--primary', type: 'button', on: { click: () => b.command('timer.start', { seconds: Math.round(Number(this.minutes.value || 5) * 60) }).catch(() => {}) } }, 'Start')
+    this.pauseBtn = h('button', { class: 'btn btn--sm', type: 'button', on: { click: () => b.command('timer.pause').catch(() => {}) } }, 'Pause')
+    this.resumeBtn = h('button', { class: 'btn btn--sm', type: 'button', on: { click: () => b.command('timer.resume').catch(() => {}) } }, 'Resume')
+    this.resetBtn = h('button', { class: 'btn btn--sm btn--ghost', type: 'button', on: { click: () => b.command('timer.reset').catch(() => {}) } }, 'Reset')
+    this.controls.append(this.minutes, h('span', { class: 'muted small' }, 'min'), this.startBtn, this.pauseBtn, this.resumeBtn, this.resetBtn)
   }
 
   render () {
@@ -119,7 +118,7 @@ export class AgendaPanel {
       const focused = this.list.contains(document.activeElement) ? document.activeElement.dataset.item : null
       this.list.replaceChildren(...items.map((item, index) => {
         const kind = KIND_LABEL[item.kind] || (typeof item.kind === 'string' ? item.kind : '')
-        const minutes = typeof item.minutes === 'number' ? t('outline.agenda.minutes', { count: item.minutes }) : ''
+        const minutes = typeof item.minutes === 'number' ? `${item.minutes} min` : ''
         const isCurrent = item.id === current
         // The visible text is the button's name (WCAG 2.5.3), with the position and state for
         // screen readers around it.
@@ -129,7 +128,7 @@ export class AgendaPanel {
             kind ? ' ' : null, kind ? h('span', { class: 'agenda-item__kind', text: kind }) : null),
           ' ',
           h('span', { class: 'agenda-item__min', text: minutes }),
-          h('span', { class: 'sr-only', text: isCurrent ? t('agenda.srCurrent') : (fac ? t('agenda.srGoto') : '') })
+          h('span', { class: 'sr-only', text: isCurrent ? ', current item' : (fac ? ', go to this item' : '') })
         ]
         const attrs = {
           class: `agenda-item${currentIndex >= 0 && index < currentIndex ? ' is-done' : ''}`,
@@ -140,7 +139,7 @@ export class AgendaPanel {
           return h('li', null, h('button', {
             ...attrs,
             type: 'button',
-            title: isCurrent ? t('agenda.currentTitle') : t('agenda.gotoTitle'),
+            title: isCurrent ? 'Current item' : 'Go to this item (starts its timebox)',
             on: { click: () => { if (!isCurrent) b.command('agenda.goto', { item: item.id }).catch(() => {}) } }
           }, ...content))
         }
@@ -183,8 +182,8 @@ export class AgendaPanel {
     if (on && !this.board.isFacilitator()) return
     this.editing = on
     this.editBtn.setAttribute('aria-pressed', String(on))
-    this.editBtn.textContent = on ? t('board.done') : t('outline.note.edit')
-    this.editBtn.title = on ? t('agenda.stopEditing') : t('agenda.editTitle')
+    this.editBtn.textContent = on ? 'Done' : 'Edit'
+    this.editBtn.title = on ? 'Stop editing the agenda' : 'Edit the agenda: add, rename, reorder, remove items'
     this.editor.hidden = !on
     this.list.classList.toggle('is-editing', on)
     $('#agenda-panel').classList.toggle('is-editing-agenda', on)
@@ -197,21 +196,21 @@ export class AgendaPanel {
   }
 
   buildAddForm () {
-    this.addTitle = h('input', { id: 'agenda-add-title', maxlength: String(MAX_TITLE), placeholder: t('agenda.newPh'), 'aria-label': t('agenda.newTitle'), autocomplete: 'off' })
-    this.addMinutes = h('input', { id: 'agenda-add-minutes', type: 'number', min: '0', max: String(MAX_MINUTES), step: '1', value: '10', 'aria-label': t('agenda.newMinutes') })
-    this.addKind = h('select', { id: 'agenda-add-kind', 'aria-label': t('agenda.newKind') }, ...kindOptions('discuss'))
-    this.addForm = h('form', { class: 'agenda-add', id: 'agenda-add', 'aria-label': t('agenda.addForm') },
-      h('h3', { class: 'agenda-add__title' }, t('agenda.addItem')),
+    this.addTitle = h('input', { id: 'agenda-add-title', maxlength: String(MAX_TITLE), placeholder: 'New item, e.g. “Review risks”', 'aria-label': 'Title of the new agenda item', autocomplete: 'off' })
+    this.addMinutes = h('input', { id: 'agenda-add-minutes', type: 'number', min: '0', max: String(MAX_MINUTES), step: '1', value: '10', 'aria-label': 'Minutes for the new agenda item' })
+    this.addKind = h('select', { id: 'agenda-add-kind', 'aria-label': 'Kind of the new agenda item' }, ...kindOptions('discuss'))
+    this.addForm = h('form', { class: 'agenda-add', id: 'agenda-add', 'aria-label': 'Add an agenda item' },
+      h('h3', { class: 'agenda-add__title' }, 'Add an item'),
       this.addTitle,
       h('div', { class: 'agenda-edit__row' },
-        h('label', { class: 'agenda-edit__min' }, this.addMinutes, h('span', { 'aria-hidden': 'true' }, t('agenda.min'))),
+        h('label', { class: 'agenda-edit__min' }, this.addMinutes, h('span', { 'aria-hidden': 'true' }, 'min')),
         this.addKind,
-        h('button', { class: 'btn btn--sm btn--primary agenda-add__submit', type: 'submit', id: 'agenda-add-submit' }, icon('plus'), t('agenda.add'))))
+        h('button', { class: 'btn btn--sm btn--primary agenda-add__submit', type: 'submit', id: 'agenda-add-submit' }, icon('plus'), 'Add')))
     this.addForm.addEventListener('submit', (e) => {
       e.preventDefault()
       const title = this.addTitle.value.trim()
       if (!title) {
-        toast(t('agenda.needTitle'))
+        toast('Give the new agenda item a title.')
         this.addTitle.focus()
         return
       }
@@ -222,7 +221,7 @@ export class AgendaPanel {
       this.addTitle.focus()
     })
     this.editor.append(this.addForm,
-      h('p', { class: 'agenda-editor__hint' }, t('agenda.hintSaved'), h('kbd', null, 'Alt'), ' + ', h('kbd', null, '↑'), ' / ', h('kbd', null, '↓'), t('agenda.hintMove')))
+      h('p', { class: 'agenda-editor__hint' }, 'Changes are saved as you go. ', h('kbd', null, 'Alt'), ' + ', h('kbd', null, '↑'), ' / ', h('kbd', null, '↓'), ' moves an item. The current item cannot be removed.'))
   }
 
   indexOf (id) {
@@ -255,7 +254,7 @@ export class AgendaPanel {
   remove (id) {
     const b = this.board
     if (id === b.currentItem()) {
-      toast(t('agenda.isCurrent'))
+      toast('This is the current item. Go to another item before removing it.')
       return
     }
     const index = this.indexOf(id)
@@ -266,7 +265,7 @@ export class AgendaPanel {
     this.pendingFocus = neighbour ? { id: neighbour.id, field: 'remove' } : { add: true }
     const title = String(b.agenda.get(index).get('title') ?? '')
     b.transact(() => b.agenda.delete(index, 1))
-    toast(t('agenda.removed', { title }))
+    toast(`Removed “${title}” from the agenda.`)
   }
 
   makeRow (id) {
@@ -274,7 +273,7 @@ export class AgendaPanel {
     const commitTitle = () => {
       const value = row.title.value.trim()
       if (!value) {
-        toast(t('agenda.itemNeedsTitle'))
+        toast('An agenda item needs a title.')
         row.title.value = row.item.title
         return
       }
@@ -307,7 +306,7 @@ export class AgendaPanel {
     row.el = h('li', { class: 'agenda-edit', dataset: { item: id } },
       row.num, row.title,
       h('div', { class: 'agenda-edit__row' },
-        h('label', { class: 'agenda-edit__min' }, row.minutes, h('span', { 'aria-hidden': 'true' }, t('agenda.min'))),
+        h('label', { class: 'agenda-edit__min' }, row.minutes, h('span', { 'aria-hidden': 'true' }, 'min')),
         row.kind,
         h('span', { class: 'agenda-edit__tools' }, row.up, row.down, row.remove)))
     row.el.addEventListener('keydown', (e) => {
@@ -329,18 +328,18 @@ export class AgendaPanel {
     if (document.activeElement !== row.title) row.title.value = title
     if (document.activeElement !== row.minutes) row.minutes.value = typeof item.minutes === 'number' ? String(item.minutes) : ''
     if (KINDS.includes(item.kind)) row.kind.value = item.kind
-    row.title.setAttribute('aria-label', t('agenda.rowTitle', { n }))
-    row.minutes.setAttribute('aria-label', t('agenda.rowMinutes', { n }))
-    row.kind.setAttribute('aria-label', t('agenda.rowKind', { n }))
-    row.up.setAttribute('aria-label', t('agenda.up', { title }))
-    row.up.title = t('agenda.upTitle')
-    row.down.setAttribute('aria-label', t('agenda.down', { title }))
-    row.down.title = t('agenda.downTitle')
+    row.title.setAttribute('aria-label', `Title of agenda item ${n}`)
+    row.minutes.setAttribute('aria-label', `Minutes for agenda item ${n}`)
+    row.kind.setAttribute('aria-label', `Kind of agenda item ${n}`)
+    row.up.setAttribute('aria-label', `Move “${title}” up`)
+    row.up.title = 'Move up (Alt+↑)'
+    row.down.setAttribute('aria-label', `Move “${title}” down`)
+    row.down.title = 'Move down (Alt+↓)'
     row.up.disabled = index === 0
     row.down.disabled = index === count - 1
     row.remove.disabled = isCurrent
-    row.remove.setAttribute('aria-label', isCurrent ? t('agenda.removeCurrent', { title }) : t('agenda.remove', { title }))
-    row.remove.title = isCurrent ? t('agenda.removeCurrentTitle') : t('agenda.removeTitle')
+    row.remove.setAttribute('aria-label', isCurrent ? `Remove “${title}” (not possible: it is the current item)` : `Remove “${title}”`)
+    row.remove.title = isCurrent ? 'The current item cannot be removed: go to another item first' : 'Remove from the agenda'
   }
 
   renderEditor (items, current) {
@@ -396,7 +395,7 @@ export class AgendaPanel {
     mini.hidden = remaining === null
     mini.dataset.state = state
     if (mini.textContent !== text) mini.textContent = text
-    const labels = { idle: t('timer.idle'), running: t('board.timeLeft'), warning: t('timer.warning'), over: t('timer.over'), paused: t('timer.paused') }
+    const labels = { idle: 'No timer running', running: 'Time left', warning: 'Almost done', over: 'Over time', paused: 'Paused' }
     this.label.textContent = labels[state]
     const share = remaining === null || !duration ? 0 : Math.max(0, Math.min(1, remaining / duration))
     this.fill.style.width = `${(state === 'over' ? 1 : share) * 100}%`
@@ -404,7 +403,7 @@ export class AgendaPanel {
     this.resumeBtn.hidden = state !== 'paused'
     this.resetBtn.hidden = state === 'idle'
     if (state === 'over' && (this.prevState === 'running' || this.prevState === 'warning')) {
-      toast(t('timer.up'), { kind: 'warn' })
+      toast('Time is up for this agenda item.', { kind: 'warn' })
     }
     this.prevState = state
   }
@@ -457,7 +456,7 @@ class DetailsDialog {
     const title = this.title.value.trim().slice(0, MAX_TITLE)
     const objective = this.objective.value.trim().slice(0, MAX_OBJECTIVE)
     if (!title) {
-      this.error.textContent = t('agenda.boardNeedsTitle')
+      this.error.textContent = 'The board needs a title.'
       this.title.focus()
       return
     }

@@ -3,12 +3,11 @@
 // signals so that going offline and back is noticed at once.
 import { $ } from '../lib/dom.js'
 import { LOCAL } from './context.js'
-import { t } from '../lib/i18n.js'
 
 const MESSAGES = {
-  4401: 'conn.4401',
-  4403: 'conn.4403',
-  4404: 'conn.4404'
+  4401: 'Your access to this board has expired or is not valid. Join again to get a new one.',
+  4403: 'This board does not accept your access token (it is for another board, or this site is not allowed).',
+  4404: 'There is no board at this link any more.'
 }
 
 export class Connection {
@@ -80,7 +79,7 @@ export class Connection {
   fatal (code) {
     this.failed = true
     this.render()
-    this.onFatal(code, t(MESSAGES[code] || 'conn.refused'))
+    this.onFatal(code, MESSAGES[code] || 'The server refused the connection.')
   }
 
   render () {
@@ -89,21 +88,21 @@ export class Connection {
     let text
     if (this.failed) {
       state = 'failed'
-      text = t('conn.disconnected')
+      text = 'Disconnected'
     } else if (this.isOnline(p)) {
       state = 'online'
-      text = t('conn.online')
+      text = 'Online'
     } else if (this.browserOffline) {
       state = 'offline'
-      text = this.pending ? t('conn.offlinePending', { count: this.pending }) : t('conn.offline')
+      text = this.pending ? `Offline · ${this.pending} ${this.pending === 1 ? 'change' : 'changes'} pending` : 'Offline'
     } else {
       state = this.everConnected ? 'reconnecting' : 'connecting'
       text = this.everConnected
-        ? (this.pending ? t('conn.reconnectingPending', { count: this.pending }) : t('conn.reconnecting'))
-        : t('conn.connecting')
+        ? (this.pending ? `Reconnecting · ${this.pending} pending` : 'Reconnecting…')
+        : 'Connecting…'
     }
     this.el.dataset.state = state
     if (this.text.textContent !== text) this.text.textContent = text
-    this.el.title = state === 'online' ? t('conn.onlineTitle') : t('conn.offlineTitle')
+    this.el.title = state === 'online' ? 'Connected: changes are shared live.' : 'Your changes are kept on this device and sent when the connection is back.'
   }
 }

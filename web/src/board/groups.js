@@ -4,7 +4,6 @@ import * as Y from 'yjs'
 import { h, rafThrottle } from '../lib/dom.js'
 import { NOTE_COLORS, noteColor } from '../lib/colors.js'
 import { LOCAL, newId } from './context.js'
-import { t } from '../lib/i18n.js'
 
 function num (value, fallback = 0) {
   return typeof value === 'number' && Number.isFinite(value) ? value : fallback
@@ -21,15 +20,15 @@ class GroupView {
     this.title = h('span', { class: 'group__title' })
     this.count = h('span', { class: 'group__count' })
     this.colorBtn = h('button', {
-      class: 'note-tool', type: 'button', 'aria-label': t('groups.colour'), title: t('outline.notes.colour'),
+      class: 'note-tool', type: 'button', 'aria-label': 'Change group colour', title: 'Colour',
       on: { click: (e) => { e.stopPropagation(); this.cycleColor() } }
     }, h('span', { class: 'note-tool__swatch' }))
     this.renameBtn = h('button', {
-      class: 'note-tool', type: 'button', 'aria-label': t('groups.rename'), title: t('outline.groups.rename'),
+      class: 'note-tool', type: 'button', 'aria-label': 'Rename group', title: 'Rename',
       on: { click: (e) => { e.stopPropagation(); this.rename() } }
     }, icon('pencil'))
     this.deleteBtn = h('button', {
-      class: 'note-tool note-tool--danger', type: 'button', 'aria-label': t('groups.delete'), title: t('outline.groups.delete'),
+      class: 'note-tool note-tool--danger', type: 'button', 'aria-label': 'Delete group (keeps its notes)', title: 'Delete group',
       on: { click: (e) => { e.stopPropagation(); this.remove() } }
     }, icon('trash'))
     this.head = h('div', { class: 'group__head' }, this.title, this.count,
@@ -56,11 +55,11 @@ class GroupView {
     this.apply(g)
     const title = typeof this.ymap.get('title') === 'string' ? this.ymap.get('title') : String(this.ymap.get('title') ?? '')
     if (this.cache.title !== title && !this.input) {
-      this.title.textContent = title || t('outline.groups.untitled')
-      this.el.setAttribute('aria-label', t('groups.label', { title: title || t('outline.groups.untitled') }))
+      this.title.textContent = title || 'Untitled group'
+      this.el.setAttribute('aria-label', `Group ${title || 'Untitled group'}`)
       this.cache.title = title
     }
-    this.count.textContent = t('outline.notes.count', { count })
+    this.count.textContent = count === 1 ? '1 note' : `${count} notes`
     const color = this.ymap.get('color')
     const cls = NOTE_COLORS.some((c) => c.id === color) ? color : 'indigo'
     if (this.cache.color !== cls) {
@@ -145,7 +144,7 @@ class GroupView {
 
   rename () {
     if (!this.board.canEdit() || this.input) return
-    const input = h('input', { class: 'group__title-input', value: this.ymap.get('title') || '', maxlength: '120', 'aria-label': t('outline.groups.name') })
+    const input = h('input', { class: 'group__title-input', value: this.ymap.get('title') || '', maxlength: '120', 'aria-label': 'Group name' })
     this.input = input
     const done = (save) => {
       if (!this.input) return
@@ -272,7 +271,7 @@ export class GroupsLayer {
     this.guard.edit(`group:${id}:exists`, () => groups.has(id), () => {
       this.board.transact(() => {
         groups.set(id, group)
-        group.set('title', t('outline.groups.new'))
+        group.set('title', 'New group')
         group.set('x', Math.round(x))
         group.set('y', Math.round(y))
         group.set('w', 480)

@@ -5,7 +5,6 @@
 // values back, our edit was undone: we say why instead of letting the change silently vanish.
 import { LOCAL } from './context.js'
 import { toast } from '../lib/toast.js'
-import { t } from '../lib/i18n.js'
 
 const KEEP_MS = 8000
 const SERVER_CLIENT_ID = 0
@@ -95,13 +94,13 @@ export class ChangeGuard {
     const b = this.board
     let message
     if (b.isViewer()) {
-      message = t('guard.viewer')
+      message = 'You are a viewer on this board, so your change was undone.'
     } else if (b.locked() && !b.isFacilitator()) {
-      message = t('guard.locked')
+      message = 'The facilitator has locked the board; your change was undone.'
     } else if (rec.note && rec.note.author && rec.note.author !== b.me && !b.isFacilitator()) {
-      message = t('guard.author')
+      message = 'Only the author of a note or a facilitator can change it; your change was undone.'
     } else {
-      message = t('guard.rule')
+      message = 'The server did not accept your change (a board rule or limit), so it was undone.'
     }
     const now = Date.now()
     if (now - this.lastToast < 1500) return

@@ -5,7 +5,6 @@ import { h, rafThrottle, isTypingTarget } from '../lib/dom.js'
 import { NOTE_COLORS, noteColor } from '../lib/colors.js'
 import { bindText } from './textbind.js'
 import { LOCAL, newId } from './context.js'
-import { t } from '../lib/i18n.js'
 
 export const NOTE_W = 200
 export const NOTE_H = 136
@@ -54,17 +53,17 @@ class NoteView {
     this.editingBy = h('div', { class: 'note__editing-by', hidden: true })
     this.swatchDot = h('span', { class: 'note-tool__swatch' })
     this.colorBtn = h('button', {
-      class: 'note-tool', type: 'button', 'aria-label': t('notes.changeColour'), 'aria-haspopup': 'true', title: t('outline.notes.colour'),
+      class: 'note-tool', type: 'button', 'aria-label': 'Change colour', 'aria-haspopup': 'true', title: 'Colour',
       on: { click: (e) => { e.stopPropagation(); this.togglePalette() } }
     }, this.swatchDot)
     this.deleteBtn = h('button', {
-      class: 'note-tool note-tool--danger', type: 'button', 'aria-label': t('notes.delete'), title: t('notes.deleteTitle'),
+      class: 'note-tool note-tool--danger', type: 'button', 'aria-label': 'Delete note', title: 'Delete (Del)',
       on: { click: (e) => { e.stopPropagation(); this.remove() } }
     }, icon('trash'))
     this.palette = null
-    this.tools = h('div', { class: 'note__tools', role: 'toolbar', 'aria-label': t('notes.tools') }, this.colorBtn, this.deleteBtn)
+    this.tools = h('div', { class: 'note__tools', role: 'toolbar', 'aria-label': 'Note tools' }, this.colorBtn, this.deleteBtn)
     this.meta = h('footer', { class: 'note__meta' },
-      this.draft ? h('span', { class: 'note__draft-tag', text: t('notes.private') }) : null,
+      this.draft ? h('span', { class: 'note__draft-tag', text: 'Private' }) : null,
       this.author, this.votes)
     this.el = h('article', {
       class: 'note', tabindex: '0', 'aria-roledescription': 'sticky note', dataset: { id: this.id, source: this.source.name }
@@ -103,7 +102,7 @@ class NoteView {
       c.color = color
     }
     const authorId = m.get('author')
-    const authorName = this.draft ? t('notes.you') : (authorId === this.board.me ? t('notes.nameYou', { name: this.board.name(authorId) }) : this.board.name(authorId))
+    const authorName = this.draft ? 'You' : (authorId === this.board.me ? `${this.board.name(authorId)} (you)` : this.board.name(authorId))
     if (c.authorName !== authorName) {
       this.author.textContent = authorName
       c.authorName = authorName
@@ -129,7 +128,7 @@ class NoteView {
   }
 
   updateLabel () {
-    const label = t(this.draft ? 'notes.labelDraft' : 'notes.label', { name: this.cache.authorName, text: snippet(textOf(this.ymap)) || t('notes.empty') })
+    const label = `${this.draft ? 'Private draft' : 'Note'} by ${this.cache.authorName}: ${snippet(textOf(this.ymap)) || 'empty'}`
     if (this.cache.label !== label) {
       this.el.setAttribute('aria-label', label)
       this.cache.label = label
@@ -160,11 +159,11 @@ class NoteView {
       this.votes.replaceChildren()
       if (open && mine > 0) {
         for (let i = 0; i < mine; i++) this.votes.append(h('span', { class: 'vote-dot', 'aria-hidden': 'true' }))
-        this.votes.append(h('span', { class: 'sr-only', text: t('notes.yourDots', { count: mine }) }))
+        this.votes.append(h('span', { class: 'sr-only', text: `Your dots: ${mine}` }))
         if (!this.board.isViewer()) {
           this.votes.append(h('button', {
-            class: 'vote-remove', type: 'button', title: t('notes.unvoteTitle'),
-            'aria-label': t('notes.unvote'),
+            class: 'vote-remove', type: 'button', title: 'Remove one of your dots',
+            'aria-label': 'Remove one of your dots from this note',
             on: { click: (e) => { e.stopPropagation(); layer.unvote(this.id) } }
           }, '−'))
         }
@@ -197,7 +196,7 @@ class NoteView {
     this.editingBy.hidden = people.length === 0
     this.el.classList.toggle('is-remote-editing', people.length > 0)
     if (people.length) {
-      this.editingBy.textContent = t('notes.typing', { count: people.length, names: people.map((p) => p.name).join(', ') })
+      this.editingBy.textContent = `${people.map((p) => p.name).join(', ')} ${people.length > 1 ? 'are' : 'is'} typing…`
       this.el.style.setProperty('--c', people[0].color)
     }
   }
@@ -207,7 +206,7 @@ class NoteView {
     if (this.editing || !this.ytext || !this.canWrite()) return
     this.editing = true
     this.el.classList.add('is-editing')
-    const editor = h('textarea', { class: 'note__editor', maxlength: String(MAX_TEXT), 'aria-label': t('outline.note.text'), spellcheck: 'true' })
+    const editor = h('textarea', { class: 'note__editor', maxlength: String(MAX_TEXT), 'aria-label': 'Note text', spellcheck: 'true' })
     this.editor = editor
     const read = () => (this.source.notes.get(this.id) === this.ymap ? textOf(this.ymap) : null)
     const noteInfo = { author: this.ymap.get('author') }
@@ -254,9 +253,9 @@ class NoteView {
     }
     const current = noteColor(this.ymap.get('color'))
     const close = () => { this.palette?.remove(); this.palette = null }
-    this.palette = h('div', { class: 'palette', role: 'group', 'aria-label': t('notes.colour') },
+    this.palette = h('div', { class: 'palette', role: 'group', 'aria-label': 'Note colour' },
       NOTE_COLORS.map((c) => h('button', {
-        class: `swatch swatch--${c.id}`, type: 'button', 'aria-label': t(`colour.${c.id}`), 'aria-pressed': String(c.id === current),
+        class: `swatch swatch--${c.id}`, type: 'button', 'aria-label': c.label, 'aria-pressed': String(c.id === current),
         on: {
           click: (e) => {
             e.stopPropagation()

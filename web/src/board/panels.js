@@ -9,7 +9,6 @@ import { download } from '../lib/api.js'
 import { toast } from '../lib/toast.js'
 import { bindText } from './textbind.js'
 import { newId } from './context.js'
-import { t } from '../lib/i18n.js'
 
 function section (title, ...children) {
   return h('div', { class: 'section' }, h('div', { class: 'section__head' }, h('h3', null, title)), ...children)
@@ -19,7 +18,7 @@ function button (label, onClick, cls = 'btn btn--sm', attrs = {}) {
   return h('button', { class: cls, type: 'button', ...attrs, on: { click: onClick } }, label)
 }
 
-const ROLE_LABEL = { facilitator: t('role.facilitator'), participant: t('role.participant'), viewer: t('role.viewer') }
+const ROLE_LABEL = { facilitator: 'Facilitator', participant: 'Participant', viewer: 'Viewer' }
 
 // ---------------------------------------------------------------- tabs
 export class Tabs {
@@ -61,12 +60,12 @@ export class SessionPanel {
 
     // Board: lock, summon
     this.lockState = h('p', { class: 'state-line', id: 'lock-state' })
-    this.lockBtn = button(t('outline.fac.lock'), () => b.command(b.locked() ? 'unlock' : 'lock').catch(() => {}), 'btn btn--sm', { id: 'lock-btn', 'aria-pressed': 'false' })
-    this.summonBtn = button(t('panels.summon'), () => {
+    this.lockBtn = button('Lock board', () => b.command(b.locked() ? 'unlock' : 'lock').catch(() => {}), 'btn btn--sm', { id: 'lock-btn', 'aria-pressed': 'false' })
+    this.summonBtn = button('Bring everyone to my view', () => {
       const c = viewport.center()
-      b.command('summon', { x: c.x, y: c.y, zoom: viewport.zoom }).then(() => toast(t('panels.summoned'))).catch(() => {})
+      b.command('summon', { x: c.x, y: c.y, zoom: viewport.zoom }).then(() => toast('Everyone now sees your view.')).catch(() => {})
     }, 'btn btn--sm', { id: 'summon-btn' })
-    this.boardSection = section(t('panels.board'), this.lockState, h('div', { class: 'row fac-only' }, this.lockBtn, this.summonBtn))
+    this.boardSection = section('Board', this.lockState, h('div', { class: 'row fac-only' }, this.lockBtn, this.summonBtn))
 
     // Voting
     this.votingState = h('p', { class: 'state-line', id: 'voting-state' })
@@ -74,33 +73,33 @@ export class SessionPanel {
     this.cap = h('input', { type: 'number', min: '1', max: '100', value: '3', id: 'vote-cap' })
     this.secret = h('input', { type: 'checkbox', checked: true, id: 'vote-secret' })
     this.startForm = h('form', { class: 'inline-form fac-only', id: 'voting-form' },
-      h('label', null, t('outline.fac.budget'), this.budget),
-      h('label', null, t('outline.fac.cap'), this.cap),
-      h('label', { class: 'check' }, this.secret, t('outline.fac.secret')),
-      h('button', { class: 'btn btn--sm btn--primary', type: 'submit', id: 'voting-start' }, t('outline.fac.startVote')))
+      h('label', null, 'Dots per person', this.budget),
+      h('label', null, 'Max per note', this.cap),
+      h('label', { class: 'check' }, this.secret, 'Secret until revealed'),
+      h('button', { class: 'btn btn--sm btn--primary', type: 'submit', id: 'voting-start' }, 'Start voting'))
     this.startForm.addEventListener('submit', (e) => {
       e.preventDefault()
       const budget = Math.round(Number(this.budget.value) || 5)
       const cap = Math.min(budget, Math.round(Number(this.cap.value) || budget))
       b.command('voting.start', { budget, max_per_note: cap, secret: this.secret.checked }).catch(() => {})
     })
-    this.closeBtn = button(t('outline.fac.closeVote'), run('voting.close'), 'btn btn--sm', { id: 'voting-close' })
-    this.revealBtn = button(t('outline.fac.revealVote'), run('voting.reveal'), 'btn btn--sm btn--primary', { id: 'voting-reveal' })
-    this.votingSection = section(t('outline.fac.voting'), this.votingState, this.startForm, h('div', { class: 'row fac-only' }, this.closeBtn, this.revealBtn))
+    this.closeBtn = button('Close voting', run('voting.close'), 'btn btn--sm', { id: 'voting-close' })
+    this.revealBtn = button('Reveal results', run('voting.reveal'), 'btn btn--sm btn--primary', { id: 'voting-reveal' })
+    this.votingSection = section('Dot voting', this.votingState, this.startForm, h('div', { class: 'row fac-only' }, this.closeBtn, this.revealBtn))
 
     // Silent brainstorming
     this.draftState = h('p', { class: 'state-line', id: 'drafts-state' })
-    this.draftStart = button(t('outline.fac.startDrafts'), run('drafts.start'), 'btn btn--sm', { id: 'drafts-start' })
-    this.draftReveal = button(t('outline.fac.revealDrafts'), run('drafts.reveal'), 'btn btn--sm btn--primary', { id: 'drafts-reveal' })
-    this.draftSection = section(t('outline.fac.drafts'), this.draftState, h('div', { class: 'row fac-only' }, this.draftStart, this.draftReveal))
+    this.draftStart = button('Start silent brainstorming', run('drafts.start'), 'btn btn--sm', { id: 'drafts-start' })
+    this.draftReveal = button('Reveal all drafts', run('drafts.reveal'), 'btn btn--sm btn--primary', { id: 'drafts-reveal' })
+    this.draftSection = section('Silent brainstorming', this.draftState, h('div', { class: 'row fac-only' }, this.draftStart, this.draftReveal))
 
     // Me: ready, hand
-    this.readyBtn = button(t('outline.you.ready'), () => b.command(this.isFlag('ready') ? 'unready' : 'ready').catch(() => {}), 'btn btn--sm', { id: 'ready-btn', 'aria-pressed': 'false' })
-    this.handBtn = button(t('outline.you.hand'), () => b.command(this.isFlag('hands') ? 'hand.lower' : 'hand.raise').catch(() => {}), 'btn btn--sm', { id: 'hand-btn', 'aria-pressed': 'false' })
-    this.meSection = section(t('outline.you'), h('div', { class: 'row' }, this.readyBtn, this.handBtn))
+    this.readyBtn = button("I'm done", () => b.command(this.isFlag('ready') ? 'unready' : 'ready').catch(() => {}), 'btn btn--sm', { id: 'ready-btn', 'aria-pressed': 'false' })
+    this.handBtn = button('Raise hand', () => b.command(this.isFlag('hands') ? 'hand.lower' : 'hand.raise').catch(() => {}), 'btn btn--sm', { id: 'hand-btn', 'aria-pressed': 'false' })
+    this.meSection = section('You', h('div', { class: 'row' }, this.readyBtn, this.handBtn))
 
     // People
-    this.rosterTitle = h('h3', null, t('panels.people'))
+    this.rosterTitle = h('h3', null, 'People')
     this.roster = h('ul', { class: 'roster', id: 'roster' })
     this.peopleSection = h('div', { class: 'section' }, h('div', { class: 'section__head' }, this.rosterTitle), this.roster)
 
@@ -116,18 +115,18 @@ export class SessionPanel {
     const b = this.board
     const fac = b.isFacilitator()
     const locked = b.locked()
-    this.lockState.textContent = locked ? t('panels.locked') : t('panels.open')
-    this.lockBtn.textContent = locked ? t('outline.fac.unlock') : t('outline.fac.lock')
+    this.lockState.textContent = locked ? 'Locked: only facilitators can edit.' : 'Open: everyone but viewers can edit.'
+    this.lockBtn.textContent = locked ? 'Unlock board' : 'Lock board'
     this.lockBtn.setAttribute('aria-pressed', String(locked))
 
     const v = b.voting()
-    if (!v) this.votingState.textContent = t('panels.noRound')
+    if (!v) this.votingState.textContent = 'No voting round yet.'
     else {
-      const kind = v.secret ? t('panels.secret') : t('panels.openKind')
+      const kind = v.secret ? 'secret' : 'open'
       const members = b.roster().filter((p) => p.role !== 'viewer').length
-      const statusText = ['open', 'closed', 'revealed'].includes(v.status) ? t(`panels.status.${v.status}`) : v.status
-      this.votingState.textContent = t('panels.round', { round: v.round, kind, status: statusText, count: v.budget, cap: v.max_per_note }) +
-        (v.status === 'open' ? t('panels.done', { done: v.done || 0, count: members }) : '')
+      const statusText = { open: 'open', closed: 'closed', revealed: 'revealed' }[v.status] || v.status
+      this.votingState.textContent = `Round ${v.round} (${kind}) is ${statusText}: ${v.budget} dots each, at most ${v.max_per_note} per note.` +
+        (v.status === 'open' ? ` ${v.done || 0} of ${members} done.` : '')
     }
     const open = v && v.status === 'open'
     this.startForm.hidden = !fac || Boolean(open)
@@ -139,9 +138,9 @@ export class SessionPanel {
     const total = Object.values(counts).reduce((a, n) => a + (typeof n === 'number' ? n : 0), 0)
     const people = Object.keys(counts).length
     this.draftState.textContent = drafting
-      ? t('panels.drafting', { count: total, people: t('panels.persons', { count: people }) })
-      : t('panels.draftsOff')
-    if (!fac && !drafting) this.draftState.textContent = t('panels.off')
+      ? `Running: ${total} private ${total === 1 ? 'note' : 'notes'} from ${people} ${people === 1 ? 'person' : 'people'}.`
+      : 'Off. While it runs, everyone writes notes privately until you reveal them.'
+    if (!fac && !drafting) this.draftState.textContent = 'Off.'
     this.draftStart.hidden = drafting
     this.draftReveal.hidden = !drafting
 
@@ -149,9 +148,9 @@ export class SessionPanel {
     const ready = this.isFlag('ready')
     const hand = this.isFlag('hands')
     this.readyBtn.setAttribute('aria-pressed', String(ready))
-    this.readyBtn.replaceChildren(...(ready ? [icon('check'), t('board.done')] : [t('outline.you.ready')]))
+    this.readyBtn.replaceChildren(...(ready ? [icon('check'), 'Done'] : ["I'm done"]))
     this.handBtn.setAttribute('aria-pressed', String(hand))
-    this.handBtn.replaceChildren(icon('hand'), hand ? t('outline.you.handDown') : t('outline.you.hand'))
+    this.handBtn.replaceChildren(icon('hand'), hand ? 'Lower hand' : 'Raise hand')
     this.renderRoster()
   }
 
@@ -173,33 +172,33 @@ export class SessionPanel {
     }
     this.rosterKey = key
     const here = people.filter((p) => online.has(p.id)).length
-    this.rosterTitle.textContent = t('panels.peopleCount', { here, count: people.length })
+    this.rosterTitle.textContent = `People (${here} here, ${people.length} joined)`
     this.roster.replaceChildren(...people.map((p) => {
       const avatar = h('span', { class: `avatar${online.has(p.id) ? '' : ' is-away'}`, 'aria-hidden': 'true' }, initials(p.name))
       avatar.style.setProperty('--c', b.color(p.id))
       const flags = h('span', { class: 'roster__flags' })
-      if (hands[p.id]) flags.append(h('span', { class: 'flag flag--hand', title: t('panels.handRaised'), role: 'img', 'aria-label': t('panels.handRaisedLabel') }, icon('hand')))
-      if (ready[p.id]) flags.append(h('span', { class: 'flag flag--done', title: t('board.done'), role: 'img', 'aria-label': t('panels.doneLabel') }, icon('check')))
-      if (drafts[p.id]) flags.append(h('span', { class: 'chip chip--muted', title: t('panels.privateDrafts') }, t('panels.drafts', { count: drafts[p.id] })))
+      if (hands[p.id]) flags.append(h('span', { class: 'flag flag--hand', title: 'Hand raised', role: 'img', 'aria-label': 'hand raised' }, icon('hand')))
+      if (ready[p.id]) flags.append(h('span', { class: 'flag flag--done', title: 'Done', role: 'img', 'aria-label': 'done' }, icon('check')))
+      if (drafts[p.id]) flags.append(h('span', { class: 'chip chip--muted', title: 'Private drafts' }, `${drafts[p.id]} ${drafts[p.id] === 1 ? 'draft' : 'drafts'}`))
       let role
       if (fac && p.id !== b.me) {
         role = h('select', {
-          'aria-label': t('panels.roleOf', { name: p.name }),
+          'aria-label': `Role of ${p.name}`,
           dataset: { participant: p.id },
           on: {
             change: (e) => b.command('role.set', { participant_id: p.id, role: e.target.value })
-              .then(() => toast(t('panels.roleNow', { name: p.name, role: ROLE_LABEL[e.target.value].toLowerCase() })))
+              .then(() => toast(`${p.name} is now ${ROLE_LABEL[e.target.value].toLowerCase()}.`))
               .catch(() => { this.rosterKey = null; this.renderRoster() })
           }
         },
-        h('option', { value: 'facilitator', selected: p.role === 'facilitator' }, t('panels.cofacilitator')),
-        h('option', { value: 'participant', selected: p.role === 'participant' }, t('role.participant')),
-        h('option', { value: 'viewer', selected: p.role === 'viewer' }, t('role.viewer')))
+        h('option', { value: 'facilitator', selected: p.role === 'facilitator' }, 'Co-facilitator'),
+        h('option', { value: 'participant', selected: p.role === 'participant' }, 'Participant'),
+        h('option', { value: 'viewer', selected: p.role === 'viewer' }, 'Viewer'))
       } else {
         role = h('span', { class: `chip${p.role === 'facilitator' ? '' : ' chip--muted'}` }, ROLE_LABEL[p.role] || p.role)
       }
       return h('li', { dataset: { participant: p.id } }, avatar,
-        h('span', { class: 'roster__name', title: p.name, text: p.id === b.me ? t('notes.nameYou', { name: p.name }) : p.name }),
+        h('span', { class: 'roster__name', title: p.name, text: p.id === b.me ? `${p.name} (you)` : p.name }),
         flags, role)
     }))
   }
@@ -214,14 +213,14 @@ class ActionRow {
     this.ymap = ymap
     const b = this.board
     this.check = h('input', {
-      type: 'checkbox', class: 'action__check', 'aria-label': t('board.done'),
+      type: 'checkbox', class: 'action__check', 'aria-label': 'Done',
       on: { change: () => b.transact(() => ymap.set('status', this.check.checked ? 'done' : 'open')) }
     })
-    this.text = h('input', { class: 'action__text', maxlength: '500', 'aria-label': t('panels.actionItem') })
-    this.owner = h('select', { 'aria-label': t('outline.actions.owner'), on: { change: () => b.transact(() => ymap.set('owner', this.owner.value || null)) } })
-    this.due = h('input', { type: 'date', 'aria-label': t('outline.actions.due'), on: { change: () => b.transact(() => ymap.set('due', this.due.value || null)) } })
+    this.text = h('input', { class: 'action__text', maxlength: '500', 'aria-label': 'Action item' })
+    this.owner = h('select', { 'aria-label': 'Owner', on: { change: () => b.transact(() => ymap.set('owner', this.owner.value || null)) } })
+    this.due = h('input', { type: 'date', 'aria-label': 'Due date', on: { change: () => b.transact(() => ymap.set('due', this.due.value || null)) } })
     this.del = h('button', {
-      class: 'icon-btn', type: 'button', 'aria-label': t('panels.deleteAction'), title: t('outline.note.delete'),
+      class: 'icon-btn', type: 'button', 'aria-label': 'Delete action item', title: 'Delete',
       on: { click: () => b.transact(() => b.actions.delete(id)) }
     }, icon('close'))
     this.warn = h('p', { class: 'action__warn' })
@@ -255,16 +254,16 @@ class ActionRow {
     const key = JSON.stringify(people.map((p) => [p.id, p.name]))
     if (this.ownerKey !== key) {
       this.ownerKey = key
-      this.owner.replaceChildren(h('option', { value: '' }, t('outline.actions.noOwner')), ...people.map((p) => h('option', { value: p.id }, p.name)))
+      this.owner.replaceChildren(h('option', { value: '' }, 'No owner'), ...people.map((p) => h('option', { value: p.id }, p.name)))
     }
     if (document.activeElement !== this.owner) this.owner.value = owner
     const due = typeof m.get('due') === 'string' ? m.get('due') : ''
     if (document.activeElement !== this.due) this.due.value = due
     for (const el of [this.check, this.text, this.owner, this.due, this.del]) el.disabled = !editable
     const warnings = []
-    if (!owner) warnings.push(t('panels.noOwner'))
-    if (!due) warnings.push(t('panels.noDue'))
-    this.warn.textContent = warnings.length ? t('panels.notActionable', { what: warnings.join(t('panels.and')) }) : ''
+    if (!owner) warnings.push('no owner')
+    if (!due) warnings.push('no due date')
+    this.warn.textContent = warnings.length ? `Not yet actionable: ${warnings.join(' and ')}` : ''
     this.warn.hidden = warnings.length === 0
   }
 
@@ -283,9 +282,9 @@ export class OutcomesPanel {
 
     // Decisions
     this.decisionItem = h('p', { class: 'muted small' })
-    this.decisionText = h('textarea', { rows: '2', maxlength: '1000', placeholder: t('panels.decisionPh'), 'aria-label': t('outline.decisions.new'), id: 'decision-text' })
+    this.decisionText = h('textarea', { rows: '2', maxlength: '1000', placeholder: 'What did the group decide?', 'aria-label': 'Decision', id: 'decision-text' })
     this.decisionForm = h('form', { class: 'form fac-only', id: 'decision-form' }, this.decisionText, this.decisionItem,
-      h('button', { class: 'btn btn--sm btn--primary', type: 'submit' }, t('outline.decisions.add')))
+      h('button', { class: 'btn btn--sm btn--primary', type: 'submit' }, 'Record decision'))
     this.decisionForm.addEventListener('submit', (e) => {
       e.preventDefault()
       const text = this.decisionText.value.trim()
@@ -303,12 +302,12 @@ export class OutcomesPanel {
     this.decisionList = h('ul', { class: 'list', id: 'decision-list' })
 
     // Actions
-    this.actionText = h('input', { maxlength: '500', placeholder: t('panels.actionPh'), 'aria-label': t('outline.actions.new'), id: 'action-text' })
-    this.actionOwner = h('select', { 'aria-label': t('panels.newOwner'), id: 'action-owner' })
-    this.actionDue = h('input', { type: 'date', 'aria-label': t('panels.newDue'), id: 'action-due' })
+    this.actionText = h('input', { maxlength: '500', placeholder: 'What needs to happen?', 'aria-label': 'New action item', id: 'action-text' })
+    this.actionOwner = h('select', { 'aria-label': 'Owner of the new action', id: 'action-owner' })
+    this.actionDue = h('input', { type: 'date', 'aria-label': 'Due date of the new action', id: 'action-due' })
     this.actionForm = h('form', { class: 'form edit-only', id: 'action-form' }, this.actionText,
       h('div', { class: 'row' }, h('div', { class: 'grow' }, this.actionOwner), h('div', { class: 'grow' }, this.actionDue)),
-      h('button', { class: 'btn btn--sm btn--primary', type: 'submit' }, t('outline.actions.add')))
+      h('button', { class: 'btn btn--sm btn--primary', type: 'submit' }, 'Add action item'))
     this.actionForm.addEventListener('submit', (e) => {
       e.preventDefault()
       const text = this.actionText.value.trim()
@@ -330,23 +329,23 @@ export class OutcomesPanel {
       this.actionText.focus()
     })
     this.actionList = h('ul', { class: 'list', id: 'action-list' })
-    this.actionsEmpty = h('p', { class: 'empty' }, t('outline.actions.none'))
-    this.decisionsEmpty = h('p', { class: 'empty' }, t('outline.decisions.none'))
+    this.actionsEmpty = h('p', { class: 'empty' }, 'No action items yet.')
+    this.decisionsEmpty = h('p', { class: 'empty' }, 'No decisions recorded yet.')
 
     // Export
     const exp = (fmt, label) => button(label, async () => {
       try {
         const name = await download(`/api/boards/${encodeURIComponent(b.boardId)}/export?format=${fmt}`, b.auth.token, `planboard.${fmt}`)
-        toast(t('panels.downloaded', { name }), { kind: 'ok' })
+        toast(`Downloaded ${name}`, { kind: 'ok' })
       } catch (error) {
         toast(error.message, { kind: 'error' })
       }
     }, 'btn btn--sm', { id: `export-${fmt}` })
     this.root.append(
-      section(t('outline.decisions'), this.decisionForm, this.decisionList, this.decisionsEmpty),
-      section(t('outline.actions'), this.actionForm, this.actionList, this.actionsEmpty),
-      section(t('summary.export'), h('div', { class: 'export-row' }, exp('md', 'Markdown'), exp('csv', 'CSV'), exp('json', 'JSON'),
-        h('a', { class: 'btn btn--sm btn--ghost', href: `/b/${encodeURIComponent(b.boardId)}/summary`, id: 'summary-link' }, t('panels.openSummary'))))
+      section('Decisions', this.decisionForm, this.decisionList, this.decisionsEmpty),
+      section('Action items', this.actionForm, this.actionList, this.actionsEmpty),
+      section('Export', h('div', { class: 'export-row' }, exp('md', 'Markdown'), exp('csv', 'CSV'), exp('json', 'JSON'),
+        h('a', { class: 'btn btn--sm btn--ghost', href: `/b/${encodeURIComponent(b.boardId)}/summary`, id: 'summary-link' }, 'Open summary →')))
     )
     b.actions.observeDeep(() => this.render())
     b.decisions.observeDeep(() => this.render())
@@ -360,7 +359,7 @@ export class OutcomesPanel {
     const items = b.agendaItems()
     const titles = new Map(items.map((i) => [i.id, i.title]))
     const current = b.currentItem()
-    this.decisionItem.textContent = current ? t('panels.forItem', { title: titles.get(current) || current }) : t('panels.noItem')
+    this.decisionItem.textContent = current ? `For agenda item: ${titles.get(current) || current}` : 'Not tied to an agenda item.'
 
     // decisions
     const decisions = []
@@ -373,7 +372,7 @@ export class OutcomesPanel {
         h('span', { class: 'decision__text' }, String(d.text ?? ''),
           d.item && titles.has(d.item) ? h('span', { class: 'decision__item', text: titles.get(d.item) }) : null),
         b.isFacilitator()
-          ? h('button', { class: 'icon-btn', type: 'button', 'aria-label': t('panels.deleteDecision'), on: { click: () => b.transact(() => b.decisions.delete(d.id)) } }, icon('close'))
+          ? h('button', { class: 'icon-btn', type: 'button', 'aria-label': 'Delete decision', on: { click: () => b.transact(() => b.decisions.delete(d.id)) } }, icon('close'))
           : null)))
       this.decisionsEmpty.hidden = decisions.length > 0
     }
@@ -383,7 +382,7 @@ export class OutcomesPanel {
     if (okey !== this.okey) {
       this.okey = okey
       const selected = this.actionOwner.value
-      this.actionOwner.replaceChildren(h('option', { value: '' }, t('panels.ownerPick')), ...people.map((p) => h('option', { value: p.id }, p.name)))
+      this.actionOwner.replaceChildren(h('option', { value: '' }, 'Owner…'), ...people.map((p) => h('option', { value: p.id }, p.name)))
       this.actionOwner.value = selected
     }
 
@@ -448,7 +447,7 @@ export class ResultsPanel {
     this.badge.hidden = rounds.length === 0
     this.badge.textContent = rounds.length ? String(rounds.length) : ''
     if (!rounds.length) {
-      this.root.replaceChildren(h('p', { class: 'empty', id: 'results-empty' }, t('panels.noResults')))
+      this.root.replaceChildren(h('p', { class: 'empty', id: 'results-empty' }, 'Results appear here when the facilitator reveals a voting round (or live, in an open round).'))
       return
     }
     const selected = rounds.find((r) => r.round === this.selected) || rounds[0]
@@ -464,20 +463,20 @@ export class ResultsPanel {
     let prev = null
     rows.forEach((r, i) => { if (r.value !== prev) { rank = i + 1; prev = r.value } r.rank = rank })
     const picker = rounds.length > 1
-      ? h('label', { class: 'row small' }, t('panels.roundLabel'), h('select', {
-        'aria-label': t('panels.votingRound'),
+      ? h('label', { class: 'row small' }, 'Round ', h('select', {
+        'aria-label': 'Voting round',
         on: { change: (e) => { this.selected = Number(e.target.value); this.render() } }
-      }, ...rounds.map((r) => h('option', { value: String(r.round), selected: r.round === selected.round }, t(r.live ? 'panels.roundLive' : 'summary.round', { round: r.round })))))
+      }, ...rounds.map((r) => h('option', { value: String(r.round), selected: r.round === selected.round }, `Round ${r.round}${r.live ? ' (live)' : ''}`))))
       : null
     const total = rows.reduce((a, r) => a + r.value, 0)
     this.root.replaceChildren(
       h('div', { class: 'section', id: 'results' },
-        h('div', { class: 'section__head' }, h('h3', null, t(selected.live ? 'panels.roundLive' : 'summary.round', { round: selected.round })), picker),
-        h('p', { class: 'muted small' }, t('panels.dotsOn', { count: total, notes: t('outline.notes.count', { count: rows.length }) })),
-        rows.length ? barChart(rows.slice(0, 12), { title: t('summary.chartTitle', { round: selected.round }) }) : h('p', { class: 'empty' }, t('summary.noDots')),
-        h('ol', { class: 'ranking', 'aria-label': t('panels.ranking') }, ...rows.map((r) => h('li', { dataset: { note: r.id } },
+        h('div', { class: 'section__head' }, h('h3', null, `Round ${selected.round}${selected.live ? ' (live)' : ''}`), picker),
+        h('p', { class: 'muted small' }, `${total} ${total === 1 ? 'dot' : 'dots'} on ${rows.length} ${rows.length === 1 ? 'note' : 'notes'}.`),
+        rows.length ? barChart(rows.slice(0, 12), { title: `Votes per note, round ${selected.round}` }) : h('p', { class: 'empty' }, 'No dots were placed.'),
+        h('ol', { class: 'ranking', 'aria-label': 'Ranking' }, ...rows.map((r) => h('li', { dataset: { note: r.id } },
           h('span', { class: 'ranking__rank' }, `${r.rank}.`),
-          h('span', { class: 'ranking__text', title: r.label, text: r.label || t('outline.note.emptyText') }),
+          h('span', { class: 'ranking__text', title: r.label, text: r.label || '(empty note)' }),
           h('span', { class: 'ranking__votes' }, String(r.value)))))
       )
     )

@@ -2,7 +2,6 @@
 import { h, s, rafThrottle, throttle } from '../lib/dom.js'
 import { initials } from '../lib/colors.js'
 import { toast } from '../lib/toast.js'
-import { t } from '../lib/i18n.js'
 
 function cursorArrow (color) {
   return s('svg', { viewBox: '0 0 20 20', 'aria-hidden': 'true' },
@@ -48,7 +47,7 @@ export class Presence extends EventTarget {
     viewport.addEventListener('change', (e) => {
       sendViewport()
       this.placeCursors()
-      if (this.following && e.detail.reason === 'user') this.setFollowing(false, t('presence.stopped'))
+      if (this.following && e.detail.reason === 'user') this.setFollowing(false, 'You stopped following the facilitator.')
     })
     sendViewport()
     followButton.addEventListener('click', () => this.setFollowing(!this.following))
@@ -83,12 +82,12 @@ export class Presence extends EventTarget {
 
   setFollowing (on, message) {
     if (on && !this.leader()) {
-      toast(t('presence.noFacilitator'))
+      toast('No facilitator is online to follow right now.')
       on = false
     }
     this.following = on
     this.followButton.setAttribute('aria-pressed', String(on))
-    this.followButton.textContent = on ? t('presence.following') : t('board.follow')
+    this.followButton.textContent = on ? 'Following' : 'Follow'
     if (message) toast(message)
     if (on) this.applyFollow()
   }
@@ -115,7 +114,7 @@ export class Presence extends EventTarget {
       this.lastSummon = counter
       if (summon.by !== this.board.me && typeof summon.x === 'number') {
         this.viewport.setCenter(summon.x, summon.y, summon.zoom || 1, 'summon')
-        toast(t('presence.summoned', { name: this.board.name(summon.by) }))
+        toast(`${this.board.name(summon.by)} brought everyone to their view.`)
       }
     }
   }
@@ -133,7 +132,7 @@ export class Presence extends EventTarget {
     const list = [...people.values()]
     const shown = list.slice(0, 6)
     this.avatarList.replaceChildren(...shown.map((p) => h('li', {
-      class: `avatar${p.me ? ' avatar--me' : ''}`, title: p.me ? t('notes.nameYou', { name: p.name }) : p.name, 'aria-label': p.me ? t('notes.nameYou', { name: p.name }) : p.name
+      class: `avatar${p.me ? ' avatar--me' : ''}`, title: p.me ? `${p.name} (you)` : p.name, 'aria-label': p.me ? `${p.name} (you)` : p.name
     }, initials(p.name))))
     shown.forEach((p, i) => this.avatarList.children[i].style.setProperty('--c', p.color))
     if (list.length > shown.length) {
@@ -175,7 +174,7 @@ export class Presence extends EventTarget {
 
     if (this.following) {
       if (this.leader()) this.applyFollow()
-      else this.setFollowing(false, t('presence.left'))
+      else this.setFollowing(false, 'The facilitator left; you are no longer following.')
     }
     this.dispatchEvent(new Event('change'))
   }

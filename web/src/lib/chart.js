@@ -1,6 +1,5 @@
 // A horizontal bar chart drawn as SVG; labels are SVG text nodes (textContent), never markup.
 import { s } from './dom.js'
-import { t } from './i18n.js'
 
 function truncate (text, max) {
   const chars = Array.from(String(text || '').replace(/\s+/g, ' ').trim())
@@ -9,7 +8,7 @@ function truncate (text, max) {
 }
 
 /** rows: [{label, value}] in display order. Returns an <svg> element. */
-export function barChart (rows, { title = t('chart.title'), width = 300 } = {}) {
+export function barChart (rows, { title = 'Votes per note', width = 300 } = {}) {
   const rowH = 30
   const labelW = Math.round(width * 0.46)
   const labelChars = Math.max(8, Math.floor((labelW - 10) / 6.8))

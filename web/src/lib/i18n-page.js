@@ -64,8 +64,6 @@ export const PAGE_TEXTS = {
     ['#timer-title', 'board.timer'],
     ['#timer-time', 'board.timeLeft', 'label'],
     ['#agenda-title', 'board.agenda'],
-    ['#agenda-edit', 'outline.note.edit'],
-    ['#agenda-edit', 'agenda.editTitle', 'title'],
     ['#agenda-prev', 'board.prev', 'label'],
     ['#agenda-next', 'board.next', 'label'],
     ['#agenda-empty', 'board.noItems'],

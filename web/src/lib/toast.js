@@ -1,7 +1,6 @@
 // Toasts: short messages in an aria-live region.
 import { icon } from './icons.js'
 import { h } from './dom.js'
-import { t } from './i18n.js'
 
 export function toast (message, { kind = 'info', timeout = 4500 } = {}) {
   const region = document.getElementById('toasts')
@@ -9,7 +8,7 @@ export function toast (message, { kind = 'info', timeout = 4500 } = {}) {
   const close = () => el.remove()
   const el = h('div', { class: `toast toast--${kind}`, role: kind === 'error' ? 'alert' : null },
     h('span', { class: 'toast__text', text: message }),
-    h('button', { class: 'toast__close', type: 'button', 'aria-label': t('common.dismiss'), on: { click: close } }, icon('close'))
+    h('button', { class: 'toast__close', type: 'button', 'aria-label': 'Dismiss', on: { click: close } }, icon('close'))
   )
   region.append(el)
   while (region.children.length > 4) region.firstElementChild.remove()

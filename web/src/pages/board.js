@@ -17,7 +17,6 @@ import { AgendaPanel } from '../board/agenda.js'
 import { Banners } from '../board/banners.js'
 import { OutcomesPanel, ResultsPanel, SessionPanel, Tabs } from '../board/panels.js'
 import { installOutline } from '../outline/index.js'
-import { t } from '../lib/i18n.js'
 
 const data = pageData()
 const boardId = data.board_id
@@ -90,7 +89,7 @@ function start () {
   const openInvite = async (copyNow) => {
     if (copyNow) {
       const ok = await copyText(inviteUrl)
-      toast(ok ? t('board.copied') : t('board.copyThis', { url: inviteUrl }), { kind: ok ? 'ok' : 'info' })
+      toast(ok ? 'Invite link copied. Paste it to your participants.' : `Copy this link: ${inviteUrl}`, { kind: ok ? 'ok' : 'info' })
       return
     }
     $('#copy-status').textContent = ''
@@ -100,7 +99,7 @@ function start () {
   $('#invite-btn').addEventListener('click', () => openInvite(false))
   $('#copy-invite').addEventListener('click', async () => {
     const ok = await copyText(inviteUrl)
-    $('#copy-status').textContent = ok ? t('board.copiedShort') : t('board.copyManually')
+    $('#copy-status').textContent = ok ? 'Copied to the clipboard.' : 'Select the link and copy it (Ctrl+C).'
     if (!ok) inviteInput.select()
   })
   new Banners({ board, voting, onInvite: openInvite }) // eslint-disable-line no-new
@@ -122,7 +121,7 @@ function start () {
     app.dataset.canEdit = String(board.canEdit() || (board.drafting() && !board.isViewer() && !board.locked()))
     app.dataset.locked = String(board.locked())
     roleChip.hidden = false
-    roleChip.textContent = ['facilitator', 'participant', 'viewer'].includes(role) ? t(`role.${role}`) : role
+    roleChip.textContent = { facilitator: 'Facilitator', participant: 'Participant', viewer: 'Viewer' }[role] || role
     roleChip.className = `chip${role === 'facilitator' ? '' : ' chip--muted'}`
     const v = board.voting()
     canvas.classList.toggle('is-voting', Boolean(v && v.status === 'open' && !board.isViewer()))
@@ -141,7 +140,7 @@ function start () {
       type: 'button',
       role: 'radio',
       'aria-checked': String(notes.lastColor === c.id),
-      'aria-label': t('board.swatch', { colour: t(`colour.${c.id}`) }),
+      'aria-label': `${c.label} notes`,
       tabindex: notes.lastColor === c.id ? '0' : '-1',
       on: { click: () => { notes.lastColor = c.id; renderSwatches(); swatches.querySelector('[aria-checked="true"]').focus() } }
     })))
@@ -159,7 +158,7 @@ function start () {
 
   const addNote = () => {
     const spot = notes.nextSpot()
-    if (!notes.create(spot.x, spot.y)) toast(board.locked() ? t('board.isLocked') : t('outline.notes.cannot'))
+    if (!notes.create(spot.x, spot.y)) toast(board.locked() ? 'The board is locked.' : 'You cannot add notes here.')
   }
   const addGroup = () => {
     const c = viewport.center()
@@ -223,13 +222,13 @@ function start () {
   const collapseBtn = { agenda: $('#collapse-agenda'), side: $('#collapse-side') }
   collapseBtn.agenda.append(icon('panelLeft'))
   collapseBtn.side.append(icon('panelRight'))
-  const panelKey = { agenda: 'agenda', side: 'side' }
+  const panelName = { agenda: 'agenda panel', side: 'session panel' }
   const applyCollapsed = (which) => {
     const off = Boolean(hidden[which])
     app.classList.toggle(`collapse-${which}`, off)
     const btn = collapseBtn[which]
     btn.setAttribute('aria-expanded', String(!off))
-    const label = t(`board.${off ? 'show' : 'hide'}.${panelKey[which]}`)
+    const label = `${off ? 'Show' : 'Hide'} the ${panelName[which]}`
     btn.setAttribute('aria-label', label)
     btn.title = `${label} (${which === 'agenda' ? '[' : ']'})`
   }

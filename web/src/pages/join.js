@@ -3,7 +3,6 @@ import { api } from '../lib/api.js'
 import { loadAuth, saveAuth } from '../lib/auth.js'
 import { $, pageData } from '../lib/dom.js'
 import { addLanguageSwitch, translatePage } from '../lib/i18n-page.js'
-import { t } from '../lib/i18n.js'
 
 translatePage('join')
 addLanguageSwitch()
@@ -18,7 +17,7 @@ const submit = $('#join-submit')
 const existing = loadAuth(boardId)
 if (existing) {
   $('#join-continue').hidden = false
-  $('#continue-link').textContent = existing.name ? t('join.continueAs', { name: existing.name }) : t('join.continue')
+  $('#continue-link').textContent = `Continue as ${existing.name || 'before'}`
 }
 try {
   const saved = localStorage.getItem('planboard.name')
@@ -31,12 +30,12 @@ form.addEventListener('submit', async (event) => {
   errorEl.textContent = ''
   const name = nameInput.value.trim()
   if (!name) {
-    errorEl.textContent = t('join.needName')
+    errorEl.textContent = 'Please enter a name.'
     nameInput.focus()
     return
   }
   submit.disabled = true
-  submit.textContent = t('join.joining')
+  submit.textContent = 'Joining…'
   try {
     const joined = await api(`/api/boards/${encodeURIComponent(boardId)}/participants`, {
       method: 'POST',
@@ -48,6 +47,6 @@ form.addEventListener('submit', async (event) => {
   } catch (error) {
     errorEl.textContent = error.message
     submit.disabled = false
-    submit.textContent = t('join.submit')
+    submit.textContent = 'Join board'
   }
 })

@@ -3,7 +3,6 @@ import { api } from '../lib/api.js'
 import { recentBoards, saveAuth } from '../lib/auth.js'
 import { $, $$, h, pageData } from '../lib/dom.js'
 import { addLanguageSwitch, translatePage } from '../lib/i18n-page.js'
-import { t as tr } from '../lib/i18n.js'
 
 translatePage('landing')
 addLanguageSwitch()
@@ -30,9 +29,9 @@ function showTemplate () {
   const id = selectedTemplate()
   for (const el of $$('[data-template]')) el.hidden = el.dataset.template !== id
   const t = templates.get(id)
-  titleInput.placeholder = t && t.title ? t.title : tr('landing.titlePh')
+  titleInput.placeholder = t && t.title ? t.title : 'Planning session'
   const objective = $('#objective')
-  objective.placeholder = t && t.objective ? t.objective : tr('landing.objectivePh')
+  objective.placeholder = t && t.objective ? t.objective : 'What should this session achieve?'
 }
 
 form.addEventListener('change', (event) => {
@@ -45,7 +44,7 @@ form.addEventListener('submit', async (event) => {
   errorEl.textContent = ''
   const name = nameInput.value.trim()
   if (!name) {
-    errorEl.textContent = tr('landing.needName')
+    errorEl.textContent = 'Please enter your name: the others will see it next to your notes.'
     nameInput.focus()
     return
   }
@@ -56,7 +55,7 @@ form.addEventListener('submit', async (event) => {
     objective: $('#objective').value.trim() || undefined
   }
   submit.disabled = true
-  submit.textContent = tr('landing.creating')
+  submit.textContent = 'Creating…'
   try {
     const created = await api('/api/boards', { method: 'POST', body })
     try { localStorage.setItem('planboard.name', name) } catch {}
@@ -72,7 +71,7 @@ form.addEventListener('submit', async (event) => {
   } catch (error) {
     errorEl.textContent = error.message
     submit.disabled = false
-    submit.textContent = tr('landing.submit')
+    submit.textContent = 'Create board'
   }
 })
 
@@ -82,7 +81,7 @@ if (recent.length) {
   for (const board of recent.slice(0, 5)) {
     list.append(h('li', null,
       h('a', { href: `/b/${encodeURIComponent(board.id)}` },
-        h('span', { text: board.title || tr('common.untitledBoard') }),
+        h('span', { text: board.title || 'Untitled board' }),
         h('span', { class: 'muted small', text: board.role === 'facilitator' ? 'facilitator' : board.name || '' })
       )
     ))

@@ -6,7 +6,6 @@ import { barChart } from '../lib/chart.js'
 import { noteColor } from '../lib/colors.js'
 import { toast } from '../lib/toast.js'
 import { addLanguageSwitch, translatePage } from '../lib/i18n-page.js'
-import { t, formatDate, formatDateTime } from '../lib/i18n.js'
 
 translatePage('summary')
 addLanguageSwitch()
@@ -19,57 +18,57 @@ const status = $('#summary-status')
 function fmtDate (iso) {
   if (!iso) return ''
   const d = new Date(iso)
-  return Number.isNaN(d.getTime()) ? String(iso) : formatDateTime(d)
+  return Number.isNaN(d.getTime()) ? String(iso) : d.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' })
 }
 
 function empty (text) { return h('p', { class: 'empty', text }) }
 
 function render (x) {
   const board = x.board || {}
-  $('#summary-title').textContent = board.title || t('common.untitledBoard')
-  document.title = t('summary.docTitle', { title: board.title || t('common.untitledBoard') })
+  $('#summary-title').textContent = board.title || 'Untitled board'
+  document.title = `Summary: ${board.title || 'board'} · planboard`
   $('#summary-objective').textContent = board.objective || ''
   const people = (x.participants || []).map((p) => p.name).filter(Boolean)
-  $('#summary-meta').textContent = [board.created_at ? t('summary.sessionOf', { date: fmtDate(board.created_at) }) : '', people.length ? t('summary.people', { count: people.length, names: people.join(', ') }) : ''].filter(Boolean).join(' · ')
+  $('#summary-meta').textContent = [board.created_at ? `Session of ${fmtDate(board.created_at)}` : '', people.length ? `${people.length} participants: ${people.join(', ')}` : ''].filter(Boolean).join(' · ')
 
   const decisions = x.decisions || []
   $('#summary-decisions').replaceChildren(decisions.length
     ? h('ul', { class: 'list' }, ...decisions.map((d) => h('li', { class: 'decision' },
       h('span', { class: 'decision__text' }, d.text || '', d.item_title ? h('span', { class: 'decision__item', text: d.item_title }) : null))))
-    : empty(t('summary.noDecisions')))
+    : empty('No decisions recorded.'))
 
   const actions = x.actions || []
   $('#summary-actions').replaceChildren(actions.length
     ? h('table', { class: 'table' },
-      h('thead', null, h('tr', null, h('th', null, t('summary.thAction')), h('th', null, t('summary.thOwner')), h('th', null, t('summary.thDue')), h('th', null, t('summary.thStatus')))),
+      h('thead', null, h('tr', null, h('th', null, 'Action'), h('th', null, 'Owner'), h('th', null, 'Due'), h('th', null, 'Status'))),
       h('tbody', null, ...actions.map((a) => h('tr', null,
         h('td', { text: a.text || '' }),
         h('td', { text: a.owner_name || a.owner || '—' }),
-        h('td', { text: a.due ? formatDate(a.due) : '—' }),
-        h('td', null, h('span', { class: `chip ${a.status === 'done' ? 'chip--ok' : 'chip--muted'}`, text: a.status === 'done' ? t('summary.done') : t('summary.open') }))))))
-    : empty(t('summary.noActions')))
+        h('td', { text: a.due || '—' }),
+        h('td', null, h('span', { class: `chip ${a.status === 'done' ? 'chip--ok' : 'chip--muted'}`, text: a.status === 'done' ? 'done' : 'open' }))))))
+    : empty('No action items.'))
 
   const rounds = x.voting_rounds || []
   const results = $('#summary-results')
   results.replaceChildren()
-  if (!rounds.length) results.append(empty(t('summary.noRounds')))
+  if (!rounds.length) results.append(empty('No revealed voting round.'))
   for (const r of [...rounds].reverse()) {
     const rows = (r.ranking || []).filter((row) => row.votes > 0).map((row) => ({ label: row.text, value: row.votes }))
-    results.append(h('h3', null, t(r.secret === true ? 'summary.roundSecret' : r.secret === false ? 'summary.roundOpen' : 'summary.round', { round: r.round })),
-      rows.length ? barChart(rows.slice(0, 15), { title: t('summary.chartTitle', { round: r.round }), width: 720 }) : empty(t('summary.noDots')))
+    results.append(h('h3', null, `Round ${r.round}${r.secret === true ? ' (secret)' : r.secret === false ? ' (open)' : ''}`),
+      rows.length ? barChart(rows.slice(0, 15), { title: `Votes per note, round ${r.round}`, width: 720 }) : empty('No dots were placed.'))
   }
 
   const agenda = $('#summary-agenda')
   agenda.replaceChildren()
   const chips = (notes) => h('div', { class: 'note-chips' }, ...notes.map((n) => h('div', {
-    class: `note-chip note-chip--${noteColor(n.color)}`, title: n.author_name ? t('outline.note.by', { name: n.author_name }) : null
+    class: `note-chip note-chip--${noteColor(n.color)}`, title: n.author_name ? `by ${n.author_name}` : null
   }, n.text || '', n.votes ? h('strong', null, ` · ${n.votes}●`) : null)))
   for (const item of x.agenda || []) {
-    agenda.append(h('h3', null, item.minutes ? t('summary.itemMinutes', { title: item.title, count: item.minutes }) : String(item.title ?? '')),
-      item.notes && item.notes.length ? chips(item.notes) : empty(t('summary.noNotes')))
+    agenda.append(h('h3', null, `${item.title}${item.minutes ? ` (${item.minutes} min)` : ''}`),
+      item.notes && item.notes.length ? chips(item.notes) : empty('No notes.'))
   }
-  if ((x.unassigned_notes || []).length) agenda.append(h('h3', null, t('summary.otherNotes')), chips(x.unassigned_notes))
-  if (!agenda.children.length) agenda.append(empty(t('summary.noAgenda')))
+  if ((x.unassigned_notes || []).length) agenda.append(h('h3', null, 'Other notes'), chips(x.unassigned_notes))
+  if (!agenda.children.length) agenda.append(empty('No agenda.'))
 }
 
 async function load () {
@@ -85,7 +84,7 @@ async function load () {
         click: () => download(`/api/boards/${encodeURIComponent(boardId)}/export?format=${fmt}`, auth.token, `planboard.${fmt}`)
           .catch((e) => toast(e.message, { kind: 'error' }))
       }
-    }, t('summary.exportAs', { format: label })))
+    }, `Export ${label}`))
   }
   try {
     const x = await api(`/api/boards/${encodeURIComponent(boardId)}/export?format=json`, { token: auth.token })
