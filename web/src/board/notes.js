@@ -3,12 +3,13 @@ import { icon } from '../lib/icons.js'
 import * as Y from 'yjs'
 import { h, rafThrottle, isTypingTarget } from '../lib/dom.js'
 import { NOTE_COLORS, noteColor } from '../lib/colors.js'
-import { bindText } from './textbind.js'
+import { applyDiff, bindText } from './textbind.js'
 import { LOCAL, newId } from './context.js'
 
 export const NOTE_W = 200
 export const NOTE_H = 136
-const MAX_TEXT = 2000
+export const MAX_TEXT = 2000
+const CARRY_MS = 5000 // how long a draft closed by the reveal waits for its revealed note
 
 function num (value, fallback = 0) {
   return typeof value === 'number' && Number.isFinite(value) ? value : fallback
@@ -434,11 +435,81 @@ export class NotesLayer {
     this.sources.delete(name)
     for (const [key, view] of this.views) {
       if (view.source === source) {
+        this.keepTyping(view)
         view.destroy()
         this.views.delete(key)
       }
     }
     this.dispatchCount()
+    // Now, not at the next frame: the revealed note takes over the editor before the next key.
+    if (this.carry) this.reconcile()
+  }
+
+  /** A draft editor closes under the user's hands (the reveal moved the note to the board):
+   * keep what is in it, and the keys typed until the revealed note's editor opens. */
+  keepTyping (view) {
+    if (!view.draft || !view.editing || !view.editor) return
+    const editor = view.editor
+    this.carry = {
+      id: view.id,
+      text: editor.value,
+      start: editor.selectionStart ?? editor.value.length,
+      end: editor.selectionEnd ?? editor.value.length,
+      at: Date.now()
+    }
+    clearTimeout(this.carryTimer)
+    this.carryTimer = setTimeout(() => this.settleCarry(), CARRY_MS)
+  }
+
+  /** Keys typed while a carried draft waits for its revealed note go into it, never to the
+   * canvas shortcuts. Returns true when the key was taken. */
+  absorbKey (e) {
+    const c = this.carry
+    if (!c) return false
+    if (e.ctrlKey || e.metaKey || e.altKey) return true
+    if (e.key.length === 1) {
+      c.text = c.text.slice(0, c.start) + e.key + c.text.slice(c.end)
+      c.start = c.end = c.start + 1
+    } else if (e.key === 'Backspace' && c.start > 0) {
+      c.text = c.text.slice(0, c.start - 1) + c.text.slice(c.end)
+      c.start = c.end = c.start - 1
+    } else if (e.key === 'Enter') {
+      c.text = c.text.slice(0, c.start) + '\n' + c.text.slice(c.end)
+      c.start = c.end = c.start + 1
+    } else if (e.key === 'Escape') {
+      c.closeAfter = true
+    }
+    e.preventDefault()
+    return true
+  }
+
+  /** The revealed note is here: write the carried text into it and go on editing there. */
+  resumeCarry () {
+    const c = this.carry
+    if (!c) return
+    const view = this.views.get(`board:${c.id}`)
+    if (!view || !view.ytext) return
+    this.carry = null
+    clearTimeout(this.carryTimer)
+    const text = c.text.slice(0, MAX_TEXT)
+    if (view.canWrite() && view.ytext.toString() !== text) applyDiff(view.ytext, text)
+    if (c.closeAfter || !view.canWrite()) return
+    view.el.focus({ preventScroll: true })
+    view.startEdit()
+    view.editor?.setSelectionRange(Math.min(c.start, text.length), Math.min(c.end, text.length))
+  }
+
+  /** The revealed note never came (e.g. drafting was stopped another way): the text becomes a
+   * public note of mine rather than being lost. */
+  settleCarry () {
+    const c = this.carry
+    if (!c) return
+    this.carry = null
+    if (this.views.has(`board:${c.id}`) || this.board.notes.has(c.id) || !c.text.trim()) return
+    const spot = this.nextSpot()
+    const id = this.create(spot.x, spot.y, this.lastColor, { edit: false })
+    const note = id && this.board.notes.get(id)
+    if (note) applyDiff(note.get('text'), c.text.slice(0, MAX_TEXT))
   }
 
   reconcile () {
@@ -468,6 +539,7 @@ export class NotesLayer {
     }
     for (const [key, view] of this.views) {
       if (!seen.has(key)) {
+        this.keepTyping(view)
         view.destroy()
         this.views.delete(key)
       }
@@ -478,6 +550,7 @@ export class NotesLayer {
     this.all = false
     if (created.length || seen.size !== this.lastCount) this.dispatchCount()
     this.lastCount = seen.size
+    if (this.carry) this.resumeCarry()
     if (this.pendingEdit) {
       const view = this.views.get(this.pendingEdit)
       if (view) {
@@ -530,7 +603,7 @@ export class NotesLayer {
   }
 
   /** Create a note at world (x, y) (its top-left) and start editing it. */
-  create (x, y, color = this.lastColor) {
+  create (x, y, color = this.lastColor, { edit = true } = {}) {
     const board = this.board
     const drafting = board.drafting() && !board.isViewer()
     // While silent brainstorming runs, a new note must never reach the shared board.
@@ -553,7 +626,7 @@ export class NotesLayer {
       note.set('item', board.currentItem())
     }, LOCAL)
     this.guard.edit(`${source.name}:${id}:exists`, () => notes.has(id), write, { author: board.me })
-    this.pendingEdit = `${source.name}:${id}`
+    if (edit) this.pendingEdit = `${source.name}:${id}`
     this.reconcile() // now, so that the editor has the focus before the next keystroke
     return id
   }

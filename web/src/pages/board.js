@@ -69,7 +69,7 @@ function start () {
     }
   })
   const voting = new Voting(board, notes)
-  new Drafts({ board, notes, connection }) // eslint-disable-line no-new
+  new Drafts({ board, notes, connection, viewport }) // eslint-disable-line no-new
   new AgendaPanel(board) // eslint-disable-line no-new
   const tabs = new Tabs()
   new SessionPanel({ board, presence, viewport }) // eslint-disable-line no-new
@@ -184,7 +184,9 @@ function start () {
 
   // -- keyboard shortcuts
   window.addEventListener('keydown', (e) => {
-    if (e.defaultPrevented || e.ctrlKey || e.metaKey || e.altKey || isTypingTarget(e.target)) return
+    if (e.defaultPrevented || isTypingTarget(e.target)) return
+    if (notes.absorbKey(e)) return // a draft the reveal closed under the user's hands
+    if (e.ctrlKey || e.metaKey || e.altKey) return
     if (document.querySelector('dialog[open]')) return
     const key = e.key
     if (key === 'n' || key === 'N') { e.preventDefault(); addNote() }
