@@ -5,6 +5,7 @@ import { h, rafThrottle, isTypingTarget } from '../lib/dom.js'
 import { NOTE_COLORS, noteColor } from '../lib/colors.js'
 import { applyDiff, bindText } from './textbind.js'
 import { LOCAL, newId } from './context.js'
+import { freeSpot } from './placement.js'
 
 export const NOTE_W = 200
 export const NOTE_H = 136
@@ -299,6 +300,7 @@ class NoteView {
       if (final && !this.draft) {
         const group = this.layer.groupAt(x + NOTE_W / 2, y + NOTE_H / 2)
         if ((m.get('group') ?? null) !== group) m.set('group', group)
+        if (group) this.layer.groups?.growToFit(group)
       }
     }, LOCAL)
   }
@@ -544,6 +546,7 @@ export class NotesLayer {
         this.views.delete(key)
       }
     }
+    if (created.length) this.separateTwins(created)
     created.sort((a, b) => num(a.ymap.get('created_at')) - num(b.ymap.get('created_at')))
     for (const view of created) this.layerEl.append(view.el)
     this.dirty.clear()
@@ -558,6 +561,32 @@ export class NotesLayer {
         view.el.focus({ preventScroll: true })
         view.startEdit()
       }
+    }
+  }
+
+  /** Two notes added at the same moment (two people, or an offline note merged back) may land on
+   * the identical spot: the one with the larger id moves aside, by its author's client only, so
+   * that every replica agrees and nothing is moved twice. */
+  separateTwins (created) {
+    const at = new Map()
+    this.board.notes.forEach((n, id) => {
+      if (n instanceof Y.Map) {
+        const k = `${num(n.get('x'))},${num(n.get('y'))}`
+        at.set(k, [...(at.get(k) || []), id])
+      }
+    })
+    for (const view of created) {
+      if (view.draft) continue
+      const ids = at.get(`${num(view.ymap.get('x'))},${num(view.ymap.get('y'))}`) || []
+      if (ids.length < 2 || !this.board.canEdit()) continue
+      ;[...ids].sort().forEach((id, rank) => {
+        const m = this.board.notes.get(id)
+        if (rank === 0 || !(m instanceof Y.Map) || m.get('author') !== this.board.me) return
+        this.board.transact(() => {
+          m.set('x', num(m.get('x')) + 28 * rank)
+          m.set('y', num(m.get('y')) + 28 * rank)
+        })
+      })
     }
   }
 
@@ -622,7 +651,7 @@ export class NotesLayer {
       note.set('color', color)
       note.set('author', board.me)
       note.set('created_at', Date.now())
-      note.set('group', source.draft ? null : this.groupAt(x + NOTE_W / 2, y + NOTE_H / 2))
+      note.set('group', null) // a note joins a group only when the user drops it there
       note.set('item', board.currentItem())
     }, LOCAL)
     this.guard.edit(`${source.name}:${id}:exists`, () => notes.has(id), write, { author: board.me })
@@ -631,31 +660,11 @@ export class NotesLayer {
     return id
   }
 
-  /** Where a new note goes when not placed by pointer: the view centre, cascading. */
+  /** Where a new note goes when not placed by pointer: free space near the view centre, never
+   * inside a group (see placement.js). */
   nextSpot () {
-    const c = this.viewport.center()
-    const x0 = c.x - NOTE_W / 2
-    const y0 = c.y - NOTE_H / 2
-    const taken = this.boxes()
-    const view = this.viewport.visible()
-    const inView = (x, y) => x >= view.x + 8 && y >= view.y + 8 && x + NOTE_W <= view.x + view.w - 8 && y + NOTE_H <= view.y + view.h - 80
-    const free = (x, y) => inView(x, y) && !taken.some((b) => Math.abs(b.x - x) < NOTE_W + 8 && Math.abs(b.y - y) < NOTE_H + 8)
-    // Rings of grid cells around the view centre, nearest first: notes never pile up.
-    for (let r = 0; r < 6; r++) {
-      const cells = []
-      for (let j = -r; j <= r; j++) {
-        for (let i = -r; i <= r; i++) {
-          if (Math.max(Math.abs(i), Math.abs(j)) === r) cells.push([i, j])
-        }
-      }
-      cells.sort((a, b) => Math.hypot(a[0] * 1.4, a[1]) - Math.hypot(b[0] * 1.4, b[1]))
-      for (const [i, j] of cells) {
-        const x = x0 + i * (NOTE_W + 24)
-        const y = y0 + j * (NOTE_H + 24)
-        if (free(x, y)) return { x, y }
-      }
-    }
-    return { x: x0 + 24, y: y0 + 24 }
+    const taken = [...this.boxes(), ...(this.groups ? this.groups.boxes() : [])]
+    return freeSpot({ w: NOTE_W, h: NOTE_H, taken, view: this.viewport.visible(), clientId: this.board.doc.clientID })
   }
 
   isTyping () { return isTypingTarget(document.activeElement) }

@@ -15,6 +15,7 @@ import { Voting } from '../board/voting.js'
 import { Drafts } from '../board/drafts.js'
 import { AgendaPanel } from '../board/agenda.js'
 import { Banners } from '../board/banners.js'
+import { freeSpot } from '../board/placement.js'
 import { OutcomesPanel, ResultsPanel, SessionPanel, Tabs } from '../board/panels.js'
 
 const data = pageData()
@@ -57,6 +58,7 @@ function start () {
     board, viewport, cursorsLayer: $('#cursors-layer'), avatarList: $('#presence'), notes, followButton: $('#follow-btn')
   })
   notes.presence = presence
+  board.notesLayer = notes // for the console and the tests
 
   const fatalDialog = $('#fatal-dialog')
   const connection = new Connection({
@@ -159,8 +161,10 @@ function start () {
     if (!notes.create(spot.x, spot.y)) toast(board.locked() ? 'The board is locked.' : 'You cannot add notes here.')
   }
   const addGroup = () => {
-    const c = viewport.center()
-    groups.create(c.x - 240, c.y - 160)
+    // Where nothing is: never on top of the previous group, never over notes (it would swallow them).
+    const taken = [...notes.boxes(), ...groups.boxes()]
+    const spot = freeSpot({ w: 480, h: 320, taken, view: viewport.visible(), clientId: board.doc.clientID })
+    groups.create(spot.x, spot.y)
   }
   $('#add-note').addEventListener('click', addNote)
   $('#add-group').addEventListener('click', addGroup)
