@@ -193,11 +193,10 @@ class GroupView {
     if (!this.board.canEdit()) return
     const groups = this.board.groups
     const id = this.id
-    this.layer.guard.edit(`group:${id}:exists`, () => groups.has(id), () => {
-      this.board.transact(() => {
-        for (const n of this.members()) n.set('group', null)
-        groups.delete(id)
-      })
+    const title = this.ymap.get('title')
+    this.board.undo.destructive(`Group “${typeof title === 'string' && title ? title : 'Untitled group'}” deleted; its notes stay.`, () => {
+      for (const n of this.members()) n.set('group', null)
+      groups.delete(id)
     })
   }
 

@@ -286,9 +286,10 @@ class NoteView {
     if (!this.canWrite()) return
     const notes = this.source.notes
     const id = this.id
-    this.layer.guard.edit(`${this.key}:exists`, () => notes.has(id), () => {
-      this.source.doc.transact(() => notes.delete(id), LOCAL)
-    }, { author: this.ymap.get('author') })
+    const del = () => notes.delete(id)
+    const undo = this.board.undo
+    if (undo) undo.destructive(this.draft ? 'Draft deleted.' : 'Note deleted.', del, { doc: this.source.doc, scopes: this.draft ? [notes] : undefined })
+    else this.source.doc.transact(del, LOCAL)
   }
 
   // -- moving
@@ -664,7 +665,7 @@ export class NotesLayer {
    * inside a group (see placement.js). */
   nextSpot () {
     const taken = [...this.boxes(), ...(this.groups ? this.groups.boxes() : [])]
-    return freeSpot({ w: NOTE_W, h: NOTE_H, taken, view: this.viewport.visible(), clientId: this.board.doc.clientID })
+    return freeSpot({ w: NOTE_W, h: NOTE_H, taken, view: this.viewport.visible(), clientId: this.board.doc.clientID, ...this.viewport.reserved() })
   }
 
   isTyping () { return isTypingTarget(document.activeElement) }

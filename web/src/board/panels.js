@@ -221,7 +221,7 @@ class ActionRow {
     this.due = h('input', { type: 'date', 'aria-label': 'Due date', on: { change: () => b.transact(() => ymap.set('due', this.due.value || null)) } })
     this.del = h('button', {
       class: 'icon-btn', type: 'button', 'aria-label': 'Delete action item', title: 'Delete',
-      on: { click: () => b.transact(() => b.actions.delete(id)) }
+      on: { click: () => b.undo.destructive('Action item deleted.', () => b.actions.delete(id)) }
     }, icon('close'))
     this.warn = h('p', { class: 'action__warn' })
     this.el = h('li', { class: 'action', dataset: { action: id } }, this.check, this.text, this.del,
@@ -372,7 +372,7 @@ export class OutcomesPanel {
         h('span', { class: 'decision__text' }, String(d.text ?? ''),
           d.item && titles.has(d.item) ? h('span', { class: 'decision__item', text: titles.get(d.item) }) : null),
         b.isFacilitator()
-          ? h('button', { class: 'icon-btn', type: 'button', 'aria-label': 'Delete decision', on: { click: () => b.transact(() => b.decisions.delete(d.id)) } }, icon('close'))
+          ? h('button', { class: 'icon-btn', type: 'button', 'aria-label': 'Delete decision', on: { click: () => b.undo.destructive('Decision deleted.', () => b.decisions.delete(d.id)) } }, icon('close'))
           : null)))
       this.decisionsEmpty.hidden = decisions.length > 0
     }

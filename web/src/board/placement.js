@@ -16,22 +16,28 @@ export function clientOffset (clientId) {
   return { dx: (n % 7) * 5, dy: (Math.floor(n / 7) % 7) * 5 }
 }
 
+/** Is the w×h box at (x, y) fully inside the world rectangle `view`? */
+export function inside (x, y, w, h, view) {
+  return x >= view.x && y >= view.y && x + w <= view.x + view.w && y + h <= view.y + view.h
+}
+
 /**
  * Top-left of a free w×h spot near the centre of `view` (a world rectangle), avoiding `taken`
  * boxes; rings of cells, nearest first; falls back to below everything.
  */
-export function freeSpot ({ w, h, taken, view, clientId = 0, bottomReserve = 80 }) {
+export function freeSpot ({ w, h, taken, view, clientId = 0, bottomReserve = 80, topReserve = 8 }) {
   const { dx, dy } = clientOffset(clientId)
   const cx = view.x + view.w / 2
   const cy = view.y + view.h / 2
   const x0 = cx - w / 2
   const y0 = cy - h / 2
-  const stepX = w + GAP
-  const stepY = h + GAP
-  const inView = (x, y) => x >= view.x + 8 && y >= view.y + 8 && x + w <= view.x + view.w - 8 && y + h <= view.y + view.h - bottomReserve
+  // half-size steps: more candidates near the centre than whole cells would give
+  const stepX = (w + GAP) / 2
+  const stepY = (h + GAP) / 2
+  const inView = (x, y) => x >= view.x + 8 && y >= view.y + topReserve && x + w <= view.x + view.w - 8 && y + h <= view.y + view.h - bottomReserve
   const free = (x, y) => !taken.some((b) => overlaps({ x, y, w: w + 32, h: h + 32 }, b, 8))
   for (let pass = 0; pass < 2; pass++) {
-    for (let r = 0; r < 8; r++) {
+    for (let r = 0; r < 14; r++) {
       const cells = []
       for (let j = -r; j <= r; j++) {
         for (let i = -r; i <= r; i++) {

@@ -33,6 +33,14 @@ export class Viewport extends EventTarget {
     return { x: (r.width / 2 - this.x) / this.zoom, y: (r.height / 2 - this.y) / this.zoom }
   }
 
+  /** World-space margins that the banners (top) and the toolbar (bottom) cover right now:
+   * new notes and groups are not placed under them. */
+  reserved () {
+    const banners = document.getElementById('banner-stack')
+    const top = banners && banners.childElementCount ? banners.offsetTop + banners.offsetHeight + 12 : 8
+    return { topReserve: top / this.zoom, bottomReserve: 80 / this.zoom }
+  }
+
   /** The visible world rectangle. */
   visible () {
     const r = this.rect()

@@ -7,6 +7,7 @@ import { icon } from '../lib/icons.js'
 import { Board } from '../board/context.js'
 import { Viewport, isBackground } from '../board/viewport.js'
 import { ChangeGuard } from '../board/guard.js'
+import { Undo } from '../board/undo.js'
 import { GroupsLayer } from '../board/groups.js'
 import { NotesLayer, NOTE_W, NOTE_H } from '../board/notes.js'
 import { Presence } from '../board/presence.js'
@@ -15,7 +16,7 @@ import { Voting } from '../board/voting.js'
 import { Drafts } from '../board/drafts.js'
 import { AgendaPanel } from '../board/agenda.js'
 import { Banners } from '../board/banners.js'
-import { freeSpot } from '../board/placement.js'
+import { freeSpot, inside as insideBox } from '../board/placement.js'
 import { OutcomesPanel, ResultsPanel, SessionPanel, Tabs } from '../board/panels.js'
 
 const data = pageData()
@@ -50,6 +51,7 @@ function start () {
 
   const canvas = $('#canvas')
   const viewport = new Viewport(canvas, $('#world'))
+  const undo = new Undo(board)
   const guard = new ChangeGuard(board)
   board.guard = guard
   const groups = new GroupsLayer({ board, viewport, layerEl: $('#groups-layer'), guard })
@@ -158,14 +160,28 @@ function start () {
 
   const addNote = () => {
     const spot = notes.nextSpot()
+    if (!insideBox(spot.x, spot.y, NOTE_W, NOTE_H, viewport.visible())) viewport.setCenter(spot.x + NOTE_W / 2, spot.y + NOTE_H / 2, viewport.zoom, 'program')
     if (!notes.create(spot.x, spot.y)) toast(board.locked() ? 'The board is locked.' : 'You cannot add notes here.')
   }
   const addGroup = () => {
     // Where nothing is: never on top of the previous group, never over notes (it would swallow them).
     const taken = [...notes.boxes(), ...groups.boxes()]
-    const spot = freeSpot({ w: 480, h: 320, taken, view: viewport.visible(), clientId: board.doc.clientID })
+    const spot = freeSpot({ w: 480, h: 320, taken, view: viewport.visible(), clientId: board.doc.clientID, ...viewport.reserved() })
+    if (!insideBox(spot.x, spot.y, 480, 320, viewport.visible())) viewport.setCenter(spot.x + 240, spot.y + 160, viewport.zoom, 'program')
     groups.create(spot.x, spot.y)
   }
+  const undoBtn = $('#undo-btn')
+  const redoBtn = $('#redo-btn')
+  undoBtn.append(icon('undo'))
+  redoBtn.append(icon('redo'))
+  const updateUndo = () => {
+    undoBtn.disabled = !undo.canUndo()
+    redoBtn.disabled = !undo.canRedo()
+  }
+  undo.addEventListener('change', updateUndo)
+  updateUndo()
+  undoBtn.addEventListener('click', () => undo.undo())
+  redoBtn.addEventListener('click', () => undo.redo())
   $('#add-note').addEventListener('click', addNote)
   $('#add-group').addEventListener('click', addGroup)
   $('#zoom-in').addEventListener('click', () => viewport.zoomAt(1.2))
@@ -190,6 +206,14 @@ function start () {
   window.addEventListener('keydown', (e) => {
     if (e.defaultPrevented || isTypingTarget(e.target)) return
     if (notes.absorbKey(e)) return // a draft the reveal closed under the user's hands
+    if (document.querySelector('dialog[open]')) return
+    const mod = e.ctrlKey || e.metaKey
+    if (mod && !e.altKey && (e.key === 'z' || e.key === 'Z' || e.key === 'y' || e.key === 'Y')) {
+      e.preventDefault()
+      const redo = e.key === 'y' || e.key === 'Y' || e.shiftKey
+      if (!(redo ? undo.redo() : undo.undo())) toast(redo ? 'Nothing to redo.' : 'Nothing to undo.')
+      return
+    }
     if (e.ctrlKey || e.metaKey || e.altKey) return
     if (document.querySelector('dialog[open]')) return
     const key = e.key
