@@ -190,16 +190,16 @@ def run_session(server: PlanboardProcess, fay: Person, ana: Person, ben: Person)
     # secret: nobody sees tallies yet
     for who in (fay, ana, ben):
         expect(who.page.locator(".note__count:visible")).to_have_count(0)
-    expect(page.locator("#voting-state")).to_contain_text("1 of 3 done")
+    expect(page.locator("#voting-state")).to_contain_text("1 of 3 have used all their dots")
     ana.shot("05-voting")
 
     page.click("#voting-reveal")
     for who in (fay, ana, ben):
         expect(note(who.page, n1).locator(".note__count")).to_have_text("3")
         expect(note(who.page, n2).locator(".note__count")).to_have_text("2")
-        expect(note(who.page, n3).locator(".note__count")).to_have_text("0")
+        expect(note(who.page, n3).locator(".note__count")).to_be_hidden()  # no dots, no badge
         expect(who.page.locator("#tab-results")).to_be_visible()
-        expect(who.page.locator("#results svg.chart rect.chart__bar")).to_have_count(2)
+        expect(who.page.locator("#results .ranking__bar")).to_have_count(2)
         expect(who.page.locator("#results .ranking li").first).to_contain_text(
             "Ship the mobile app"
         )

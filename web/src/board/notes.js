@@ -173,7 +173,7 @@ class NoteView {
       this.el.classList.toggle('has-my-vote', Boolean(open && mine > 0))
     }
     const tally = this.draft ? null : layer.tally
-    const count = tally ? (tally[this.id] || 0) : null
+    const count = tally && tally[this.id] > 0 ? tally[this.id] : null
     if (this.cache.count !== count) {
       this.cache.count = count
       this.count.hidden = count === null
@@ -595,14 +595,26 @@ export class NotesLayer {
     this.layerEl.dispatchEvent(new CustomEvent('notes-count', { bubbles: true, detail: this.views.size }))
   }
 
+  /** Badges: only for the round the results panel shows (none with "hide results"), only on
+   * notes that got dots in it; an open round's live tallies while it runs. */
   computeTally () {
-    const tally = this.board.visibleTally()
-    this.tally = tally
+    this.tally = null
     this.ranks = new Map()
-    const voting = this.board.voting()
-    if (!tally || !voting || voting.status !== 'revealed') return
-    const rows = Object.entries(tally).filter(([id, n]) => n > 0 && this.board.notes.has(id))
-    rows.sort((a, b) => b[1] - a[1] || num(this.board.notes.get(a[0]).get('created_at')) - num(this.board.notes.get(b[0]).get('created_at')))
+    const b = this.board
+    const voting = b.voting()
+    const liveOpen = voting && voting.status === 'open' && voting.secret === false
+    const round = b.ui.hideResults ? null : (b.ui.shownRound ?? (liveOpen || voting?.status === 'revealed' ? voting.round : null))
+    if (round === null || round === undefined) return
+    if (voting && voting.status === 'open' && round !== voting.round) return // a new round runs
+    const r = b.results.get(String(round))
+    if (!(r instanceof Y.Map)) return
+    const tally = {}
+    r.forEach((n, id) => { if (typeof n === 'number' && n > 0) tally[id] = n })
+    this.tally = tally
+    const revealed = !(voting && voting.round === round && voting.status !== 'revealed')
+    if (!revealed) return
+    const rows = Object.entries(tally).filter(([id]) => b.notes.has(id))
+    rows.sort((a, c) => c[1] - a[1] || num(b.notes.get(a[0]).get('created_at')) - num(b.notes.get(c[0]).get('created_at')))
     let rank = 0
     let previous = null
     rows.forEach(([id, n], i) => {
