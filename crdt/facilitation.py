@@ -265,6 +265,11 @@ def voting_start(
             "done": 0,
         }
     )
+    # Each round's settings outlive the round, so that exports still say round 1 was secret
+    # after round 2 started (`session.voting` holds only the latest round).
+    _sub_map(_session(doc), "rounds")[str(round_no)] = Map(
+        {"secret": secret, "budget": budget, "max_per_note": max_per_note}
+    )
     if not secret:
         doc.get("results", type=Map)[str(round_no)] = Map()
     state = voting_state(doc)

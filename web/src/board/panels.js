@@ -4,7 +4,7 @@ import { icon } from '../lib/icons.js'
 import * as Y from 'yjs'
 import { $, $$, h } from '../lib/dom.js'
 import { initials } from '../lib/colors.js'
-import { download } from '../lib/api.js'
+import { downloadExport } from '../lib/api.js'
 import { toast } from '../lib/toast.js'
 import { bindText } from './textbind.js'
 import { newId } from './context.js'
@@ -346,12 +346,11 @@ export class OutcomesPanel {
     // Export
     const exp = (fmt, label) => button(label, async () => {
       try {
-        const name = await download(`/api/boards/${encodeURIComponent(b.boardId)}/export?format=${fmt}`, b.auth.token, `planboard.${fmt}`)
-        toast(`Downloaded ${name}`, { kind: 'ok' })
+        await downloadExport(b.boardId, b.auth.token, fmt)
       } catch (error) {
         toast(error.message, { kind: 'error' })
       }
-    }, 'btn btn--sm', { id: `export-${fmt}` })
+    }, 'btn btn--sm', { id: `export-${fmt}`, 'aria-label': `Export as ${label}` })
     this.root.append(
       section('Decisions', this.decisionForm, this.decisionList, this.decisionsEmpty),
       section('Action items', this.actionForm, this.actionList, this.actionsEmpty),
