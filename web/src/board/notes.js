@@ -10,6 +10,7 @@ import { freeSpot } from './placement.js'
 export const NOTE_W = 200
 export const NOTE_H = 136
 export const MAX_TEXT = 2000
+const COUNTER_FROM = 1800 // show the length counter from here on
 const CARRY_MS = 5000 // how long a draft closed by the reveal waits for its revealed note
 
 function num (value, fallback = 0) {
@@ -123,6 +124,16 @@ class NoteView {
     this.updateLabel()
   }
 
+  /** A long note shows an ellipsis where it is cut (line clamp), and says so to the tooltip. */
+  markClipped () {
+    requestAnimationFrame(() => {
+      const clipped = !this.editing && this.body.scrollHeight > this.body.clientHeight + 2
+      this.el.classList.toggle('is-clipped', clipped)
+      if (clipped) this.body.title = 'Long note: double-click to read all of it'
+      else this.body.removeAttribute('title')
+    })
+  }
+
   place (x, y) {
     this.cache.x = x
     this.cache.y = y
@@ -143,11 +154,12 @@ class NoteView {
     this.ytext = ytext
     if (!ytext) return
     this.textObserver = () => {
-      if (!this.editing) this.body.textContent = ytext.toString()
+      if (!this.editing) { this.body.textContent = ytext.toString(); this.markClipped() }
       this.updateLabel()
     }
     ytext.observe(this.textObserver)
     this.body.textContent = ytext.toString()
+    this.markClipped()
   }
 
   updateVotes () {
@@ -225,6 +237,26 @@ class NoteView {
       }
     })
     editor.addEventListener('blur', () => this.stopEdit(false))
+    // Near the limit, say how much room is left; at the limit, say so (the field stops taking
+    // characters, and a longer paste is cut: never silently).
+    const counter = h('div', { class: 'note__counter', 'aria-live': 'polite', hidden: true })
+    this.counter = counter
+    const count = () => {
+      const n = editor.value.length
+      counter.hidden = n < COUNTER_FROM
+      counter.classList.toggle('is-full', n >= MAX_TEXT)
+      counter.textContent = n >= MAX_TEXT
+        ? `Full: ${MAX_TEXT.toLocaleString()} characters at most`
+        : `${n.toLocaleString()} / ${MAX_TEXT.toLocaleString()}`
+    }
+    editor.addEventListener('input', count)
+    editor.addEventListener('paste', (e) => {
+      const pasted = e.clipboardData?.getData('text') || ''
+      const room = MAX_TEXT - (editor.value.length - (editor.selectionEnd - editor.selectionStart))
+      if (pasted.length > room) setTimeout(() => { count(); counter.textContent = `Cut to ${MAX_TEXT.toLocaleString()} characters (the limit of a note)` }, 0)
+    })
+    this.el.append(counter)
+    count()
     this.body.replaceWith(editor)
     editor.focus({ preventScroll: true })
     editor.setSelectionRange(editor.value.length, editor.value.length)
@@ -238,7 +270,10 @@ class NoteView {
     this.unbind = null
     const editor = this.editor
     this.editor = null
+    this.counter?.remove()
+    this.counter = null
     this.body.textContent = this.ytext ? this.ytext.toString() : textOf(this.ymap)
+    this.markClipped()
     if (editor && editor.isConnected) editor.replaceWith(this.body)
     this.el.classList.remove('is-editing')
     this.layer.presence?.setEditing(null)
