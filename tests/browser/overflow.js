@@ -18,7 +18,7 @@
       }
     }
   }
-  for (const el of document.querySelectorAll('.chip, .toast, select, .roster li, .avatar')) {
+  for (const el of document.querySelectorAll('.chip, .toast, select, .roster li')) {
     if (el.closest('[hidden]') || el.offsetParent === null) continue
     if (el.scrollWidth > el.clientWidth + 1 && getComputedStyle(el).overflow === 'visible') {
       out.push(`${el.tagName.toLowerCase()}.${el.className} overflows its own box`)

@@ -41,6 +41,7 @@ def test_long_names_never_widen_anything(browser: Any, live_server: PlanboardPro
         expect(fay.page.locator("#roster li")).to_have_count(3)
         add_note(ana, "A note by a long name")
         # a toast that names someone
+        open_tab(fay.page, "people")
         fay.page.get_by_label(f"Role of {INJECT}", exact=True).select_option("viewer")
         expect(fay.page.locator(".toast", has_text="is now viewer")).to_be_visible()
         open_tab(fay.page, "actions")
@@ -49,13 +50,14 @@ def test_long_names_never_widen_anything(browser: Any, live_server: PlanboardPro
         fay.page.click("#action-form button[type=submit]")
         expect(fay.page.locator("#action-list .action")).to_have_count(1)
         for who in (fay, ana):
-            for tab in ("session", "actions", "results"):
+            for tab in ("session", "actions", "results", "people"):
                 open_tab(who.page, tab)
                 problems = overflowing(who.page)
                 assert not problems, f"{who.name[:10]} / {tab}: {problems}"
             shot15(who, f"10-long-names-{'facilitator' if who is fay else 'participant'}")
             open_tab(who.page, "session")
-        shot15(fay, "11-long-names-session")
+        open_tab(fay.page, "people")
+        shot15(fay, "11-long-names-people")
         # the full name is still there for people and assistive technology
         name_el = fay.page.locator("#roster .roster__name").first
         assert LONG in (name_el.get_attribute("title") or "")

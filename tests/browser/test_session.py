@@ -183,6 +183,7 @@ def run_session(server: PlanboardProcess, fay: Person, ana: Person, ben: Person)
     note(ana.page, n3).locator(".vote-remove").click()  # take one back
     expect(ana.page.locator("#dots-left")).to_have_text("1 of 3 dots left")
     note(ana.page, n2).click()
+    ben.page.click("#zoom-fit")  # the tablet-sized window: bring every note into view first
     note(ben.page, n1).click()
     expect(ben.page.locator("#dots-left")).to_have_text("2 of 3 dots left")
     note(ben.page, n2).click()
@@ -241,7 +242,7 @@ def run_session(server: PlanboardProcess, fay: Person, ana: Person, ben: Person)
     assert "Draft the mobile roadmap" in Path(csv.value.path()).read_text(encoding="utf-8")
 
     # -- promote Ana to co-facilitator: she gets the facilitator controls
-    open_tab(page, "session")
+    open_tab(page, "people")
     ana_id = ana.page.evaluate("window.planboard.me")
     page.select_option(f'#roster select[data-participant="{ana_id}"]', "facilitator")
     expect(ana.page.locator("#role-chip")).to_have_text("Facilitator")

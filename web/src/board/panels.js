@@ -78,10 +78,9 @@ export class SessionPanel {
       h('button', { class: 'btn btn--sm btn--primary', type: 'submit', id: 'voting-start' }, 'Start voting'))
     this.startForm.addEventListener('submit', (e) => {
       e.preventDefault()
-      const budget = Math.round(Number(this.budget.value) || 5)
-      const cap = Math.min(budget, Math.round(Number(this.cap.value) || budget))
-      b.command('voting.start', { budget, max_per_note: cap, secret: this.secret.checked }).catch(() => {})
+      b.command('voting.start', this.votingSettings()).catch(() => {})
     })
+    for (const el of [this.budget, this.cap, this.secret]) el.addEventListener('change', () => b.emitState())
     this.closeBtn = button('Close voting', run('voting.close'), 'btn btn--sm', { id: 'voting-close' })
     this.revealBtn = button('Reveal results', run('voting.reveal'), 'btn btn--sm btn--primary', { id: 'voting-reveal' })
     this.votingSection = section('Dot voting', this.votingState, this.startForm, h('div', { class: 'row fac-only' }, this.closeBtn, this.revealBtn))
@@ -102,13 +101,33 @@ export class SessionPanel {
     this.roster = h('ul', { class: 'roster', id: 'roster' })
     this.peopleSection = h('div', { class: 'section' }, h('div', { class: 'section__head' }, this.rosterTitle), this.roster)
 
-    this.root.append(this.boardSection, this.votingSection, this.draftSection, this.meSection, this.peopleSection)
+    this.root.append(this.boardSection, this.votingSection, this.draftSection, this.meSection)
+    $('#tab-people').append(this.peopleSection) // its own tab: reachable without scrolling
     board.addEventListener('state', () => this.render())
     presence.addEventListener('change', () => this.renderRoster())
     this.render()
   }
 
   isFlag (key) { return Boolean(this.board.sessionSet(key)[this.board.me]) }
+
+  /** The voting form starts from the last round's settings. */
+  prefillVoting () {
+    const rounds = this.board.sessionSet('rounds')
+    const last = Object.keys(rounds).map(Number).filter(Number.isFinite).sort((a, c) => c - a)[0]
+    if (last === undefined || last === this.prefilled) return
+    this.prefilled = last
+    const r = rounds[String(last)] || {}
+    if (typeof r.budget === 'number') this.budget.value = String(r.budget)
+    if (typeof r.max_per_note === 'number') this.cap.value = String(r.max_per_note)
+    if (typeof r.secret === 'boolean') this.secret.checked = r.secret
+    this.board.emitState()
+  }
+
+  votingSettings () {
+    const budget = Math.min(100, Math.max(1, Math.round(Number(this.budget.value) || 5)))
+    const cap = Math.min(budget, Math.max(1, Math.round(Number(this.cap.value) || budget)))
+    return { budget, max_per_note: cap, secret: this.secret.checked }
+  }
 
   render () {
     const b = this.board
@@ -143,7 +162,12 @@ export class SessionPanel {
     this.draftStart.hidden = drafting
     this.draftReveal.hidden = !drafting
 
-    this.meSection.hidden = b.isViewer()
+    // Participants see a section only when it says something: no "Off", no "No voting round".
+    this.boardSection.hidden = !fac && !locked
+    this.votingSection.hidden = !fac && !v
+    this.draftSection.hidden = !fac && !drafting
+    this.meSection.hidden = true // "Raise hand" and "I'm done" live in the session bar, on every tab
+    this.prefillVoting()
     const ready = this.isFlag('ready')
     const hand = this.isFlag('hands')
     this.readyBtn.setAttribute('aria-pressed', String(ready))
@@ -513,6 +537,7 @@ export class ResultsPanel {
     this.badge.hidden = rounds.length === 0
     this.badge.textContent = rounds.length ? String(rounds.length) : ''
     if (!rounds.length) {
+      this.board.decideFromTop = null
       this.publish(null)
       this.root.replaceChildren(h('p', { class: 'empty', id: 'results-empty' }, 'Results appear here when the facilitator reveals a voting round (or live, in an open round).'))
       return
@@ -555,6 +580,7 @@ export class ResultsPanel {
       notes: [r.id],
       round: selected.round
     })
+    b.decideFromTop = fac && rows.length ? () => decide(rows[0]) : null
     const groups = [...groupTotals.values()].sort((a, c) => c.value - a.value || a.title.localeCompare(c.title))
     const showGroups = groups.length > 1 || (groups.length === 1 && groups[0].title !== 'Not in a group')
     this.root.replaceChildren(

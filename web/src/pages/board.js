@@ -16,6 +16,7 @@ import { Voting } from '../board/voting.js'
 import { Drafts } from '../board/drafts.js'
 import { AgendaPanel } from '../board/agenda.js'
 import { Banners } from '../board/banners.js'
+import { SessionBar } from '../board/facbar.js'
 import { freeSpot, inside as insideBox } from '../board/placement.js'
 import { OutcomesPanel, ResultsPanel, SessionPanel, Tabs } from '../board/panels.js'
 
@@ -76,7 +77,7 @@ function start () {
   new Drafts({ board, notes, connection, viewport }) // eslint-disable-line no-new
   new AgendaPanel(board) // eslint-disable-line no-new
   const tabs = new Tabs()
-  new SessionPanel({ board, presence, viewport }) // eslint-disable-line no-new
+  const sessionPanel = new SessionPanel({ board, presence, viewport })
   new OutcomesPanel({ board }) // eslint-disable-line no-new
   const results = new ResultsPanel({ board, tabs })
   voting.addEventListener('revealed', () => {
@@ -183,6 +184,24 @@ function start () {
   undoBtn.addEventListener('click', () => undo.undo())
   redoBtn.addEventListener('click', () => undo.redo())
   $('#add-note').addEventListener('click', addNote)
+  // The session bar: the agenda item's tool one click away, on every tab.
+  const showSide = () => {
+    if (window.matchMedia('(max-width: 1100px)').matches) setPanel('side', true)
+    else if (app.classList.contains('collapse-side')) collapse('side')
+  }
+  const openTab = (tabId) => { showSide(); tabs.select(tabId) }
+  new SessionBar({ // eslint-disable-line no-new
+    board,
+    tools: {
+      addNote,
+      addGroup,
+      tidyAll: () => { for (const id of groups.views.keys()) groups.tidy(id) },
+      openTab,
+      focus: (tabId, selector) => { openTab(tabId); $(selector)?.focus() },
+      votingSettings: () => sessionPanel.votingSettings()
+    }
+  })
+  $('#presence-btn').addEventListener('click', () => openTab('tab-btn-people'))
   $('#add-group').addEventListener('click', addGroup)
   $('#zoom-in').addEventListener('click', () => viewport.zoomAt(1.2))
   $('#zoom-out').addEventListener('click', () => viewport.zoomAt(1 / 1.2))
