@@ -128,3 +128,12 @@ OVERFLOW_JS = (Path(__file__).parent / "overflow.js").read_text()
 def overflowing(page: Page) -> list[str]:
     result: list[str] = page.evaluate(OVERFLOW_JS)
     return result
+
+
+UNNAMED_JS = (Path(__file__).parent / "unnamed.js").read_text()
+
+
+def unnamed(page: Page) -> list[str]:
+    """Visible controls with no accessible name (label, aria-label, text or title)."""
+    result: list[str] = page.evaluate(UNNAMED_JS)
+    return result

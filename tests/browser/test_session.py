@@ -117,10 +117,13 @@ def run_session(server: PlanboardProcess, fay: Person, ana: Person, ben: Person)
     title.fill("Growth")
     title.press("Enter")
     expect(ana.page.locator(".group .group__title")).to_have_text("Growth")
+    page.click("#zoom-fit")  # the new group went where nothing was: bring all into view
     group_box = page.locator(".group").bounding_box()
     note_box = note(page, n1).bounding_box()
     assert group_box is not None and note_box is not None
-    page.mouse.move(note_box["x"] + 40, note_box["y"] + 100)
+    page.mouse.move(
+        note_box["x"] + note_box["width"] * 0.2, note_box["y"] + note_box["height"] * 0.7
+    )
     page.mouse.down()
     target_x = group_box["x"] + group_box["width"] - 120
     target_y = group_box["y"] + group_box["height"] - 60
@@ -172,6 +175,7 @@ def run_session(server: PlanboardProcess, fay: Person, ana: Person, ben: Person)
     page.click("#voting-start")
     expect(ana.page.locator("#voting-banner")).to_be_visible()
     expect(ana.page.locator("#dots-left")).to_have_text("3 of 3 dots left")
+    ana.page.click("#zoom-fit")  # the banner took its strip: bring every note into view
     note(ana.page, n1).click()
     expect(ana.page.locator("#dots-left")).to_have_text("2 of 3 dots left")
     note(ana.page, n1).click()

@@ -11,7 +11,15 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.helpers import add_note, create_board, join, overflowing, person, shot15
+from tests.browser.helpers import (
+    add_note,
+    create_board,
+    join,
+    overflowing,
+    person,
+    shot15,
+    unnamed,
+)
 from tests.servers import PlanboardProcess
 
 pytestmark = pytest.mark.browser
@@ -21,11 +29,13 @@ def test_agenda_drives_the_tools(browser: Any, live_server: PlanboardProcess) ->
     fay = person(browser, "Fay", width=1440, height=900)
     ana = person(browser, "Ana", width=1440, height=900)
     ben = person(browser, "Ben", width=1440, height=900)
-    people = [fay, ana, ben]
+    cleo = person(browser, "Cleo", width=390, height=844)  # a phone
+    people = [fay, ana, ben, cleo]
     try:
         board_url = create_board(fay, live_server.url, title="Quarterly", template="quarterly")
         join(ana, board_url + "/join")
         join(ben, board_url + "/join")
+        join(cleo, board_url + "/join")
         page = fay.page
         # participants: no "Off", no "No voting round yet", no lock state while open
         for who in (ana, ben):
@@ -73,7 +83,7 @@ def test_agenda_drives_the_tools(browser: Any, live_server: PlanboardProcess) ->
         page.keyboard.press("Escape")
         # ready counts, in distinct words from the voting round's
         ana.page.click("#fb-done")
-        expect(page.locator("#fb-ready")).to_have_text("1 of 3 done")
+        expect(page.locator("#fb-ready")).to_have_text("1 of 4 done")
         # lock from the bar
         page.click("#fb-lock")
         expect(ana.page.locator("#locked-banner")).to_be_visible()
@@ -82,11 +92,21 @@ def test_agenda_drives_the_tools(browser: Any, live_server: PlanboardProcess) ->
         # the roster: its own tab, and the avatars open it
         page.click("#tab-btn-session")
         page.click("#presence-btn")
-        expect(page.locator("#tab-people #roster li")).to_have_count(3)
+        expect(page.locator("#tab-people #roster li")).to_have_count(4)
         shot15(fay, "82-people-tab")
         shot15(ana, "83-participant-view")
+        expect(cleo.page.locator("#fb-item")).to_contain_text("Vote on objectives")
+        expect(cleo.page.locator("#fb-hand")).to_be_visible()
+        shot15(cleo, "84-phone-bar")
+        cleo.page.click("#toggle-side")
+        cleo.page.click("#tab-btn-people")
+        expect(cleo.page.locator("#tab-people #roster li")).to_have_count(4)
+        shot15(cleo, "85-phone-people")
         for who in people:
             assert not overflowing(who.page), overflowing(who.page)
+            for tab in ("session", "actions", "results", "people"):
+                who.page.click(f"#tab-btn-{tab}")
+                assert not unnamed(who.page), (who.name, tab, unnamed(who.page))
             who.check_errors()
     finally:
         for who in people:

@@ -37,7 +37,16 @@ export class SessionBar {
     const main = $('#main')
     main.classList.add('has-facbar')
     // The canvas starts below the bar, however many lines it wraps to.
-    new ResizeObserver(() => main.style.setProperty('--facbar-h', `${this.el.offsetHeight}px`)).observe(this.el)
+    // Banners get a strip of their own below the bar: they never cover notes.
+    const banners = $('#banner-stack')
+    const fit = () => {
+      main.style.setProperty('--facbar-h', `${this.el.offsetHeight}px`)
+      main.style.setProperty('--banners-h', banners.childElementCount ? `${banners.offsetHeight + 16}px` : '0px')
+    }
+    const ro = new ResizeObserver(fit)
+    ro.observe(this.el)
+    ro.observe(banners)
+    new MutationObserver(fit).observe(banners, { childList: true })
     this.knownHands = null
     board.addEventListener('state', () => this.render())
     document.addEventListener('keydown', (e) => { if (e.key === 'Escape' && !this.queue.hidden) this.toggleQueue(false) })
@@ -141,7 +150,8 @@ export class SessionBar {
     const done = members.filter((p) => ready[p.id]).length
     this.ready.textContent = `${done} of ${members.length} done`
     this.ready.title = 'People who pressed “I’m done” for this agenda item'
-    const me = !b.isViewer()
+    // members' own signals; a facilitator's are in the Session tab (the bar keeps to one line)
+    const me = !b.isViewer() && !fac
     this.myHand.hidden = !me
     this.myReady.hidden = !me
     const hand = this.flag('hands')

@@ -166,7 +166,8 @@ export class SessionPanel {
     this.boardSection.hidden = !fac && !locked
     this.votingSection.hidden = !fac && !v
     this.draftSection.hidden = !fac && !drafting
-    this.meSection.hidden = true // "Raise hand" and "I'm done" live in the session bar, on every tab
+    // members raise hands and say "I'm done" in the session bar; facilitators here
+    this.meSection.hidden = b.isViewer() || !fac
     this.prefillVoting()
     const ready = this.isFlag('ready')
     const hand = this.isFlag('hands')

@@ -37,7 +37,8 @@ export class Viewport extends EventTarget {
    * new notes and groups are not placed under them. */
   reserved () {
     const banners = document.getElementById('banner-stack')
-    const top = banners && banners.childElementCount ? banners.offsetTop + banners.offsetHeight + 12 : 8
+    const own = document.getElementById('main')?.classList.contains('has-facbar') // banners have their own strip
+    const top = !own && banners && banners.childElementCount ? banners.offsetTop + banners.offsetHeight + 12 : 8
     return { topReserve: top / this.zoom, bottomReserve: 80 / this.zoom }
   }
 
