@@ -64,6 +64,10 @@ def test_long_names_never_widen_anything(browser: Any, live_server: PlanboardPro
         # the phone-sized window does not get worse
         ben.page.click("#toggle-side")
         expect(ben.page.locator("#side-panel")).to_be_visible()
+        ben.page.wait_for_function(  # the drawer has slid in
+            "() => Math.abs(document.querySelector('#side-panel')"
+            ".getBoundingClientRect().right - innerWidth) < 2"
+        )
         assert not overflowing(ben.page), overflowing(ben.page)
         shot15(ben, "12-long-names-phone")
         for who in people:

@@ -101,7 +101,8 @@ export class SessionPanel {
     this.roster = h('ul', { class: 'roster', id: 'roster' })
     this.peopleSection = h('div', { class: 'section' }, h('div', { class: 'section__head' }, this.rosterTitle), this.roster)
 
-    this.root.append(this.boardSection, this.votingSection, this.draftSection, this.meSection)
+    this.quiet = h('p', { class: 'empty', id: 'session-quiet' }, 'Nothing to set here: the bar above the board has the agenda item, the timer, your hand and “I’m done”.')
+    this.root.append(this.quiet, this.boardSection, this.votingSection, this.draftSection, this.meSection)
     $('#tab-people').append(this.peopleSection) // its own tab: reachable without scrolling
     board.addEventListener('state', () => this.render())
     presence.addEventListener('change', () => this.renderRoster())
@@ -168,6 +169,7 @@ export class SessionPanel {
     this.draftSection.hidden = !fac && !drafting
     // members raise hands and say "I'm done" in the session bar; facilitators here
     this.meSection.hidden = b.isViewer() || !fac
+    this.quiet.hidden = fac || locked || Boolean(v) || drafting
     this.prefillVoting()
     const ready = this.isFlag('ready')
     const hand = this.isFlag('hands')
