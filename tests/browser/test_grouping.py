@@ -4,6 +4,7 @@ coincide."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -114,6 +115,16 @@ def test_grouping_places_grows_and_tidies(browser: Any, live_server: PlanboardPr
             for b in boxes[i + 1 :]:
                 assert not overlap(a, b)
         shot15(fay, "21-group-tidy")
+        # colour by group / by author, on request (a local view)
+        bg = "el => getComputedStyle(el).backgroundColor"
+        page.select_option("#color-mode", "group")
+        expect(note(page, ids[0])).to_have_class(re.compile("is-painted"))
+        in_group = {note(page, i).evaluate(bg) for i in ids[:4]}
+        assert len(in_group) == 1, in_group
+        assert note(page, ids[4]).evaluate(bg) not in in_group
+        shot15(fay, "22-colour-by-group")
+        page.select_option("#color-mode", "note")
+        expect(note(page, ids[0])).not_to_have_class(re.compile("is-painted"))
         # two people adding a note at the same spot at the same moment (one of them offline, so
         # that neither sees the other's first) never end up exactly on top of each other
         ben.context.set_offline(True)
@@ -135,6 +146,12 @@ def test_grouping_places_grows_and_tidies(browser: Any, live_server: PlanboardPr
                 }"""
             )
         assert note(page, ids[4]).count() == 1
+        page.select_option("#color-mode", "author")
+        ana_note = page.locator(".note", has_text="Ana at once")
+        ben_note = page.locator(".note", has_text="Ben at once")
+        assert ana_note.evaluate(bg) != ben_note.evaluate(bg)
+        assert note(page, ids[0]).evaluate(bg) == note(page, ids[1]).evaluate(bg)  # both Fay's
+        shot15(fay, "23-colour-by-author")
         for who in people:
             who.check_errors()
     finally:

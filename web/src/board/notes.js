@@ -104,6 +104,7 @@ class NoteView {
       this.swatchDot.className = `note-tool__swatch swatch--${color}`
       c.color = color
     }
+    this.paintBy()
     const authorId = m.get('author')
     const authorName = this.draft ? 'You' : (authorId === this.board.me ? `${this.board.name(authorId)} (you)` : this.board.name(authorId))
     if (c.authorName !== authorName) {
@@ -132,6 +133,24 @@ class NoteView {
       if (clipped) this.body.title = 'Long note: double-click to read all of it'
       else this.body.removeAttribute('title')
     })
+  }
+
+  /** "Colour by author / by group" (a local view): the note's background from its author's
+   * colour or its group's, its own colour otherwise. */
+  paintBy () {
+    const mode = this.layer.colorMode
+    let by = ''
+    if (mode === 'author' && !this.draft) by = `color-mix(in srgb, ${this.board.color(this.ymap.get('author'))} 30%, white)`
+    if (mode === 'group') {
+      const g = this.board.groups.get(this.ymap.get('group'))
+      const c = g && typeof g.get === 'function' ? g.get('color') : null
+      by = NOTE_COLORS.some((x) => x.id === c) ? `var(--note-${c})` : (g ? 'var(--note-blue)' : '#eef0f4')
+    }
+    if (this.cache.by === by) return
+    this.cache.by = by
+    if (by) this.el.style.setProperty('--by', by)
+    else this.el.style.removeProperty('--by')
+    this.el.classList.toggle('is-painted', Boolean(by))
   }
 
   place (x, y) {
@@ -442,6 +461,7 @@ export class NotesLayer {
     this.tally = null
     this.ranks = new Map()
     this.lastColor = 'yellow'
+    this.colorMode = 'note'
     this.voteHandler = null
     this.schedule = rafThrottle(() => this.reconcile())
     this.addSource('board', board.doc, board.notes, false)

@@ -201,6 +201,9 @@ function start () {
       votingSettings: () => sessionPanel.votingSettings()
     }
   })
+  const colorMode = $('#color-mode')
+  colorMode.addEventListener('change', () => { notes.colorMode = colorMode.value; notes.all = true; notes.schedule() })
+  board.groups.observeDeep(() => { if (notes.colorMode === 'group') { notes.all = true; notes.schedule() } })
   $('#presence-btn').addEventListener('click', () => openTab('tab-btn-people'))
   $('#add-group').addEventListener('click', addGroup)
   $('#zoom-in').addEventListener('click', () => viewport.zoomAt(1.2))
