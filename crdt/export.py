@@ -57,20 +57,33 @@ def build_export(
     voting: dict[str, Any] = (
         session.get("voting") if isinstance(session.get("voting"), dict) else {}
     )
+    settings = session.get("rounds") if isinstance(session.get("rounds"), dict) else {}
     for round_key in sorted(results, key=lambda k: int(float(k)) if k.isdigit() else 0):
         tally = {n: int(c) for n, c in (results[round_key] or {}).items()}
         number = int(float(round_key)) if round_key.isdigit() else 0
         status = "revealed"
-        secret = None
+        kept = settings.get(round_key)
+        secret = bool(kept.get("secret", True)) if isinstance(kept, dict) else None
         if voting and int(voting.get("round", 0)) == number:
             status = _str(voting.get("status")) or "closed"
             secret = bool(voting.get("secret", True))
+        rows = ranking(tally, doc)
         rounds.append(
-            {"round": number, "status": status, "secret": secret, "ranking": ranking(tally, doc)}
+            {
+                "round": number,
+                "status": status,
+                "secret": secret,
+                "ranking": rows,
+                "group_totals": _group_totals(rows, notes, groups),
+            }
         )
     latest_votes: dict[str, int] = {}
+    votes_by_round: dict[str, dict[str, int]] = {}
     for r in rounds:
         latest_votes = {row["note_id"]: row["votes"] for row in r["ranking"]}
+        for row in r["ranking"]:
+            if row["votes"] > 0:
+                votes_by_round.setdefault(row["note_id"], {})[str(r["round"])] = row["votes"]
 
     def note_view(note_id: str, note: dict[str, Any]) -> dict[str, Any]:
         group_id = note.get("group") if isinstance(note.get("group"), str) else None
@@ -84,6 +97,7 @@ def build_export(
             "group": group_id,
             "group_title": _str(group.get("title")) if isinstance(group, dict) else None,
             "votes": latest_votes.get(note_id, 0),
+            "votes_by_round": votes_by_round.get(note_id, {}),
             "created_at": _iso(note.get("created_at")),
         }
 
@@ -208,6 +222,34 @@ def build_export(
     }
 
 
+def _group_totals(
+    rows: list[dict[str, Any]], notes: dict[str, Any], groups: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """Dots per group in one round (notes in no group together as `group: null`)."""
+    totals: dict[str | None, dict[str, Any]] = {}
+    for row in rows:
+        note = notes.get(row["note_id"])
+        group_id = note.get("group") if isinstance(note, dict) else None
+        group = groups.get(group_id) if isinstance(group_id, str) else None
+        key = group_id if isinstance(group, dict) else None
+        entry = totals.setdefault(
+            key,
+            {
+                "group": key,
+                "title": _str(group.get("title")) if isinstance(group, dict) else None,
+                "votes": 0,
+                "notes": 0,
+            },
+        )
+        entry["votes"] += row["votes"]
+        entry["notes"] += 1
+    return sorted(totals.values(), key=lambda t: (-t["votes"], t["title"] or "\uffff"))
+
+
+def _dots(n: int) -> str:
+    return f"{n} vote" if n == 1 else f"{n} votes"
+
+
 def _md(text: Any) -> str:
     """User text made safe for Markdown renderers: no HTML, no link or image syntax (brackets
     escaped, so `[x](url)`, `![x](url)` and `[x]: url` stay text), no table breaks, one line."""
@@ -270,6 +312,13 @@ def to_markdown(data: dict[str, Any]) -> str:
         out += ["| Rank | Note | Votes |", "| ---: | --- | ---: |"]
         out += [f"| {row['rank']} | {_md(row['text'])} | {row['votes']} |" for row in r["ranking"]]
         out.append("")
+        if any(t["group"] for t in r.get("group_totals", [])):
+            out += ["| Group | Notes | Votes |", "| --- | ---: | ---: |"]
+            out += [
+                f"| {_md(t['title'] or '') or '_not in a group_'} | {t['notes']} | {t['votes']} |"
+                for t in r["group_totals"]
+            ]
+            out.append("")
 
     out += ["## Decisions", ""]
     if not data["decisions"]:
@@ -281,7 +330,7 @@ def to_markdown(data: dict[str, Any]) -> str:
             line += f": {_md(dec['rationale'])}"
         out.append(line)
         for ev in dec["evidence"]:
-            votes = f", {ev['votes']} votes" if ev["votes"] else ""
+            votes = f", {_dots(ev['votes'])}" if ev["votes"] else ""
             out.append(f"  - evidence: “{_md(ev['text'])}”{votes}")
     out.append("")
 
@@ -312,7 +361,11 @@ def _note_lines(notes: list[dict[str, Any]]) -> list[str]:
             if note["group_title"]:
                 lines.append(f"- **{_md(note['group_title'])}**")
         indent = "  " if note["group_title"] else ""
-        votes = f" · {note['votes']} votes" if note["votes"] else ""
+        by_round = note.get("votes_by_round") or {}
+        if len(by_round) > 1:
+            votes = " · " + ", ".join(f"round {k}: {_dots(v)}" for k, v in by_round.items())
+        else:
+            votes = f" · {_dots(note['votes'])}" if note["votes"] else ""
         author = f" ({_md(note['author_name'])})" if note["author_name"] else ""
         lines.append(f"{indent}- {_md(note['text']) or '_empty_'}{author}{votes}")
     return lines

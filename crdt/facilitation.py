@@ -81,12 +81,15 @@ def _go_to_index(doc: Doc[Any], index: int, now_ms: float, start_timer: bool) ->
     items = agenda_items(doc)
     item = items[index]
     session = _session(doc)
+    _record_elapsed(doc, now_ms)  # the time spent on the item we leave (or restart) is kept
     if session.get("current_item") != item["id"]:
         session["current_item"] = item["id"]
         _sub_map(session, "ready").clear()  # "I'm done" belongs to one item
     minutes = item.get("minutes")
     if start_timer and isinstance(minutes, int | float) and minutes > 0:
-        _start_timer(session, float(minutes) * 60_000, now_ms)
+        # Coming back to an item resumes its timebox where it was left (possibly over time).
+        spent = item_elapsed(doc, item["id"])
+        _start_timer(session, float(minutes) * 60_000 - spent, now_ms, item["id"], spent)
     return {"current_item": item["id"], "index": index}
 
 
@@ -119,8 +122,26 @@ def agenda_goto(doc: Doc[Any], item_id: str, now_ms: float, start_timer: bool) -
 
 
 # -- timer
-def _start_timer(session: Map[Any], duration_ms: float, now_ms: float) -> None:
-    session["timer"] = Map({"started_at": now_ms, "duration_ms": duration_ms, "remaining_ms": None})
+# A timer belongs to the agenda item that was current when it started (`item`); `base_ms` is the
+# time already spent on that item before this timer, `spent_ms` the time this timer ran before
+# its last resume. So the time spent on an item survives going back and forth: `session.elapsed`
+# (item id -> ms) is updated whenever the item is left or its timer replaced or reset.
+MAX_ADD_SECONDS = 3600
+
+
+def _start_timer(
+    session: Map[Any], duration_ms: float, now_ms: float, item: str | None, base_ms: float = 0.0
+) -> None:
+    session["timer"] = Map(
+        {
+            "started_at": now_ms,
+            "duration_ms": duration_ms,
+            "remaining_ms": None,
+            "item": item,
+            "base_ms": base_ms,
+            "spent_ms": 0.0,
+        }
+    )
 
 
 def _timer(doc: Doc[Any]) -> Map[Any] | None:
@@ -128,10 +149,46 @@ def _timer(doc: Doc[Any]) -> Map[Any] | None:
     return value if isinstance(value, Map) else None
 
 
+def _num(value: Any) -> float:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else 0.0
+
+
+def _timer_used_ms(timer: Map[Any], now_ms: float) -> float:
+    """How long this timer has run (pauses excluded)."""
+    duration = _num(timer.get("duration_ms"))
+    started = timer.get("started_at")
+    if isinstance(started, int | float):
+        remaining = duration - (now_ms - float(started))
+    else:
+        remaining = _num(timer.get("remaining_ms"))
+    return max(0.0, _num(timer.get("spent_ms")) + duration - remaining)
+
+
+def item_elapsed(doc: Doc[Any], item_id: str) -> float:
+    """Time spent on an agenda item so far (recorded; the running timer not included)."""
+    elapsed = _session(doc).get("elapsed")
+    return _num(elapsed.get(item_id)) if isinstance(elapsed, Map) else 0.0
+
+
+def _record_elapsed(doc: Doc[Any], now_ms: float) -> None:
+    """Write the current timer's item's time spent to `session.elapsed`."""
+    timer = _timer(doc)
+    if timer is None or not isinstance(timer.get("item"), str):
+        return
+    item = str(timer["item"])
+    total = round(_num(timer.get("base_ms")) + _timer_used_ms(timer, now_ms))
+    elapsed = _sub_map(_session(doc), "elapsed")
+    if elapsed.get(item) != total:
+        elapsed[item] = total
+
+
 def timer_start(doc: Doc[Any], seconds: float, now_ms: float) -> dict[str, Any]:
     if not 1 <= seconds <= MAX_TIMER_SECONDS:
         raise CommandError(422, "invalid", f"`seconds` must be between 1 and {MAX_TIMER_SECONDS}.")
-    _start_timer(_session(doc), seconds * 1000.0, now_ms)
+    _record_elapsed(doc, now_ms)
+    item = current_item(doc)
+    base = item_elapsed(doc, item) if item else 0.0
+    _start_timer(_session(doc), seconds * 1000.0, now_ms, item, base)
     return {"timer": timer_state(doc)}
 
 
@@ -140,8 +197,8 @@ def timer_pause(doc: Doc[Any], now_ms: float) -> dict[str, Any]:
     if timer is None or timer.get("started_at") is None:
         raise CommandError(409, "timer_not_running", "No running timer to pause.")
     elapsed = now_ms - float(timer["started_at"])
-    remaining = max(0.0, float(timer["duration_ms"]) - elapsed)
-    timer["remaining_ms"] = remaining
+    remaining = float(timer["duration_ms"]) - elapsed
+    timer["remaining_ms"] = remaining if remaining < 0 else max(0.0, remaining)
     timer["started_at"] = None
     return {"timer": timer_state(doc)}
 
@@ -150,13 +207,32 @@ def timer_resume(doc: Doc[Any], now_ms: float) -> dict[str, Any]:
     timer = _timer(doc)
     if timer is None or timer.get("remaining_ms") is None:
         raise CommandError(409, "timer_not_paused", "The timer is not paused.")
+    timer["spent_ms"] = (
+        _num(timer.get("spent_ms")) + _num(timer.get("duration_ms")) - float(timer["remaining_ms"])
+    )
     timer["duration_ms"] = float(timer["remaining_ms"])
     timer["started_at"] = now_ms
     timer["remaining_ms"] = None
     return {"timer": timer_state(doc)}
 
 
-def timer_reset(doc: Doc[Any]) -> dict[str, Any]:
+def timer_add(doc: Doc[Any], seconds: float) -> dict[str, Any]:
+    """+1 / +5 min: more time on the running or paused timer (the item's plan stays the same,
+    so the session's overrun stays honest)."""
+    if not 1 <= seconds <= MAX_ADD_SECONDS:
+        raise CommandError(422, "invalid", f"`seconds` must be between 1 and {MAX_ADD_SECONDS}.")
+    timer = _timer(doc)
+    if timer is None:
+        raise CommandError(409, "no_timer", "No timer to add time to.")
+    timer["duration_ms"] = _num(timer.get("duration_ms")) + seconds * 1000.0
+    if timer.get("remaining_ms") is not None:
+        timer["remaining_ms"] = _num(timer.get("remaining_ms")) + seconds * 1000.0
+    return {"timer": timer_state(doc)}
+
+
+def timer_reset(doc: Doc[Any], now_ms: float | None = None) -> dict[str, Any]:
+    if now_ms is not None:
+        _record_elapsed(doc, now_ms)
     session = _session(doc)
     if "timer" in session:
         del session["timer"]
@@ -264,6 +340,11 @@ def voting_start(
             "scope": scope,
             "done": 0,
         }
+    )
+    # Each round's settings outlive the round, so that exports still say round 1 was secret
+    # after round 2 started (`session.voting` holds only the latest round).
+    _sub_map(_session(doc), "rounds")[str(round_no)] = Map(
+        {"secret": secret, "budget": budget, "max_per_note": max_per_note}
     )
     if not secret:
         doc.get("results", type=Map)[str(round_no)] = Map()

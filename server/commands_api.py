@@ -134,7 +134,14 @@ async def timer_resume(ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
 
 
 async def timer_reset(ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
-    return await _change(ctx, f.timer_reset)
+    return await _change(ctx, lambda doc: f.timer_reset(doc, _now_ms()))
+
+
+async def timer_add(ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
+    if "seconds" not in body:
+        raise ApiError(422, "invalid", "`seconds` is required.")
+    seconds = _number(body, "seconds", 0, -1e12, 1e12)
+    return await _change(ctx, lambda doc: f.timer_add(doc, seconds))
 
 
 async def role_set(ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
@@ -298,6 +305,7 @@ COMMANDS: dict[str, tuple[frozenset[str], Handler]] = {
     "timer.pause": (FACILITATOR, timer_pause),
     "timer.resume": (FACILITATOR, timer_resume),
     "timer.reset": (FACILITATOR, timer_reset),
+    "timer.add": (FACILITATOR, timer_add),
     "voting.start": (FACILITATOR, voting_start),
     "voting.close": (FACILITATOR, voting_close),
     "voting.reveal": (FACILITATOR, voting_reveal),

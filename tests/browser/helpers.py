@@ -108,3 +108,33 @@ def command(who: Person, selector: str) -> None:
 def open_tab(page: Page, tab: str) -> None:
     page.click(f"#tab-btn-{tab}")
     expect(page.locator(f"#tab-{tab}")).to_be_visible()
+
+
+ISSUE15 = SCREENSHOTS / "issue15"
+
+
+def shot15(who: Person, name: str) -> Path:
+    """A screenshot for issue 15's evidence (test-output/screenshots/issue15/)."""
+    ISSUE15.mkdir(parents=True, exist_ok=True)
+    path = ISSUE15 / f"{name}.png"
+    who.page.screenshot(path=str(path))
+    return path
+
+
+# Elements (visible, not screen-reader-only) that stick out of the panel, chip, toast or select
+# that holds them, or make a panel scroll sideways: user text must never widen anything.
+OVERFLOW_JS = (Path(__file__).parent / "overflow.js").read_text()
+
+
+def overflowing(page: Page) -> list[str]:
+    result: list[str] = page.evaluate(OVERFLOW_JS)
+    return result
+
+
+UNNAMED_JS = (Path(__file__).parent / "unnamed.js").read_text()
+
+
+def unnamed(page: Page) -> list[str]:
+    """Visible controls with no accessible name (label, aria-label, text or title)."""
+    result: list[str] = page.evaluate(UNNAMED_JS)
+    return result

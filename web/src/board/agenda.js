@@ -80,12 +80,98 @@ export class AgendaPanel {
 
   buildControls () {
     const b = this.board
-    this.minutes = h('input', { type: 'number', min: '1', max: '240', step: '1', value: '5', 'aria-label': 'Timer minutes' })
-    this.startBtn = h('button', { class: 'btn btn--sm btn--primary', type: 'button', on: { click: () => b.command('timer.start', { seconds: Math.round(Number(this.minutes.value || 5) * 60) }).catch(() => {}) } }, 'Start')
-    this.pauseBtn = h('button', { class: 'btn btn--sm', type: 'button', on: { click: () => b.command('timer.pause').catch(() => {}) } }, 'Pause')
-    this.resumeBtn = h('button', { class: 'btn btn--sm', type: 'button', on: { click: () => b.command('timer.resume').catch(() => {}) } }, 'Resume')
-    this.resetBtn = h('button', { class: 'btn btn--sm btn--ghost', type: 'button', on: { click: () => b.command('timer.reset').catch(() => {}) } }, 'Reset')
-    this.controls.append(this.minutes, h('span', { class: 'muted small' }, 'min'), this.startBtn, this.pauseBtn, this.resumeBtn, this.resetBtn)
+    this.minutes = h('input', { type: 'number', min: '1', max: '240', step: '1', value: '5', id: 'timer-minutes', 'aria-label': 'Timer minutes', 'aria-describedby': 'timer-error' })
+    this.timerError = h('p', { class: 'form-error timer__error', id: 'timer-error', role: 'alert' })
+    this.minutes.addEventListener('input', () => { this.timerError.textContent = '' })
+    const start = () => {
+      // Whole minutes from 1 to 240: "0.05" or "abc" get a clear message, not a 3-second timer.
+      const raw = String(this.minutes.value).trim()
+      const n = Number(raw)
+      if (!raw || !Number.isInteger(n) || n < 1 || n > 240) {
+        this.timerError.textContent = 'Enter whole minutes from 1 to 240.'
+        this.minutes.focus()
+        return
+      }
+      this.timerError.textContent = ''
+      b.command('timer.start', { seconds: n * 60 }).catch(() => {})
+    }
+    this.startBtn = h('button', { class: 'btn btn--sm btn--primary', type: 'button', id: 'timer-start', on: { click: start } }, 'Start')
+    this.minutes.addEventListener('keydown', (e) => { if (e.key === 'Enter') { e.preventDefault(); start() } })
+    this.pauseBtn = h('button', { class: 'btn btn--sm', type: 'button', id: 'timer-pause', on: { click: () => b.command('timer.pause').catch(() => {}) } }, 'Pause')
+    this.resumeBtn = h('button', { class: 'btn btn--sm', type: 'button', id: 'timer-resume', on: { click: () => b.command('timer.resume').catch(() => {}) } }, 'Resume')
+    this.resetBtn = h('button', { class: 'btn btn--sm btn--ghost', type: 'button', id: 'timer-reset', on: { click: () => b.command('timer.reset').catch(() => {}) } }, 'Reset')
+    this.add1 = h('button', { class: 'btn btn--sm btn--ghost', type: 'button', id: 'timer-add1', 'aria-label': 'Add one minute', on: { click: () => b.command('timer.add', { seconds: 60 }).catch(() => {}) } }, '+1 min')
+    this.add5 = h('button', { class: 'btn btn--sm btn--ghost', type: 'button', id: 'timer-add5', 'aria-label': 'Add five minutes', on: { click: () => b.command('timer.add', { seconds: 300 }).catch(() => {}) } }, '+5 min')
+    let soundOn = false
+    try { soundOn = localStorage.getItem('planboard.timer-sound') === '1' } catch {}
+    this.sound = h('input', { type: 'checkbox', id: 'timer-sound', checked: soundOn })
+    this.sound.addEventListener('change', () => { try { localStorage.setItem('planboard.timer-sound', this.sound.checked ? '1' : '0') } catch {} })
+    this.controls.append(
+      h('div', { class: 'timer__set' }, this.minutes, h('span', { class: 'muted small' }, 'min'), this.startBtn, this.pauseBtn, this.resumeBtn, this.resetBtn),
+      h('div', { class: 'timer__more' }, this.add1, this.add5, h('label', { class: 'check small' }, this.sound, 'Sound at the end')),
+      this.timerError)
+    this.overrun = $('#session-overrun')
+  }
+
+  /** Time spent per agenda item: recorded in session.elapsed, plus the running timer's share. */
+  elapsedNow () {
+    const b = this.board
+    const out = { ...b.sessionSet('elapsed') }
+    const t = b.timer()
+    if (t && typeof t.item === 'string' && typeof t.duration_ms === 'number') {
+      const remaining = typeof t.started_at === 'number' ? t.duration_ms - (serverNow() - t.started_at) : (t.remaining_ms ?? t.duration_ms)
+      const used = Math.max(0, (t.spent_ms || 0) + t.duration_ms - remaining)
+      out[t.item] = (t.base_ms || 0) + used
+    }
+    return out
+  }
+
+  /** Per-item "3 of 10 min" / "2 min over", and the whole session's "12 min behind". */
+  tickElapsed () {
+    const items = this.uniqueItems()
+    const elapsed = this.elapsedNow()
+    const current = this.board.currentItem()
+    const ci = items.findIndex((i) => i.id === current)
+    let behind = 0
+    let any = false
+    items.forEach((item, index) => {
+      const spent = elapsed[item.id] || 0
+      const plan = typeof item.minutes === 'number' ? item.minutes * 60_000 : 0
+      if (spent >= 1000) any = true
+      if (index < ci) behind += spent - plan
+      else if (index === ci) behind += Math.max(0, spent - plan)
+      const el = this.list.querySelector(`[data-item="${CSS.escape(String(item.id))}"] .agenda-item__min`)
+      if (!el) return
+      const minutes = typeof item.minutes === 'number' ? `${item.minutes} min` : ''
+      const over = spent - plan
+      let text = minutes
+      if (spent > 0 && plan > 0 && over >= 60_000) text = `${minutes} · ${Math.floor(over / 60_000)} min over`
+      else if (spent >= 60_000 && plan > 0) text = `${Math.min(item.minutes, Math.floor(spent / 60_000))} of ${minutes}`
+      if (el.textContent !== text) el.textContent = text
+      el.classList.toggle('is-over', spent > 0 && plan > 0 && over >= 60_000)
+    })
+    const mins = Math.round(Math.abs(behind) / 60_000)
+    const text = !any ? '' : behind >= 60_000 ? `${mins} min behind` : behind <= -60_000 ? `${mins} min ahead` : 'On time'
+    if (this.overrun && this.overrun.textContent !== text) this.overrun.textContent = text
+    if (this.overrun) {
+      this.overrun.hidden = !text
+      this.overrun.dataset.state = behind >= 60_000 ? 'behind' : 'ok'
+    }
+  }
+
+  beep () {
+    if (!this.sound.checked) return
+    try {
+      const ctx = new AudioContext()
+      const osc = ctx.createOscillator()
+      const gain = ctx.createGain()
+      osc.frequency.value = 880
+      gain.gain.value = 0.08
+      osc.connect(gain).connect(ctx.destination)
+      osc.start()
+      osc.stop(ctx.currentTime + 0.35)
+      osc.onended = () => ctx.close()
+    } catch {}
   }
 
   render () {
@@ -402,9 +488,13 @@ export class AgendaPanel {
     this.pauseBtn.hidden = !(state === 'running' || state === 'warning' || state === 'over')
     this.resumeBtn.hidden = state !== 'paused'
     this.resetBtn.hidden = state === 'idle'
+    this.add1.hidden = state === 'idle'
+    this.add5.hidden = state === 'idle'
     if (state === 'over' && (this.prevState === 'running' || this.prevState === 'warning')) {
       toast('Time is up for this agenda item.', { kind: 'warn' })
+      this.beep()
     }
+    this.tickElapsed()
     this.prevState = state
   }
 }

@@ -17,6 +17,7 @@ export class Banners {
       }
     } catch {}
     board.addEventListener('state', () => this.render())
+    board.notes.observe(() => this.render())
     voting.addEventListener('change', () => this.render())
     this.render()
   }
@@ -24,6 +25,8 @@ export class Banners {
   render () {
     const b = this.board
     const out = []
+    // The welcome has done its job once someone else joined or the first note is up.
+    if (this.welcome && b.synced && (b.participants.size > 1 || b.notes.size > 0)) this.welcome = false
     if (this.welcome) {
       out.push(h('div', { class: 'banner', id: 'welcome-banner' },
         icon('sparkle', 'banner__icon'),

@@ -5,6 +5,12 @@ import { h, rafThrottle } from '../lib/dom.js'
 import { NOTE_COLORS, noteColor } from '../lib/colors.js'
 import { LOCAL, newId } from './context.js'
 
+const NOTE_W = 200 // as notes.js (not imported: notes.js imports this layer's users)
+const NOTE_H = 136
+const PAD = 16
+const HEAD = 52 // room for the group's title bar
+const CELL_GAP = 16
+
 function num (value, fallback = 0) {
   return typeof value === 'number' && Number.isFinite(value) ? value : fallback
 }
@@ -27,12 +33,16 @@ class GroupView {
       class: 'note-tool', type: 'button', 'aria-label': 'Rename group', title: 'Rename',
       on: { click: (e) => { e.stopPropagation(); this.rename() } }
     }, icon('pencil'))
+    this.tidyBtn = h('button', {
+      class: 'note-tool', type: 'button', 'aria-label': 'Tidy: arrange the notes of this group in a grid', title: 'Tidy (arrange in a grid)',
+      on: { click: (e) => { e.stopPropagation(); this.layer.tidy(this.id) } }
+    }, icon('grid'))
     this.deleteBtn = h('button', {
       class: 'note-tool note-tool--danger', type: 'button', 'aria-label': 'Delete group (keeps its notes)', title: 'Delete group',
       on: { click: (e) => { e.stopPropagation(); this.remove() } }
     }, icon('trash'))
     this.head = h('div', { class: 'group__head' }, this.title, this.count,
-      h('div', { class: 'group__tools' }, this.colorBtn, this.renameBtn, this.deleteBtn))
+      h('div', { class: 'group__tools' }, this.tidyBtn, this.colorBtn, this.renameBtn, this.deleteBtn))
     this.resize = h('div', { class: 'group__resize', 'aria-hidden': 'true' })
     this.el = h('section', { class: 'group', tabindex: '0', 'aria-roledescription': 'group', dataset: { id } }, this.head, this.resize)
     this.head.addEventListener('pointerdown', (e) => this.startDrag(e, 'move'))
@@ -183,11 +193,10 @@ class GroupView {
     if (!this.board.canEdit()) return
     const groups = this.board.groups
     const id = this.id
-    this.layer.guard.edit(`group:${id}:exists`, () => groups.has(id), () => {
-      this.board.transact(() => {
-        for (const n of this.members()) n.set('group', null)
-        groups.delete(id)
-      })
+    const title = this.ymap.get('title')
+    this.board.undo.destructive(`Group “${typeof title === 'string' && title ? title : 'Untitled group'}” deleted; its notes stay.`, () => {
+      for (const n of this.members()) n.set('group', null)
+      groups.delete(id)
     })
   }
 
@@ -259,6 +268,53 @@ export class GroupsLayer {
 
   boxes () {
     return [...this.views.values()].map((v) => v.geometry())
+  }
+
+  /** Member notes of a group, oldest first. */
+  membersOf (groupId) {
+    const out = []
+    this.board.notes.forEach((n, id) => {
+      if (n instanceof Y.Map && n.get('group') === groupId) out.push({ id, n, x: num(n.get('x')), y: num(n.get('y')), at: num(n.get('created_at')) })
+    })
+    return out.sort((a, b) => a.at - b.at || (a.id < b.id ? -1 : 1))
+  }
+
+  /** Grow a group so that every member note lies inside it (a dropped note never sticks out). */
+  growToFit (groupId) {
+    const g = this.board.groups.get(groupId)
+    if (!(g instanceof Y.Map)) return
+    const members = this.membersOf(groupId)
+    if (!members.length) return
+    const cur = { x: num(g.get('x')), y: num(g.get('y')), w: num(g.get('w'), 480), h: num(g.get('h'), 320) }
+    let x1 = cur.x; let y1 = cur.y; let x2 = cur.x + cur.w; let y2 = cur.y + cur.h
+    for (const m of members) {
+      x1 = Math.min(x1, m.x - PAD); y1 = Math.min(y1, m.y - HEAD)
+      x2 = Math.max(x2, m.x + NOTE_W + PAD); y2 = Math.max(y2, m.y + NOTE_H + PAD)
+    }
+    if (x1 === cur.x && y1 === cur.y && x2 === cur.x + cur.w && y2 === cur.y + cur.h) return
+    this.board.transact(() => {
+      g.set('x', Math.round(x1)); g.set('y', Math.round(y1))
+      g.set('w', Math.round(x2 - x1)); g.set('h', Math.round(y2 - y1))
+    })
+  }
+
+  /** Arrange a group's notes in a grid (oldest first) and fit the group around them. */
+  tidy (groupId) {
+    const g = this.board.groups.get(groupId)
+    if (!(g instanceof Y.Map) || !this.board.canEdit()) return
+    const members = this.membersOf(groupId)
+    const x0 = num(g.get('x'))
+    const y0 = num(g.get('y'))
+    const cols = Math.max(1, Math.ceil(Math.sqrt(members.length)))
+    const rows = Math.max(1, Math.ceil(members.length / cols))
+    this.board.transact(() => {
+      members.forEach((m, i) => {
+        m.n.set('x', Math.round(x0 + PAD + (i % cols) * (NOTE_W + CELL_GAP)))
+        m.n.set('y', Math.round(y0 + HEAD + Math.floor(i / cols) * (NOTE_H + CELL_GAP)))
+      })
+      g.set('w', Math.max(240, PAD * 2 + cols * NOTE_W + (cols - 1) * CELL_GAP))
+      g.set('h', Math.max(180, HEAD + PAD + rows * NOTE_H + (rows - 1) * CELL_GAP))
+    })
   }
 
   create (x, y) {

@@ -3,12 +3,15 @@ import { icon } from '../lib/icons.js'
 import * as Y from 'yjs'
 import { h, rafThrottle, isTypingTarget } from '../lib/dom.js'
 import { NOTE_COLORS, noteColor } from '../lib/colors.js'
-import { bindText } from './textbind.js'
+import { applyDiff, bindText } from './textbind.js'
 import { LOCAL, newId } from './context.js'
+import { freeSpot } from './placement.js'
 
 export const NOTE_W = 200
 export const NOTE_H = 136
-const MAX_TEXT = 2000
+export const MAX_TEXT = 2000
+const COUNTER_FROM = 1800 // show the length counter from here on
+const CARRY_MS = 5000 // how long a draft closed by the reveal waits for its revealed note
 
 function num (value, fallback = 0) {
   return typeof value === 'number' && Number.isFinite(value) ? value : fallback
@@ -101,6 +104,7 @@ class NoteView {
       this.swatchDot.className = `note-tool__swatch swatch--${color}`
       c.color = color
     }
+    this.paintBy()
     const authorId = m.get('author')
     const authorName = this.draft ? 'You' : (authorId === this.board.me ? `${this.board.name(authorId)} (you)` : this.board.name(authorId))
     if (c.authorName !== authorName) {
@@ -119,6 +123,34 @@ class NoteView {
     if (this.editing && !writable) this.stopEdit(false)
     this.updateVotes()
     this.updateLabel()
+  }
+
+  /** A long note shows an ellipsis where it is cut (line clamp), and says so to the tooltip. */
+  markClipped () {
+    requestAnimationFrame(() => {
+      const clipped = !this.editing && this.body.scrollHeight > this.body.clientHeight + 2
+      this.el.classList.toggle('is-clipped', clipped)
+      if (clipped) this.body.title = 'Long note: double-click to read all of it'
+      else this.body.removeAttribute('title')
+    })
+  }
+
+  /** "Colour by author / by group" (a local view): the note's background from its author's
+   * colour or its group's, its own colour otherwise. */
+  paintBy () {
+    const mode = this.layer.colorMode
+    let by = ''
+    if (mode === 'author' && !this.draft) by = `color-mix(in srgb, ${this.board.color(this.ymap.get('author'))} 30%, white)`
+    if (mode === 'group') {
+      const g = this.board.groups.get(this.ymap.get('group'))
+      const c = g && typeof g.get === 'function' ? g.get('color') : null
+      by = NOTE_COLORS.some((x) => x.id === c) ? `var(--note-${c})` : (g ? 'var(--note-blue)' : '#eef0f4')
+    }
+    if (this.cache.by === by) return
+    this.cache.by = by
+    if (by) this.el.style.setProperty('--by', by)
+    else this.el.style.removeProperty('--by')
+    this.el.classList.toggle('is-painted', Boolean(by))
   }
 
   place (x, y) {
@@ -141,11 +173,12 @@ class NoteView {
     this.ytext = ytext
     if (!ytext) return
     this.textObserver = () => {
-      if (!this.editing) this.body.textContent = ytext.toString()
+      if (!this.editing) { this.body.textContent = ytext.toString(); this.markClipped() }
       this.updateLabel()
     }
     ytext.observe(this.textObserver)
     this.body.textContent = ytext.toString()
+    this.markClipped()
   }
 
   updateVotes () {
@@ -171,7 +204,7 @@ class NoteView {
       this.el.classList.toggle('has-my-vote', Boolean(open && mine > 0))
     }
     const tally = this.draft ? null : layer.tally
-    const count = tally ? (tally[this.id] || 0) : null
+    const count = tally && tally[this.id] > 0 ? tally[this.id] : null
     if (this.cache.count !== count) {
       this.cache.count = count
       this.count.hidden = count === null
@@ -223,6 +256,26 @@ class NoteView {
       }
     })
     editor.addEventListener('blur', () => this.stopEdit(false))
+    // Near the limit, say how much room is left; at the limit, say so (the field stops taking
+    // characters, and a longer paste is cut: never silently).
+    const counter = h('div', { class: 'note__counter', 'aria-live': 'polite', hidden: true })
+    this.counter = counter
+    const count = () => {
+      const n = editor.value.length
+      counter.hidden = n < COUNTER_FROM
+      counter.classList.toggle('is-full', n >= MAX_TEXT)
+      counter.textContent = n >= MAX_TEXT
+        ? `Full: ${MAX_TEXT.toLocaleString()} characters at most`
+        : `${n.toLocaleString()} / ${MAX_TEXT.toLocaleString()}`
+    }
+    editor.addEventListener('input', count)
+    editor.addEventListener('paste', (e) => {
+      const pasted = e.clipboardData?.getData('text') || ''
+      const room = MAX_TEXT - (editor.value.length - (editor.selectionEnd - editor.selectionStart))
+      if (pasted.length > room) setTimeout(() => { count(); counter.textContent = `Cut to ${MAX_TEXT.toLocaleString()} characters (the limit of a note)` }, 0)
+    })
+    this.el.append(counter)
+    count()
     this.body.replaceWith(editor)
     editor.focus({ preventScroll: true })
     editor.setSelectionRange(editor.value.length, editor.value.length)
@@ -236,7 +289,10 @@ class NoteView {
     this.unbind = null
     const editor = this.editor
     this.editor = null
+    this.counter?.remove()
+    this.counter = null
     this.body.textContent = this.ytext ? this.ytext.toString() : textOf(this.ymap)
+    this.markClipped()
     if (editor && editor.isConnected) editor.replaceWith(this.body)
     this.el.classList.remove('is-editing')
     this.layer.presence?.setEditing(null)
@@ -284,9 +340,10 @@ class NoteView {
     if (!this.canWrite()) return
     const notes = this.source.notes
     const id = this.id
-    this.layer.guard.edit(`${this.key}:exists`, () => notes.has(id), () => {
-      this.source.doc.transact(() => notes.delete(id), LOCAL)
-    }, { author: this.ymap.get('author') })
+    const del = () => notes.delete(id)
+    const undo = this.board.undo
+    if (undo) undo.destructive(this.draft ? 'Draft deleted.' : 'Note deleted.', del, { doc: this.source.doc, scopes: this.draft ? [notes] : undefined })
+    else this.source.doc.transact(del, LOCAL)
   }
 
   // -- moving
@@ -298,6 +355,7 @@ class NoteView {
       if (final && !this.draft) {
         const group = this.layer.groupAt(x + NOTE_W / 2, y + NOTE_H / 2)
         if ((m.get('group') ?? null) !== group) m.set('group', group)
+        if (group) this.layer.groups?.growToFit(group)
       }
     }, LOCAL)
   }
@@ -403,6 +461,7 @@ export class NotesLayer {
     this.tally = null
     this.ranks = new Map()
     this.lastColor = 'yellow'
+    this.colorMode = 'note'
     this.voteHandler = null
     this.schedule = rafThrottle(() => this.reconcile())
     this.addSource('board', board.doc, board.notes, false)
@@ -434,11 +493,81 @@ export class NotesLayer {
     this.sources.delete(name)
     for (const [key, view] of this.views) {
       if (view.source === source) {
+        this.keepTyping(view)
         view.destroy()
         this.views.delete(key)
       }
     }
     this.dispatchCount()
+    // Now, not at the next frame: the revealed note takes over the editor before the next key.
+    if (this.carry) this.reconcile()
+  }
+
+  /** A draft editor closes under the user's hands (the reveal moved the note to the board):
+   * keep what is in it, and the keys typed until the revealed note's editor opens. */
+  keepTyping (view) {
+    if (!view.draft || !view.editing || !view.editor) return
+    const editor = view.editor
+    this.carry = {
+      id: view.id,
+      text: editor.value,
+      start: editor.selectionStart ?? editor.value.length,
+      end: editor.selectionEnd ?? editor.value.length,
+      at: Date.now()
+    }
+    clearTimeout(this.carryTimer)
+    this.carryTimer = setTimeout(() => this.settleCarry(), CARRY_MS)
+  }
+
+  /** Keys typed while a carried draft waits for its revealed note go into it, never to the
+   * canvas shortcuts. Returns true when the key was taken. */
+  absorbKey (e) {
+    const c = this.carry
+    if (!c) return false
+    if (e.ctrlKey || e.metaKey || e.altKey) return true
+    if (e.key.length === 1) {
+      c.text = c.text.slice(0, c.start) + e.key + c.text.slice(c.end)
+      c.start = c.end = c.start + 1
+    } else if (e.key === 'Backspace' && c.start > 0) {
+      c.text = c.text.slice(0, c.start - 1) + c.text.slice(c.end)
+      c.start = c.end = c.start - 1
+    } else if (e.key === 'Enter') {
+      c.text = c.text.slice(0, c.start) + '\n' + c.text.slice(c.end)
+      c.start = c.end = c.start + 1
+    } else if (e.key === 'Escape') {
+      c.closeAfter = true
+    }
+    e.preventDefault()
+    return true
+  }
+
+  /** The revealed note is here: write the carried text into it and go on editing there. */
+  resumeCarry () {
+    const c = this.carry
+    if (!c) return
+    const view = this.views.get(`board:${c.id}`)
+    if (!view || !view.ytext) return
+    this.carry = null
+    clearTimeout(this.carryTimer)
+    const text = c.text.slice(0, MAX_TEXT)
+    if (view.canWrite() && view.ytext.toString() !== text) applyDiff(view.ytext, text)
+    if (c.closeAfter || !view.canWrite()) return
+    view.el.focus({ preventScroll: true })
+    view.startEdit()
+    view.editor?.setSelectionRange(Math.min(c.start, text.length), Math.min(c.end, text.length))
+  }
+
+  /** The revealed note never came (e.g. drafting was stopped another way): the text becomes a
+   * public note of mine rather than being lost. */
+  settleCarry () {
+    const c = this.carry
+    if (!c) return
+    this.carry = null
+    if (this.views.has(`board:${c.id}`) || this.board.notes.has(c.id) || !c.text.trim()) return
+    const spot = this.nextSpot()
+    const id = this.create(spot.x, spot.y, this.lastColor, { edit: false })
+    const note = id && this.board.notes.get(id)
+    if (note) applyDiff(note.get('text'), c.text.slice(0, MAX_TEXT))
   }
 
   reconcile () {
@@ -468,16 +597,19 @@ export class NotesLayer {
     }
     for (const [key, view] of this.views) {
       if (!seen.has(key)) {
+        this.keepTyping(view)
         view.destroy()
         this.views.delete(key)
       }
     }
+    if (created.length) this.separateTwins(created)
     created.sort((a, b) => num(a.ymap.get('created_at')) - num(b.ymap.get('created_at')))
     for (const view of created) this.layerEl.append(view.el)
     this.dirty.clear()
     this.all = false
     if (created.length || seen.size !== this.lastCount) this.dispatchCount()
     this.lastCount = seen.size
+    if (this.carry) this.resumeCarry()
     if (this.pendingEdit) {
       const view = this.views.get(this.pendingEdit)
       if (view) {
@@ -488,18 +620,56 @@ export class NotesLayer {
     }
   }
 
+  /** Two notes added at the same moment (two people, or an offline note merged back) may land on
+   * the identical spot: the one with the larger id moves aside, by its author's client only, so
+   * that every replica agrees and nothing is moved twice. */
+  separateTwins (created) {
+    const at = new Map()
+    this.board.notes.forEach((n, id) => {
+      if (n instanceof Y.Map) {
+        const k = `${num(n.get('x'))},${num(n.get('y'))}`
+        at.set(k, [...(at.get(k) || []), id])
+      }
+    })
+    for (const view of created) {
+      if (view.draft) continue
+      const ids = at.get(`${num(view.ymap.get('x'))},${num(view.ymap.get('y'))}`) || []
+      if (ids.length < 2 || !this.board.canEdit()) continue
+      ;[...ids].sort().forEach((id, rank) => {
+        const m = this.board.notes.get(id)
+        if (rank === 0 || !(m instanceof Y.Map) || m.get('author') !== this.board.me) return
+        this.board.transact(() => {
+          m.set('x', num(m.get('x')) + 28 * rank)
+          m.set('y', num(m.get('y')) + 28 * rank)
+        })
+      })
+    }
+  }
+
   dispatchCount () {
     this.layerEl.dispatchEvent(new CustomEvent('notes-count', { bubbles: true, detail: this.views.size }))
   }
 
+  /** Badges: only for the round the results panel shows (none with "hide results"), only on
+   * notes that got dots in it; an open round's live tallies while it runs. */
   computeTally () {
-    const tally = this.board.visibleTally()
-    this.tally = tally
+    this.tally = null
     this.ranks = new Map()
-    const voting = this.board.voting()
-    if (!tally || !voting || voting.status !== 'revealed') return
-    const rows = Object.entries(tally).filter(([id, n]) => n > 0 && this.board.notes.has(id))
-    rows.sort((a, b) => b[1] - a[1] || num(this.board.notes.get(a[0]).get('created_at')) - num(this.board.notes.get(b[0]).get('created_at')))
+    const b = this.board
+    const voting = b.voting()
+    const liveOpen = voting && voting.status === 'open' && voting.secret === false
+    const round = b.ui.hideResults ? null : (b.ui.shownRound ?? (liveOpen || voting?.status === 'revealed' ? voting.round : null))
+    if (round === null || round === undefined) return
+    if (voting && voting.status === 'open' && round !== voting.round) return // a new round runs
+    const r = b.results.get(String(round))
+    if (!(r instanceof Y.Map)) return
+    const tally = {}
+    r.forEach((n, id) => { if (typeof n === 'number' && n > 0) tally[id] = n })
+    this.tally = tally
+    const revealed = !(voting && voting.round === round && voting.status !== 'revealed')
+    if (!revealed) return
+    const rows = Object.entries(tally).filter(([id]) => b.notes.has(id))
+    rows.sort((a, c) => c[1] - a[1] || num(b.notes.get(a[0]).get('created_at')) - num(b.notes.get(c[0]).get('created_at')))
     let rank = 0
     let previous = null
     rows.forEach(([id, n], i) => {
@@ -530,7 +700,7 @@ export class NotesLayer {
   }
 
   /** Create a note at world (x, y) (its top-left) and start editing it. */
-  create (x, y, color = this.lastColor) {
+  create (x, y, color = this.lastColor, { edit = true } = {}) {
     const board = this.board
     const drafting = board.drafting() && !board.isViewer()
     // While silent brainstorming runs, a new note must never reach the shared board.
@@ -549,40 +719,20 @@ export class NotesLayer {
       note.set('color', color)
       note.set('author', board.me)
       note.set('created_at', Date.now())
-      note.set('group', source.draft ? null : this.groupAt(x + NOTE_W / 2, y + NOTE_H / 2))
+      note.set('group', null) // a note joins a group only when the user drops it there
       note.set('item', board.currentItem())
     }, LOCAL)
     this.guard.edit(`${source.name}:${id}:exists`, () => notes.has(id), write, { author: board.me })
-    this.pendingEdit = `${source.name}:${id}`
+    if (edit) this.pendingEdit = `${source.name}:${id}`
     this.reconcile() // now, so that the editor has the focus before the next keystroke
     return id
   }
 
-  /** Where a new note goes when not placed by pointer: the view centre, cascading. */
+  /** Where a new note goes when not placed by pointer: free space near the view centre, never
+   * inside a group (see placement.js). */
   nextSpot () {
-    const c = this.viewport.center()
-    const x0 = c.x - NOTE_W / 2
-    const y0 = c.y - NOTE_H / 2
-    const taken = this.boxes()
-    const view = this.viewport.visible()
-    const inView = (x, y) => x >= view.x + 8 && y >= view.y + 8 && x + NOTE_W <= view.x + view.w - 8 && y + NOTE_H <= view.y + view.h - 80
-    const free = (x, y) => inView(x, y) && !taken.some((b) => Math.abs(b.x - x) < NOTE_W + 8 && Math.abs(b.y - y) < NOTE_H + 8)
-    // Rings of grid cells around the view centre, nearest first: notes never pile up.
-    for (let r = 0; r < 6; r++) {
-      const cells = []
-      for (let j = -r; j <= r; j++) {
-        for (let i = -r; i <= r; i++) {
-          if (Math.max(Math.abs(i), Math.abs(j)) === r) cells.push([i, j])
-        }
-      }
-      cells.sort((a, b) => Math.hypot(a[0] * 1.4, a[1]) - Math.hypot(b[0] * 1.4, b[1]))
-      for (const [i, j] of cells) {
-        const x = x0 + i * (NOTE_W + 24)
-        const y = y0 + j * (NOTE_H + 24)
-        if (free(x, y)) return { x, y }
-      }
-    }
-    return { x: x0 + 24, y: y0 + 24 }
+    const taken = [...this.boxes(), ...(this.groups ? this.groups.boxes() : [])]
+    return freeSpot({ w: NOTE_W, h: NOTE_H, taken, view: this.viewport.visible(), clientId: this.board.doc.clientID, ...this.viewport.reserved() })
   }
 
   isTyping () { return isTypingTarget(document.activeElement) }

@@ -4,8 +4,7 @@ import { icon } from '../lib/icons.js'
 import * as Y from 'yjs'
 import { $, $$, h } from '../lib/dom.js'
 import { initials } from '../lib/colors.js'
-import { barChart } from '../lib/chart.js'
-import { download } from '../lib/api.js'
+import { downloadExport } from '../lib/api.js'
 import { toast } from '../lib/toast.js'
 import { bindText } from './textbind.js'
 import { newId } from './context.js'
@@ -79,10 +78,9 @@ export class SessionPanel {
       h('button', { class: 'btn btn--sm btn--primary', type: 'submit', id: 'voting-start' }, 'Start voting'))
     this.startForm.addEventListener('submit', (e) => {
       e.preventDefault()
-      const budget = Math.round(Number(this.budget.value) || 5)
-      const cap = Math.min(budget, Math.round(Number(this.cap.value) || budget))
-      b.command('voting.start', { budget, max_per_note: cap, secret: this.secret.checked }).catch(() => {})
+      b.command('voting.start', this.votingSettings()).catch(() => {})
     })
+    for (const el of [this.budget, this.cap, this.secret]) el.addEventListener('change', () => b.emitState())
     this.closeBtn = button('Close voting', run('voting.close'), 'btn btn--sm', { id: 'voting-close' })
     this.revealBtn = button('Reveal results', run('voting.reveal'), 'btn btn--sm btn--primary', { id: 'voting-reveal' })
     this.votingSection = section('Dot voting', this.votingState, this.startForm, h('div', { class: 'row fac-only' }, this.closeBtn, this.revealBtn))
@@ -103,13 +101,34 @@ export class SessionPanel {
     this.roster = h('ul', { class: 'roster', id: 'roster' })
     this.peopleSection = h('div', { class: 'section' }, h('div', { class: 'section__head' }, this.rosterTitle), this.roster)
 
-    this.root.append(this.boardSection, this.votingSection, this.draftSection, this.meSection, this.peopleSection)
+    this.quiet = h('p', { class: 'empty', id: 'session-quiet' }, 'Nothing to set here: the bar above the board has the agenda item, the timer, your hand and “I’m done”.')
+    this.root.append(this.quiet, this.boardSection, this.votingSection, this.draftSection, this.meSection)
+    $('#tab-people').append(this.peopleSection) // its own tab: reachable without scrolling
     board.addEventListener('state', () => this.render())
     presence.addEventListener('change', () => this.renderRoster())
     this.render()
   }
 
   isFlag (key) { return Boolean(this.board.sessionSet(key)[this.board.me]) }
+
+  /** The voting form starts from the last round's settings. */
+  prefillVoting () {
+    const rounds = this.board.sessionSet('rounds')
+    const last = Object.keys(rounds).map(Number).filter(Number.isFinite).sort((a, c) => c - a)[0]
+    if (last === undefined || last === this.prefilled) return
+    this.prefilled = last
+    const r = rounds[String(last)] || {}
+    if (typeof r.budget === 'number') this.budget.value = String(r.budget)
+    if (typeof r.max_per_note === 'number') this.cap.value = String(r.max_per_note)
+    if (typeof r.secret === 'boolean') this.secret.checked = r.secret
+    this.board.emitState()
+  }
+
+  votingSettings () {
+    const budget = Math.min(100, Math.max(1, Math.round(Number(this.budget.value) || 5)))
+    const cap = Math.min(budget, Math.max(1, Math.round(Number(this.cap.value) || budget)))
+    return { budget, max_per_note: cap, secret: this.secret.checked }
+  }
 
   render () {
     const b = this.board
@@ -126,7 +145,7 @@ export class SessionPanel {
       const members = b.roster().filter((p) => p.role !== 'viewer').length
       const statusText = { open: 'open', closed: 'closed', revealed: 'revealed' }[v.status] || v.status
       this.votingState.textContent = `Round ${v.round} (${kind}) is ${statusText}: ${v.budget} dots each, at most ${v.max_per_note} per note.` +
-        (v.status === 'open' ? ` ${v.done || 0} of ${members} done.` : '')
+        (v.status === 'open' ? ` ${v.done || 0} of ${members} have used all their dots.` : '')
     }
     const open = v && v.status === 'open'
     this.startForm.hidden = !fac || Boolean(open)
@@ -144,7 +163,14 @@ export class SessionPanel {
     this.draftStart.hidden = drafting
     this.draftReveal.hidden = !drafting
 
-    this.meSection.hidden = b.isViewer()
+    // Participants see a section only when it says something: no "Off", no "No voting round".
+    this.boardSection.hidden = !fac && !locked
+    this.votingSection.hidden = !fac && !v
+    this.draftSection.hidden = !fac && !drafting
+    // members raise hands and say "I'm done" in the session bar; facilitators here
+    this.meSection.hidden = b.isViewer() || !fac
+    this.quiet.hidden = fac || locked || Boolean(v) || drafting
+    this.prefillVoting()
     const ready = this.isFlag('ready')
     const hand = this.isFlag('hands')
     this.readyBtn.setAttribute('aria-pressed', String(ready))
@@ -221,7 +247,7 @@ class ActionRow {
     this.due = h('input', { type: 'date', 'aria-label': 'Due date', on: { change: () => b.transact(() => ymap.set('due', this.due.value || null)) } })
     this.del = h('button', {
       class: 'icon-btn', type: 'button', 'aria-label': 'Delete action item', title: 'Delete',
-      on: { click: () => b.transact(() => b.actions.delete(id)) }
+      on: { click: () => b.undo.destructive('Action item deleted.', () => b.actions.delete(id)) }
     }, icon('close'))
     this.warn = h('p', { class: 'action__warn' })
     this.el = h('li', { class: 'action', dataset: { action: id } }, this.check, this.text, this.del,
@@ -280,25 +306,37 @@ export class OutcomesPanel {
     this.rows = new Map()
     const b = board
 
-    // Decisions
+    // Decisions: text, rationale, evidence (notes of a voting round), as the schema allows
     this.decisionItem = h('p', { class: 'muted small' })
     this.decisionText = h('textarea', { rows: '2', maxlength: '1000', placeholder: 'What did the group decide?', 'aria-label': 'Decision', id: 'decision-text' })
-    this.decisionForm = h('form', { class: 'form fac-only', id: 'decision-form' }, this.decisionText, this.decisionItem,
+    this.decisionWhy = h('textarea', { rows: '2', maxlength: '1000', placeholder: 'Why? (rationale, optional)', 'aria-label': 'Rationale', id: 'decision-rationale' })
+    this.evidence = { notes: [], round: null }
+    this.evidenceEl = h('div', { class: 'evidence', id: 'decision-evidence' })
+    this.decisionForm = h('form', { class: 'form fac-only', id: 'decision-form' }, this.decisionText, this.decisionWhy, this.evidenceEl, this.decisionItem,
       h('button', { class: 'btn btn--sm btn--primary', type: 'submit' }, 'Record decision'))
     this.decisionForm.addEventListener('submit', (e) => {
       e.preventDefault()
       const text = this.decisionText.value.trim()
-      if (!text) return
+      if (!text) { this.decisionText.focus(); return }
       const id = newId()
       const d = new Y.Map()
+      const rationale = this.decisionWhy.value.trim()
+      const ev = this.evidence
       b.transact(() => {
         b.decisions.set(id, d)
         d.set('text', text)
         d.set('item', b.currentItem())
         d.set('created_at', Date.now())
+        if (rationale) d.set('rationale', rationale)
+        if (ev.notes.length) d.set('notes', ev.notes.slice(0, 100))
+        if (ev.round !== null) d.set('round', ev.round)
       })
       this.decisionText.value = ''
+      this.decisionWhy.value = ''
+      this.setEvidence({ notes: [], round: null })
     })
+    board.prefillDecision = (fields) => this.prefillDecision(fields)
+    this.setEvidence(this.evidence)
     this.decisionList = h('ul', { class: 'list', id: 'decision-list' })
 
     // Actions
@@ -324,8 +362,8 @@ export class OutcomesPanel {
         a.set('item', b.currentItem())
         a.set('created_at', Date.now())
       })
-      this.actionText.value = ''
-      this.actionDue.value = ''
+      this.actionForm.reset() // owner and due too: the next action never inherits them
+      this.actionOwner.value = ''
       this.actionText.focus()
     })
     this.actionList = h('ul', { class: 'list', id: 'action-list' })
@@ -335,12 +373,11 @@ export class OutcomesPanel {
     // Export
     const exp = (fmt, label) => button(label, async () => {
       try {
-        const name = await download(`/api/boards/${encodeURIComponent(b.boardId)}/export?format=${fmt}`, b.auth.token, `planboard.${fmt}`)
-        toast(`Downloaded ${name}`, { kind: 'ok' })
+        await downloadExport(b.boardId, b.auth.token, fmt)
       } catch (error) {
         toast(error.message, { kind: 'error' })
       }
-    }, 'btn btn--sm', { id: `export-${fmt}` })
+    }, 'btn btn--sm', { id: `export-${fmt}`, 'aria-label': `Export as ${label}` })
     this.root.append(
       section('Decisions', this.decisionForm, this.decisionList, this.decisionsEmpty),
       section('Action items', this.actionForm, this.actionList, this.actionsEmpty),
@@ -351,6 +388,48 @@ export class OutcomesPanel {
     b.decisions.observeDeep(() => this.render())
     b.addEventListener('state', () => this.render())
     this.render()
+  }
+
+  noteText (id) {
+    const n = this.board.notes.get(id)
+    if (!(n instanceof Y.Map)) return null
+    const t = n.get('text')
+    return t instanceof Y.Text ? t.toString() : String(t ?? '')
+  }
+
+  /** The evidence of a decision, as shown on the board: the notes (with their dots) and round. */
+  evidenceList (d) {
+    const ids = Array.isArray(d.notes) ? d.notes : []
+    if (!ids.length && typeof d.round !== 'number') return null
+    const tally = typeof d.round === 'number' ? this.board.results.get(String(d.round)) : null
+    const votes = (id) => (tally instanceof Y.Map ? Number(tally.get(id)) || 0 : 0)
+    return h('ul', { class: 'decision__evidence', 'aria-label': 'Evidence' },
+      typeof d.round === 'number' ? h('li', { class: 'decision__round', text: `Voting round ${d.round}` }) : null,
+      ...ids.map((id) => {
+        const text = this.noteText(id)
+        const n = votes(id)
+        return h('li', { title: text ?? 'a deleted note', text: `“${text ?? 'a deleted note'}”${n ? ` · ${n} ${n === 1 ? 'dot' : 'dots'}` : ''}` })
+      }))
+  }
+
+  setEvidence (ev) {
+    this.evidence = ev
+    const chips = ev.notes.map((id) => h('span', { class: 'chip chip--muted evidence__chip', title: this.noteText(id) || '' }, `“${this.noteText(id) || 'note'}”`))
+    this.evidenceEl.replaceChildren(...(ev.notes.length || ev.round !== null
+      ? [h('span', { class: 'small muted' }, ev.round !== null ? `Evidence from voting round ${ev.round}:` : 'Evidence:'), ...chips,
+          h('button', { class: 'btn btn--sm btn--ghost', type: 'button', id: 'decision-evidence-clear', on: { click: () => this.setEvidence({ notes: [], round: null }) } }, 'Remove evidence')]
+      : []))
+    this.evidenceEl.hidden = !(ev.notes.length || ev.round !== null)
+  }
+
+  /** "Record decision from result #n": the form, filled in, with the note(s) as evidence. */
+  prefillDecision ({ text, rationale, notes, round }) {
+    this.decisionText.value = text || ''
+    this.decisionWhy.value = rationale || ''
+    this.setEvidence({ notes: notes || [], round: typeof round === 'number' ? round : null })
+    document.getElementById('tab-btn-actions')?.click()
+    this.decisionText.focus()
+    this.decisionText.select()
   }
 
   render () {
@@ -369,10 +448,12 @@ export class OutcomesPanel {
     if (dkey !== this.dkey) {
       this.dkey = dkey
       this.decisionList.replaceChildren(...decisions.map((d) => h('li', { class: 'decision', dataset: { decision: d.id } },
-        h('span', { class: 'decision__text' }, String(d.text ?? ''),
+        h('div', { class: 'decision__text' }, h('span', { class: 'decision__title', text: String(d.text ?? '') }),
+          typeof d.rationale === 'string' && d.rationale ? h('span', { class: 'decision__why', text: d.rationale }) : null,
+          this.evidenceList(d),
           d.item && titles.has(d.item) ? h('span', { class: 'decision__item', text: titles.get(d.item) }) : null),
         b.isFacilitator()
-          ? h('button', { class: 'icon-btn', type: 'button', 'aria-label': 'Delete decision', on: { click: () => b.transact(() => b.decisions.delete(d.id)) } }, icon('close'))
+          ? h('button', { class: 'icon-btn', type: 'button', 'aria-label': 'Delete decision', on: { click: () => b.undo.destructive('Decision deleted.', () => b.decisions.delete(d.id)) } }, icon('close'))
           : null)))
       this.decisionsEmpty.hidden = decisions.length > 0
     }
@@ -421,6 +502,7 @@ export class ResultsPanel {
     $('#tab-btn-results').append(this.badge)
     board.addEventListener('state', () => this.render())
     board.notes.observeDeep(() => this.render())
+    board.groups.observeDeep(() => this.render())
     this.render()
   }
 
@@ -438,25 +520,47 @@ export class ResultsPanel {
     return out
   }
 
+  /** Tell the canvas which round's badges to paint (or none, with "hide results"). */
+  publish (round) {
+    const ui = this.board.ui
+    const shown = ui.hideResults ? null : round
+    if (ui.shownRound === shown) return
+    ui.shownRound = shown
+    this.board.emitState()
+  }
+
   render () {
     const b = this.board
     const rounds = this.rounds()
-    const key = JSON.stringify([rounds, b.notes.size, this.selected])
+    const groupKey = []
+    b.groups.forEach((g, id) => { if (g instanceof Y.Map) groupKey.push([id, g.get('title')]) })
+    const key = JSON.stringify([rounds, b.notes.size, this.selected, b.ui.hideResults, b.isFacilitator(), groupKey])
     if (key === this.key) return
     this.key = key
     this.badge.hidden = rounds.length === 0
     this.badge.textContent = rounds.length ? String(rounds.length) : ''
     if (!rounds.length) {
+      this.board.decideFromTop = null
+      this.publish(null)
       this.root.replaceChildren(h('p', { class: 'empty', id: 'results-empty' }, 'Results appear here when the facilitator reveals a voting round (or live, in an open round).'))
       return
     }
     const selected = rounds.find((r) => r.round === this.selected) || rounds[0]
+    this.publish(selected.round)
     const rows = []
+    const groupTotals = new Map()
     for (const [noteId, count] of Object.entries(selected.tally)) {
       const note = b.notes.get(noteId)
       if (!(note instanceof Y.Map) || !(count > 0)) continue
       const t = note.get('text')
       rows.push({ id: noteId, label: t instanceof Y.Text ? t.toString() : String(t ?? ''), value: count, created: note.get('created_at') || 0 })
+      const gid = note.get('group')
+      const group = typeof gid === 'string' ? b.groups.get(gid) : null
+      const gkey = group instanceof Y.Map ? gid : ''
+      const entry = groupTotals.get(gkey) || { title: group instanceof Y.Map ? (String(group.get('title') || '') || 'Untitled group') : 'Not in a group', value: 0, notes: 0 }
+      entry.value += count
+      entry.notes += 1
+      groupTotals.set(gkey, entry)
     }
     rows.sort((a, c) => c.value - a.value || a.created - c.created)
     let rank = 0
@@ -469,16 +573,45 @@ export class ResultsPanel {
       }, ...rounds.map((r) => h('option', { value: String(r.round), selected: r.round === selected.round }, `Round ${r.round}${r.live ? ' (live)' : ''}`))))
       : null
     const total = rows.reduce((a, r) => a + r.value, 0)
+    const hide = h('label', { class: 'check small' },
+      h('input', { type: 'checkbox', id: 'results-hide', checked: Boolean(b.ui.hideResults), on: { change: (e) => { b.ui.hideResults = e.target.checked; this.key = null; this.render() } } }),
+      'Hide results on the board')
+    const fac = b.isFacilitator()
+    const decide = (r) => b.prefillDecision?.({
+      text: r.label,
+      rationale: `Ranked #${r.rank} in voting round ${selected.round} with ${r.value} ${r.value === 1 ? 'dot' : 'dots'} of ${total}.`,
+      notes: [r.id],
+      round: selected.round
+    })
+    b.decideFromTop = fac && rows.length ? () => decide(rows[0]) : null
+    const groups = [...groupTotals.values()].sort((a, c) => c.value - a.value || a.title.localeCompare(c.title))
+    const showGroups = groups.length > 1 || (groups.length === 1 && groups[0].title !== 'Not in a group')
     this.root.replaceChildren(
       h('div', { class: 'section', id: 'results' },
         h('div', { class: 'section__head' }, h('h3', null, `Round ${selected.round}${selected.live ? ' (live)' : ''}`), picker),
         h('p', { class: 'muted small' }, `${total} ${total === 1 ? 'dot' : 'dots'} on ${rows.length} ${rows.length === 1 ? 'note' : 'notes'}.`),
-        rows.length ? barChart(rows.slice(0, 12), { title: `Votes per note, round ${selected.round}` }) : h('p', { class: 'empty' }, 'No dots were placed.'),
-        h('ol', { class: 'ranking', 'aria-label': 'Ranking' }, ...rows.map((r) => h('li', { dataset: { note: r.id } },
-          h('span', { class: 'ranking__rank' }, `${r.rank}.`),
-          h('span', { class: 'ranking__text', title: r.label, text: r.label || '(empty note)' }),
-          h('span', { class: 'ranking__votes' }, String(r.value)))))
-      )
+        hide,
+        fac && rows.length ? h('button', { class: 'btn btn--sm btn--primary', type: 'button', id: 'decide-top', on: { click: () => decide(rows[0]) } }, 'Record decision from result #1') : null,
+        rows.length ? null : h('p', { class: 'empty' }, 'No dots were placed.'),
+        h('ol', { class: 'ranking', 'aria-label': 'Ranking' }, ...rows.map((r) => {
+          const max = rows[0].value || 1
+          const bar = h('span', { class: 'ranking__bar', 'aria-hidden': 'true' })
+          bar.style.setProperty('--share', String(r.value / max))
+          return h('li', { dataset: { note: r.id } },
+            h('span', { class: 'ranking__rank' }, `${r.rank}.`),
+            h('span', { class: 'ranking__text', text: r.label || '(empty note)' }),
+            h('span', { class: 'ranking__votes', 'aria-label': `${r.value} ${r.value === 1 ? 'dot' : 'dots'}` }, String(r.value)),
+            bar,
+            fac ? h('button', { class: 'btn btn--sm btn--ghost ranking__decide', type: 'button', 'aria-label': `Record decision from result #${r.rank}: ${r.label}`, on: { click: () => decide(r) } }, 'Decide') : null)
+        }))),
+      showGroups
+        ? h('div', { class: 'section', id: 'group-totals' },
+          h('div', { class: 'section__head' }, h('h3', null, 'Dots per group')),
+          h('ol', { class: 'ranking ranking--groups', 'aria-label': 'Dots per group' }, ...groups.map((g) => h('li', null,
+            h('span', { class: 'ranking__rank' }, ''),
+            h('span', { class: 'ranking__text', text: `${g.title} (${g.notes} ${g.notes === 1 ? 'note' : 'notes'})` }),
+            h('span', { class: 'ranking__votes' }, String(g.value))))))
+        : null
     )
   }
 

@@ -2,6 +2,7 @@
 import { h, s, rafThrottle, throttle } from '../lib/dom.js'
 import { initials } from '../lib/colors.js'
 import { toast } from '../lib/toast.js'
+import { icon } from '../lib/icons.js'
 
 function cursorArrow (color) {
   return s('svg', { viewBox: '0 0 20 20', 'aria-hidden': 'true' },
@@ -131,12 +132,13 @@ export class Presence extends EventTarget {
     this.online = new Set(people.keys())
     const list = [...people.values()]
     const shown = list.slice(0, 6)
-    this.avatarList.replaceChildren(...shown.map((p) => h('li', {
-      class: `avatar${p.me ? ' avatar--me' : ''}`, title: p.me ? `${p.name} (you)` : p.name, 'aria-label': p.me ? `${p.name} (you)` : p.name
-    }, initials(p.name))))
+    const hands = this.board.sessionSet('hands')
+    this.avatarList.replaceChildren(...shown.map((p) => h('span', {
+      class: `avatar${p.me ? ' avatar--me' : ''}${hands[p.id] ? ' has-hand' : ''}`, title: `${p.me ? `${p.name} (you)` : p.name}${hands[p.id] ? ', hand raised' : ''}`
+    }, initials(p.name), hands[p.id] ? h('span', { class: 'avatar__hand', 'aria-hidden': 'true' }, icon('hand')) : null)))
     shown.forEach((p, i) => this.avatarList.children[i].style.setProperty('--c', p.color))
     if (list.length > shown.length) {
-      this.avatarList.append(h('li', { class: 'avatar avatar--more', title: list.slice(6).map((p) => p.name).join(', ') }, `+${list.length - shown.length}`))
+      this.avatarList.append(h('span', { class: 'avatar avatar--more', title: list.slice(6).map((p) => p.name).join(', ') }, `+${list.length - shown.length}`))
     }
 
     // Cursors, keyed by client (two tabs of one person are two cursors).

@@ -33,6 +33,15 @@ export class Viewport extends EventTarget {
     return { x: (r.width / 2 - this.x) / this.zoom, y: (r.height / 2 - this.y) / this.zoom }
   }
 
+  /** World-space margins that the banners (top) and the toolbar (bottom) cover right now:
+   * new notes and groups are not placed under them. */
+  reserved () {
+    const banners = document.getElementById('banner-stack')
+    const own = document.getElementById('main')?.classList.contains('has-facbar') // banners have their own strip
+    const top = !own && banners && banners.childElementCount ? banners.offsetTop + banners.offsetHeight + 12 : 8
+    return { topReserve: top / this.zoom, bottomReserve: 80 / this.zoom }
+  }
+
   /** The visible world rectangle. */
   visible () {
     const r = this.rect()

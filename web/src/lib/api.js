@@ -88,3 +88,21 @@ export async function download (path, token, fallbackName) {
   setTimeout(() => URL.revokeObjectURL(url), 30_000)
   return name
 }
+
+/**
+ * Download an export through a short-lived signed link (POST …/export/link): a plain navigation,
+ * so it works like any download and the link also opens in a new tab for a minute or two.
+ */
+export async function downloadExport (boardId, token, fmt, { table } = {}) {
+  const body = { format: fmt }
+  if (table) body.table = table
+  const { url } = await api(`/api/boards/${encodeURIComponent(boardId)}/export/link`, { method: 'POST', body, token })
+  const a = document.createElement('a')
+  a.href = url
+  a.download = ''
+  a.rel = 'noopener'
+  document.body.append(a)
+  a.click()
+  a.remove()
+  return url
+}

@@ -18,7 +18,10 @@ const PATHS = {
   plus: ['M12 5v14', 'M5 12h14'],
   panelLeft: ['M4 5h16v14H4z', 'M9.5 5v14'],
   panelRight: ['M4 5h16v14H4z', 'M14.5 5v14'],
-  warn: ['M12 4l9 16H3z', 'M12 10v4', 'M12 17h.01']
+  warn: ['M12 4l9 16H3z', 'M12 10v4', 'M12 17h.01'],
+  grid: ['M4 4h7v7H4z', 'M13 4h7v7h-7z', 'M4 13h7v7H4z', 'M13 13h7v7h-7z'],
+  undo: ['M9 14L4 9l5-5', 'M4 9h10.5a5.5 5.5 0 0 1 0 11H11'],
+  redo: ['M15 14l5-5-5-5', 'M20 9H9.5a5.5 5.5 0 0 0 0 11H13']
 }
 
 export function icon (name, cls = '') {

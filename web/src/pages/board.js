@@ -7,6 +7,7 @@ import { icon } from '../lib/icons.js'
 import { Board } from '../board/context.js'
 import { Viewport, isBackground } from '../board/viewport.js'
 import { ChangeGuard } from '../board/guard.js'
+import { Undo } from '../board/undo.js'
 import { GroupsLayer } from '../board/groups.js'
 import { NotesLayer, NOTE_W, NOTE_H } from '../board/notes.js'
 import { Presence } from '../board/presence.js'
@@ -15,6 +16,8 @@ import { Voting } from '../board/voting.js'
 import { Drafts } from '../board/drafts.js'
 import { AgendaPanel } from '../board/agenda.js'
 import { Banners } from '../board/banners.js'
+import { SessionBar } from '../board/facbar.js'
+import { freeSpot, inside as insideBox } from '../board/placement.js'
 import { OutcomesPanel, ResultsPanel, SessionPanel, Tabs } from '../board/panels.js'
 import { installOutline } from '../outline/index.js'
 
@@ -50,6 +53,7 @@ function start () {
 
   const canvas = $('#canvas')
   const viewport = new Viewport(canvas, $('#world'))
+  const undo = new Undo(board)
   const guard = new ChangeGuard(board)
   board.guard = guard
   const groups = new GroupsLayer({ board, viewport, layerEl: $('#groups-layer'), guard })
@@ -58,6 +62,7 @@ function start () {
     board, viewport, cursorsLayer: $('#cursors-layer'), avatarList: $('#presence'), notes, followButton: $('#follow-btn')
   })
   notes.presence = presence
+  board.notesLayer = notes // for the console and the tests
 
   const fatalDialog = $('#fatal-dialog')
   const connection = new Connection({
@@ -70,10 +75,10 @@ function start () {
     }
   })
   const voting = new Voting(board, notes)
-  new Drafts({ board, notes, connection }) // eslint-disable-line no-new
+  new Drafts({ board, notes, connection, viewport }) // eslint-disable-line no-new
   new AgendaPanel(board) // eslint-disable-line no-new
   const tabs = new Tabs()
-  new SessionPanel({ board, presence, viewport }) // eslint-disable-line no-new
+  const sessionPanel = new SessionPanel({ board, presence, viewport })
   new OutcomesPanel({ board }) // eslint-disable-line no-new
   const results = new ResultsPanel({ board, tabs })
   voting.addEventListener('revealed', () => {
@@ -158,13 +163,50 @@ function start () {
 
   const addNote = () => {
     const spot = notes.nextSpot()
+    if (!insideBox(spot.x, spot.y, NOTE_W, NOTE_H, viewport.visible())) viewport.setCenter(spot.x + NOTE_W / 2, spot.y + NOTE_H / 2, viewport.zoom, 'program')
     if (!notes.create(spot.x, spot.y)) toast(board.locked() ? 'The board is locked.' : 'You cannot add notes here.')
   }
   const addGroup = () => {
-    const c = viewport.center()
-    groups.create(c.x - 240, c.y - 160)
+    // Where nothing is: never on top of the previous group, never over notes (it would swallow them).
+    const taken = [...notes.boxes(), ...groups.boxes()]
+    const spot = freeSpot({ w: 480, h: 320, taken, view: viewport.visible(), clientId: board.doc.clientID, ...viewport.reserved() })
+    if (!insideBox(spot.x, spot.y, 480, 320, viewport.visible())) viewport.setCenter(spot.x + 240, spot.y + 160, viewport.zoom, 'program')
+    groups.create(spot.x, spot.y)
   }
+  const undoBtn = $('#undo-btn')
+  const redoBtn = $('#redo-btn')
+  undoBtn.append(icon('undo'))
+  redoBtn.append(icon('redo'))
+  const updateUndo = () => {
+    undoBtn.disabled = !undo.canUndo()
+    redoBtn.disabled = !undo.canRedo()
+  }
+  undo.addEventListener('change', updateUndo)
+  updateUndo()
+  undoBtn.addEventListener('click', () => undo.undo())
+  redoBtn.addEventListener('click', () => undo.redo())
   $('#add-note').addEventListener('click', addNote)
+  // The session bar: the agenda item's tool one click away, on every tab.
+  const showSide = () => {
+    if (window.matchMedia('(max-width: 1100px)').matches) setPanel('side', true)
+    else if (app.classList.contains('collapse-side')) collapse('side')
+  }
+  const openTab = (tabId) => { showSide(); tabs.select(tabId) }
+  new SessionBar({ // eslint-disable-line no-new
+    board,
+    tools: {
+      addNote,
+      addGroup,
+      tidyAll: () => { for (const id of groups.views.keys()) groups.tidy(id) },
+      openTab,
+      focus: (tabId, selector) => { openTab(tabId); $(selector)?.focus() },
+      votingSettings: () => sessionPanel.votingSettings()
+    }
+  })
+  const colorMode = $('#color-mode')
+  colorMode.addEventListener('change', () => { notes.colorMode = colorMode.value; notes.all = true; notes.schedule() })
+  board.groups.observeDeep(() => { if (notes.colorMode === 'group') { notes.all = true; notes.schedule() } })
+  $('#presence-btn').addEventListener('click', () => openTab('tab-btn-people'))
   $('#add-group').addEventListener('click', addGroup)
   $('#zoom-in').addEventListener('click', () => viewport.zoomAt(1.2))
   $('#zoom-out').addEventListener('click', () => viewport.zoomAt(1 / 1.2))
@@ -186,7 +228,17 @@ function start () {
 
   // -- keyboard shortcuts
   window.addEventListener('keydown', (e) => {
-    if (e.defaultPrevented || e.ctrlKey || e.metaKey || e.altKey || isTypingTarget(e.target)) return
+    if (e.defaultPrevented || isTypingTarget(e.target)) return
+    if (notes.absorbKey(e)) return // a draft the reveal closed under the user's hands
+    if (document.querySelector('dialog[open]')) return
+    const mod = e.ctrlKey || e.metaKey
+    if (mod && !e.altKey && (e.key === 'z' || e.key === 'Z' || e.key === 'y' || e.key === 'Y')) {
+      e.preventDefault()
+      const redo = e.key === 'y' || e.key === 'Y' || e.shiftKey
+      if (!(redo ? undo.redo() : undo.undo())) toast(redo ? 'Nothing to redo.' : 'Nothing to undo.')
+      return
+    }
+    if (e.ctrlKey || e.metaKey || e.altKey) return
     if (document.querySelector('dialog[open]')) return
     const key = e.key
     if (key === 'n' || key === 'N') { e.preventDefault(); addNote() }

@@ -1,6 +1,7 @@
 // The summary page: the session's outcomes (decisions, actions, results) from the export JSON.
 import { $, h, pageData } from '../lib/dom.js'
-import { download, api } from '../lib/api.js'
+import { downloadExport, api } from '../lib/api.js'
+import { formatDateTime, formatDay } from '../lib/dates.js'
 import { loadAuth } from '../lib/auth.js'
 import { barChart } from '../lib/chart.js'
 import { noteColor } from '../lib/colors.js'
@@ -15,11 +16,8 @@ const boardId = data.board_id
 const auth = loadAuth(boardId)
 const status = $('#summary-status')
 
-function fmtDate (iso) {
-  if (!iso) return ''
-  const d = new Date(iso)
-  return Number.isNaN(d.getTime()) ? String(iso) : d.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' })
-}
+const fmtDate = formatDateTime
+const dots = (n) => `${n} ${n === 1 ? 'vote' : 'votes'}`
 
 function empty (text) { return h('p', { class: 'empty', text }) }
 
@@ -29,22 +27,31 @@ function render (x) {
   document.title = `Summary: ${board.title || 'board'} · planboard`
   $('#summary-objective').textContent = board.objective || ''
   const people = (x.participants || []).map((p) => p.name).filter(Boolean)
-  $('#summary-meta').textContent = [board.created_at ? `Session of ${fmtDate(board.created_at)}` : '', people.length ? `${people.length} participants: ${people.join(', ')}` : ''].filter(Boolean).join(' · ')
+  $('#summary-meta').textContent = [board.created_at ? `Session of ${fmtDate(board.created_at)}` : '', people.length ? `${people.length} ${people.length === 1 ? 'participant' : 'participants'}: ${people.join(', ')}` : ''].filter(Boolean).join(' · ')
 
   const decisions = x.decisions || []
   $('#summary-decisions').replaceChildren(decisions.length
     ? h('ul', { class: 'list' }, ...decisions.map((d) => h('li', { class: 'decision' },
-      h('span', { class: 'decision__text' }, d.text || '', d.item_title ? h('span', { class: 'decision__item', text: d.item_title }) : null))))
+      h('div', { class: 'decision__text' },
+        h('span', { class: 'decision__title', text: d.text || '' }),
+        d.rationale ? h('span', { class: 'decision__why', text: d.rationale }) : null,
+        (d.evidence || []).length || d.round
+          ? h('ul', { class: 'decision__evidence', 'aria-label': 'Evidence' },
+            d.round ? h('li', { class: 'decision__round', text: `Voting round ${d.round}` }) : null,
+            ...(d.evidence || []).map((ev) => h('li', { text: `“${ev.text || 'a deleted note'}”${ev.votes ? ` · ${dots(ev.votes)}` : ''}` })))
+          : null,
+        d.item_title ? h('span', { class: 'decision__item', text: d.item_title }) : null))))
     : empty('No decisions recorded.'))
 
   const actions = x.actions || []
   $('#summary-actions').replaceChildren(actions.length
     ? h('table', { class: 'table' },
       h('thead', null, h('tr', null, h('th', null, 'Action'), h('th', null, 'Owner'), h('th', null, 'Due'), h('th', null, 'Status'))),
-      h('tbody', null, ...actions.map((a) => h('tr', null,
-        h('td', { text: a.text || '' }),
+      h('tbody', null, ...actions.map((a) => h('tr', { class: a.actionable ? '' : 'is-not-actionable' },
+        h('td', null, h('span', { text: a.text || '' }),
+          a.actionable ? null : h('span', { class: 'action__warn summary__warn', text: `Not yet actionable: ${(a.warnings || []).join(' and ')}` })),
         h('td', { text: a.owner_name || a.owner || '—' }),
-        h('td', { text: a.due || '—' }),
+        h('td', { class: 'nowrap', text: a.due ? formatDay(a.due) : '—' }),
         h('td', null, h('span', { class: `chip ${a.status === 'done' ? 'chip--ok' : 'chip--muted'}`, text: a.status === 'done' ? 'done' : 'open' }))))))
     : empty('No action items.'))
 
@@ -56,18 +63,48 @@ function render (x) {
     const rows = (r.ranking || []).filter((row) => row.votes > 0).map((row) => ({ label: row.text, value: row.votes }))
     results.append(h('h3', null, `Round ${r.round}${r.secret === true ? ' (secret)' : r.secret === false ? ' (open)' : ''}`),
       rows.length ? barChart(rows.slice(0, 15), { title: `Votes per note, round ${r.round}`, width: 720 }) : empty('No dots were placed.'))
+    const totals = (r.group_totals || [])
+    if (totals.some((t) => t.group)) {
+      results.append(h('table', { class: 'table group-totals', 'aria-label': `Votes per group, round ${r.round}` },
+        h('thead', null, h('tr', null, h('th', null, 'Group'), h('th', null, 'Notes'), h('th', null, 'Votes'))),
+        h('tbody', null, ...totals.map((t) => h('tr', null,
+          h('td', { text: t.group ? (t.title || 'Untitled group') : 'Not in a group' }),
+          h('td', { text: String(t.notes) }), h('td', { text: String(t.votes) }))))))
+    }
   }
 
   const agenda = $('#summary-agenda')
   agenda.replaceChildren()
-  const chips = (notes) => h('div', { class: 'note-chips' }, ...notes.map((n) => h('div', {
+  const votesText = (n) => {
+    const by = Object.entries(n.votes_by_round || {})
+    if (by.length > 1) return ' · ' + by.map(([r, v]) => `round ${r}: ${dots(v)}`).join(', ')
+    return n.votes ? ` · ${dots(n.votes)}` : ''
+  }
+  const chip = (n) => h('div', {
     class: `note-chip note-chip--${noteColor(n.color)}`, title: n.author_name ? `by ${n.author_name}` : null
-  }, n.text || '', n.votes ? h('strong', null, ` · ${n.votes}●`) : null)))
+  }, n.text || '', votesText(n) ? h('strong', null, votesText(n)) : null)
+  // Notes as on the board: by group (the export lists grouped notes first, group by group).
+  const chips = (notes) => {
+    const out = []
+    let current = Symbol('none')
+    let box = null
+    for (const n of notes) {
+      const key = n.group || null
+      if (key !== current) {
+        current = key
+        box = h('div', { class: 'note-chips' })
+        out.push(h('div', { class: 'summary-group' },
+          h('h4', { class: 'summary-group__title', text: n.group ? (n.group_title || 'Untitled group') : (notes.some((x) => x.group) ? 'Not in a group' : '') }), box))
+      }
+      box.append(chip(n))
+    }
+    return out
+  }
   for (const item of x.agenda || []) {
     agenda.append(h('h3', null, `${item.title}${item.minutes ? ` (${item.minutes} min)` : ''}`),
-      item.notes && item.notes.length ? chips(item.notes) : empty('No notes.'))
+      ...(item.notes && item.notes.length ? chips(item.notes) : [empty('No notes.')]))
   }
-  if ((x.unassigned_notes || []).length) agenda.append(h('h3', null, 'Other notes'), chips(x.unassigned_notes))
+  if ((x.unassigned_notes || []).length) agenda.append(h('h3', null, 'Other notes'), ...chips(x.unassigned_notes))
   if (!agenda.children.length) agenda.append(empty('No agenda.'))
 }
 
@@ -81,8 +118,7 @@ async function load () {
     exportRow.append(h('button', {
       class: 'btn btn--sm', type: 'button', id: `export-${fmt}`,
       on: {
-        click: () => download(`/api/boards/${encodeURIComponent(boardId)}/export?format=${fmt}`, auth.token, `planboard.${fmt}`)
-          .catch((e) => toast(e.message, { kind: 'error' }))
+        click: () => downloadExport(boardId, auth.token, fmt).catch((e) => toast(e.message, { kind: 'error' }))
       }
     }, `Export ${label}`))
   }
