@@ -215,6 +215,11 @@ class BoardGuard:
         self._context_roots = frozenset({"participants", "session"})
         self._context_cache: dict[tuple[str, str], Any] = {}
         self._owners_cache: dict[str, dict[str, str | None]] = {}
+        self._authored = frozenset(
+            (root, rule.entry.author_field)
+            for root, rule in self.table.items()
+            if rule.entry is not None and rule.entry.author_field is not None
+        )
         self.owners: dict[int, str] = {doc.client_id: SERVER_OWNER}  # Yjs client id -> member
         self.compensations = 0
         self._bytes = 0
@@ -244,7 +249,10 @@ class BoardGuard:
     def _index_whole_doc(self) -> None:
         self._context_cache.clear()
         self._owners_cache.clear()
+        written = self.index.written
         self.index = StructIndex()
+        self.index.watch = self._authored
+        self.index.written = written  # authors of entries deleted before the rebuild too
         self.index.record(y.decode_update(self.doc.get_update()))
         self.index.mark_built()
 
@@ -540,11 +548,20 @@ class BoardGuard:
             if name not in entry.texts:
                 j.flag(SHAPE, f"{entry.root} {entry.key!r}: invalid value for {name!r}")
                 return
-        if rule.author_field is not None and entry.fields.get(rule.author_field) != j.pid:
+        author = entry.fields.get(rule.author_field) if rule.author_field else None
+        if rule.author_field is not None and author != j.pid and not self._restores(entry, j):
             j.flag(AUTHOR, "a note's author must be its sender")
         full = len(self._root("notes")) >= self.limits.max_notes
         if entry.root == "notes" and not entry.exists and full:
             j.flag(LIMIT, f"a board holds at most {self.limits.max_notes} notes")
+
+    def _restores(self, entry: _NewEntry, j: _Judgement) -> bool:
+        """A facilitator bringing back a deleted entry under its key with its author (undo)."""
+        rule = entry.rule.entry
+        if not j.facilitator or entry.exists or rule is None or rule.author_field is None:
+            return False
+        before = self.index.written.get((entry.root, entry.key, rule.author_field))
+        return before is not None and before == entry.fields.get(rule.author_field)
 
     def _text_over(self, loc: tuple[str, ...], change: int, limit: int) -> bool:
         """Whether a text at `loc` grown by `change` UTF-16 units would be over `limit`."""

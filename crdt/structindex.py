@@ -66,6 +66,10 @@ class StructIndex:
         # Units ever inserted as sequence content into each nested type: an upper bound of its
         # length, so that a length limit needs no read of the doc while far from it.
         self.inserted: dict[ID, int] = {}
+        # The last value ever written to watched entry fields, by (root, key, field): e.g. the
+        # author of every note that ever was, so that a deleted note can be brought back.
+        self.watch: frozenset[tuple[str, str]] = frozenset()
+        self.written: dict[tuple[str, str, str], object] = {}
 
     # -- reading ----------------------------------------------------------------------------
     def known(self, client: int) -> int:
@@ -237,6 +241,11 @@ class StructIndex:
             parent = place[0]
             if not isinstance(parent, str):
                 self.inserted[parent] = self.inserted.get(parent, 0) + s.length
+        if self.watch and s.values and not isinstance(place, int) and place[1] is not None:
+            parent = place[0]
+            loc = self.loc_of(parent) if not isinstance(parent, str) else None
+            if loc is not None and len(loc) == 2 and (loc[0], place[1]) in self.watch:
+                self.written[(loc[0], loc[1], place[1])] = s.values[-1]
         if s.ref == TYPE and place != GC_PLACE and s.type_ref is not None:
             assert not isinstance(place, int)
             parent, sub = place

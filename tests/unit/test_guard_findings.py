@@ -207,3 +207,27 @@ def test_11_compensation_pins_no_history() -> None:
     fresh.apply_update(board.doc.get_update())
     assert snapshot(fresh) == board.state()
     assert len(board.doc.get_update()) < 40_000
+
+
+def test_a_facilitator_may_bring_back_a_deleted_note_with_its_author() -> None:
+    """Undo of a delete: the note comes back under its key with its original author."""
+    board = seeded()
+    fac = board.client()
+    since = fac.get_state()
+    del fac.get("notes", type=Map)["an"]
+    assert board.push(fac, "fac", since)[0] == []
+    since = fac.get_state()
+    fac.get("notes", type=Map)["an"] = new_note("ana", "ana's note")
+    assert board.push(fac, "fac", since)[0] == []
+    assert board.doc.get("notes", type=Map)["an"]["author"] == "ana"
+    # ... but never under another author, nor as a note that never was, nor by a participant.
+    for sender, key, author in (("fac", "new", "ana"), ("fac", "fn", "bob"), ("bob", "an2", "ana")):
+        client = board.client()
+        since = client.get_state()
+        if key == "fn":
+            del client.get("notes", type=Map)["fn"]
+            board.push(client, "fac", since)
+            since = client.get_state()
+        client.get("notes", type=Map)[key] = new_note(author)
+        violations, _ = board.push(client, sender, since)
+        assert "author" in {v.rule for v in violations}, (sender, key, author)
