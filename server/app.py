@@ -27,6 +27,7 @@ from server.security import SecurityHeadersMiddleware
 from server.services import LoadMonitor, RateWindow, Services
 from server.store.base import Store
 from server.store.sqlite import SQLiteStore
+from server.supervisor import Loops, LoopsCollector
 from server.ws import websocket_endpoint
 
 log = logging.getLogger("planboard")
@@ -60,6 +61,11 @@ def build_services(settings: Settings) -> Services:
     metrics = Metrics()
     store = _build_store(settings)
     backplane = _build_backplane(settings)
+    # Every background loop's state and restarts in /metrics (readiness asks the loops too).
+    found = [getattr(part, "loops", None) for part in (store, backplane)]
+    loops = [x for x in found if isinstance(x, Loops)]
+    if loops:
+        metrics.registry.register(LoopsCollector(*loops))
     limits = DocLimits(
         max_note_text=settings.max_note_text,
         max_notes=settings.max_notes_per_board,

@@ -36,7 +36,8 @@ from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
 
 from server.backplane import DocHandlers
-from server.store.redis import DEFAULT_PREFIX, backoff_delay, redis_client
+from server.store.redis import DEFAULT_PREFIX, redis_client
+from server.supervisor import Loops, backoff_delay
 
 log = logging.getLogger("planboard.backplane")
 
@@ -91,6 +92,7 @@ class RedisBackplane:
         prefix: str | None = None,
         instance_timeout: float = 30.0,
         subscribe_timeout: float = 5.0,
+        loops: Loops | None = None,
     ) -> None:
         self.url = url
         self.instance_id = instance_id
@@ -123,6 +125,7 @@ class RedisBackplane:
         self._reconnect = False
         self._stopping = False
         self.reconnects = 0  # connections after the first (tests and logs)
+        self.loops = loops or Loops()
 
     def _channel(self, doc_id: str) -> bytes:
         return f"{self.prefix}ch:{doc_id}".encode()
@@ -139,8 +142,9 @@ class RedisBackplane:
             retry=Retry(NoBackoff(), 0, supported_errors=()),
         )
         self._sub_client = sub_client
-        self._reader = asyncio.create_task(self._run(), name="backplane-reader")
-        self._heartbeat = asyncio.create_task(self._beat(), name="backplane-heartbeat")
+        self.loops.down("subscriber", "connecting to Redis")
+        self._reader = self.loops.run("subscriber", self._run)
+        self._heartbeat = self.loops.run("heartbeat", self._beat)
 
     async def stop(self) -> None:
         """Say goodbye (others drop our clients' presence at once), flush, disconnect."""
@@ -164,6 +168,8 @@ class RedisBackplane:
     async def ping(self) -> None:
         if not self._live:
             raise ConnectionError("pub/sub is not connected (Redis unreachable?)")
+        if self.loops.problems:
+            raise ConnectionError(self.loops.summary())
 
     # -- subscriptions ------------------------------------------------------------------------
     async def subscribe(self, doc_id: str, handlers: DocHandlers) -> None:
@@ -176,7 +182,7 @@ class RedisBackplane:
             self._expect.setdefault(channel, deque()).append(_Expect([future]))
             # If the connection is broken the reader notices, and the next connection
             # subscribes every registered doc and resolves the future.
-            with contextlib.suppress(RedisError, OSError):
+            with contextlib.suppress(Exception):  # RuntimeError too, under uvloop
                 await pubsub.subscribe(channel)
         else:
             self._waiting.setdefault(channel, []).append(future)
@@ -195,7 +201,7 @@ class RedisBackplane:
         pubsub = self._pubsub
         if pubsub is not None:
             self._expect.setdefault(channel, deque()).append(_Expect())
-            with contextlib.suppress(RedisError, OSError):
+            with contextlib.suppress(Exception):
                 await pubsub.unsubscribe(channel)
 
     # -- publishing ---------------------------------------------------------------------------
@@ -220,7 +226,7 @@ class RedisBackplane:
             return
         self._outbox.append((channel, message, droppable))
         if self._publisher is None or self._publisher.done():
-            self._publisher = asyncio.create_task(self._publish_loop(), name="backplane-publish")
+            self._publisher = self.loops.run("publisher", self._publish_loop)
 
     async def _publish_loop(self) -> None:
         attempt = 0
@@ -236,13 +242,18 @@ class RedisBackplane:
                         for channel, message, _ in batch:
                             pipe.publish(channel, message)
                         await pipe.execute()
-            except (RedisError, OSError, TimeoutError) as exc:
+            except Exception as exc:  # RedisError, OSError, and RuntimeError under uvloop
                 attempt += 1
                 if attempt == 1 or attempt % 20 == 0:
-                    log.warning("publishing to Redis failed (%s); retrying", exc)
+                    log.warning("publishing to Redis failed (%r); retrying", exc)
+                self.loops.down("publisher", f"messages waiting for Redis ({exc!r})")
                 self._outbox = deque(item for item in self._outbox if not item[2])
+                if not isinstance(exc, RedisError) and client is not None:
+                    with contextlib.suppress(Exception):  # connections in an unknown state
+                        await client.connection_pool.disconnect()
                 await asyncio.sleep(backoff_delay(attempt))
                 continue
+            self.loops.up("publisher")
             attempt = 0
             for _ in batch:
                 self._outbox.popleft()
@@ -294,6 +305,7 @@ class RedisBackplane:
 
     def _disconnected(self) -> None:
         self._live = False
+        self.loops.down("subscriber", "pub/sub connection lost; reconnecting")
         self._pubsub = None
         for channel, queue in self._expect.items():
             for entry in queue:
@@ -339,6 +351,7 @@ class RedisBackplane:
             self.reconnects += 1
             log.warning("Redis pub/sub connected again; rooms read what they missed")
         self._live = True
+        self.loops.up("subscriber")
         self._own_seen = now
         # Nobody could be heard while we were away: everyone gets a full timeout from now.
         for instance in self._last_seen:

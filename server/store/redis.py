@@ -30,7 +30,6 @@ import contextlib
 import json
 import logging
 import os
-import random
 import secrets
 import time
 from collections.abc import Sequence
@@ -44,6 +43,7 @@ from redis.exceptions import RedisError
 
 from server.store.base import BoardInfo, LoadedDoc, VoteResult
 from server.store.compaction import fold_updates
+from server.supervisor import Loops, backoff_delay
 
 log = logging.getLogger("planboard.store.redis")
 
@@ -169,12 +169,6 @@ return removed
 """
 
 
-def backoff_delay(attempt: int, base: float = 0.05, cap: float = 2.0) -> float:
-    """Exponential backoff with jitter: instances do not hammer a returning Redis all at once."""
-    ceiling = min(cap, base * (2 ** min(attempt, 16)))
-    return random.uniform(ceiling / 2, ceiling)
-
-
 def redis_client(url: str) -> aioredis.Redis:
     """A client whose own retries are short: the callers decide how long to keep trying."""
     client: aioredis.Redis = aioredis.Redis.from_url(
@@ -202,7 +196,7 @@ def _text(value: Any) -> str:
 class RedisStore:
     """The shared store of a multi-instance deployment (see the module docstring for the keys)."""
 
-    def __init__(self, url: str, *, prefix: str | None = None) -> None:
+    def __init__(self, url: str, *, prefix: str | None = None, loops: Loops | None = None) -> None:
         self.url = url
         self.prefix = (
             prefix if prefix is not None else os.environ.get("PLANBOARD_REDIS_PREFIX")
@@ -212,7 +206,7 @@ class RedisStore:
         self._writer: asyncio.Task[None] | None = None
         self._scripts: dict[str, Any] = {}
         self._closing = False
-        self.available = True  # False while appends are failing (readiness, logs)
+        self.loops = loops or Loops()
 
     # -- plumbing
     @property
@@ -263,10 +257,15 @@ class RedisStore:
                 await self._client.aclose()
             self._client = None
 
+    @property
+    def available(self) -> bool:
+        """False while a background loop is failing (appends waiting for Redis, for example)."""
+        return not self.loops.problems
+
     async def ping(self) -> None:
         await asyncio.wait_for(self.client.ping(), 2.0)
-        if not self.available:
-            raise ConnectionError("updates are waiting for Redis")
+        if self.loops.problems:
+            raise ConnectionError(self.loops.summary())
 
     # -- boards
     async def create_board(self, info: BoardInfo) -> None:
@@ -326,7 +325,7 @@ class RedisStore:
         future: asyncio.Future[int] = asyncio.get_running_loop().create_future()
         self._pending.append(_Append(doc_id, update, future))
         if self._writer is None or self._writer.done():
-            self._writer = asyncio.create_task(self._write_loop())
+            self._writer = self.loops.run("store-writer", self._write_loop)
         return await future
 
     def _take_batch(self) -> list[_Append]:
@@ -353,25 +352,34 @@ class RedisStore:
             keys.append(f"{self.prefix}docs")
             try:
                 positions = await self._script(APPEND, keys, args)
-            except (RedisError, OSError, TimeoutError) as exc:
+            except Exception as exc:  # RedisError, OSError, and RuntimeError under uvloop
                 # A pipeline cut mid-way may have stored part of the batch; storing it again
                 # only duplicates idempotent updates under new consecutive positions.
                 attempt += 1
-                if self.available or attempt % 20 == 0:
+                if attempt == 1 or attempt % 20 == 0:
                     log.warning(
-                        "appending %d update(s) to Redis failed (%s); retrying", len(batch), exc
+                        "appending %d update(s) to Redis failed (%r); retrying", len(batch), exc
                     )
-                self.available = False
+                self.loops.down("store-writer", f"appends waiting for Redis ({exc!r})")
+                await self._drop_connections(exc)
                 await asyncio.sleep(backoff_delay(attempt))
                 continue
-            if not self.available:
+            if attempt:
                 log.warning("Redis is back: %d queued update(s) stored", len(batch))
-            self.available = True
+            self.loops.up("store-writer")
             attempt = 0
             del self._pending[: len(batch)]
             for item, position in zip(batch, positions, strict=True):
                 if not item.future.done():  # a cancelled caller: stored all the same
                     item.future.set_result(int(position))
+
+    async def _drop_connections(self, exc: BaseException) -> None:
+        """After an error redis-py does not know (a RuntimeError from a closed uvloop transport),
+        its pooled connections may be unusable: start from fresh ones."""
+        if isinstance(exc, RedisError) or self._client is None:
+            return
+        with contextlib.suppress(Exception):
+            await self._client.connection_pool.disconnect()
 
     async def flush(self) -> None:
         """Wait until every append made so far is stored."""
