@@ -38,7 +38,12 @@ def _build_store(settings: Settings) -> Store:
     if settings.redis_url:
         from server.store.redis import RedisStore
 
-        store: Store = RedisStore(settings.redis_url, prefix=settings.redis_prefix)
+        store: Store = RedisStore(
+            settings.redis_url,
+            prefix=settings.redis_prefix,
+            min_replicas=settings.redis_min_replicas,
+            wait_timeout=settings.redis_wait_timeout_seconds,
+        )
         return store
     return SQLiteStore(settings.data_dir / "planboard.sqlite3")
 
@@ -66,6 +71,8 @@ def build_services(settings: Settings) -> Services:
     loops = [x for x in found if isinstance(x, Loops)]
     if loops:
         metrics.registry.register(LoopsCollector(*loops))
+    if hasattr(store, "on_wait"):  # the cost of waiting for replicas, per append batch
+        store.on_wait = metrics.store_latency.labels("wait").observe
     limits = DocLimits(
         max_note_text=settings.max_note_text,
         max_notes=settings.max_notes_per_board,

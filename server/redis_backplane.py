@@ -4,7 +4,8 @@ One channel per document (`{prefix}ch:{doc id}`) and one for instance heartbeats
 (`{prefix}instances`). A message is binary: one kind byte, the sender's instance id (length byte
 then ASCII), then the body:
 
-    u  update     8-byte big-endian log position (given by the store), then the Yjs update
+    U  update     8-byte big-endian epoch, 8-byte big-endian log position (both given by the
+                  store), then the Yjs update (`u`, without the epoch, is read as epoch 0)
     a  awareness  the y-protocols awareness payload (without the message type byte)
     q  query      "send me your clients' presence" (sent after subscribing)
     h  heartbeat  (instances channel) every timeout/5 seconds
@@ -41,7 +42,8 @@ from server.supervisor import Loops, backoff_delay
 
 log = logging.getLogger("planboard.backplane")
 
-KIND_UPDATE = b"u"
+KIND_UPDATE = b"U"
+KIND_UPDATE_V1 = b"u"  # without an epoch (instances of earlier versions)
 KIND_AWARENESS = b"a"
 KIND_QUERY = b"q"
 KIND_HEARTBEAT = b"h"
@@ -205,8 +207,10 @@ class RedisBackplane:
                 await pubsub.unsubscribe(channel)
 
     # -- publishing ---------------------------------------------------------------------------
-    async def publish_update(self, doc_id: str, position: int, update: bytes) -> None:
-        body = position.to_bytes(8, "big") + update
+    async def publish_update(
+        self, doc_id: str, position: int, update: bytes, epoch: int = 0
+    ) -> None:
+        body = epoch.to_bytes(8, "big") + position.to_bytes(8, "big") + update
         self._enqueue(self._channel(doc_id), encode_message(KIND_UPDATE, self._iid, body), False)
 
     async def publish_awareness(self, doc_id: str, payload: bytes) -> None:
@@ -375,9 +379,13 @@ class RedisBackplane:
         sub = self._docs.get(channel)
         if sub is None:
             return
-        if kind == KIND_UPDATE and len(body) >= 8:
+        if kind == KIND_UPDATE and len(body) >= 16:
+            epoch = int.from_bytes(body[:8], "big")
+            position = int.from_bytes(body[8:16], "big")
+            await self._call(sub, sub.handlers.on_update(position, body[16:], epoch))
+        elif kind == KIND_UPDATE_V1 and len(body) >= 8:
             position = int.from_bytes(body[:8], "big")
-            await self._call(sub, sub.handlers.on_update(position, body[8:]))
+            await self._call(sub, sub.handlers.on_update(position, body[8:], 0))
         elif kind == KIND_AWARENESS:
             await self._call(sub, sub.handlers.on_awareness(instance, body))
         elif kind == KIND_QUERY:

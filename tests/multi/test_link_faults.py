@@ -110,3 +110,59 @@ async def test_a_refused_link_shows_in_readyz_and_metrics_and_heals(
     await wait_for(lambda: "cut" in note_texts(observer.doc), 20, "the edit crossed")
     for client in (writer, observer):
         await client.close()
+
+
+PARTITIONS = {
+    "refused": (TcpProxy.refuse, 503),
+    "black-holed": (TcpProxy.blackhole, 503),
+    "one-way": (TcpProxy.one_way, 503),
+    "+200 ms": (lambda link: link.delay(0.2), 200),
+}
+
+
+async def test_partitions_of_one_instance_from_redis_each_heal(
+    instances: StartInstances, proxy: TcpProxy
+) -> None:
+    """Each partition in turn: the cut instance keeps its clients and every edit, /readyz tells
+    the truth during the fault, and after the heal every observer has every note."""
+    (cut,) = instances(1, REDIS_URL=proxy.url)
+    (direct,) = instances(1)
+    board = create_board(direct.url)
+    bid = board["id"]
+    ana = join_board(cut.url, bid, "Ana")
+    bob = join_board(direct.url, bid, "Bob")
+    writer_cut = await YClient(ws(cut, bid, ana["token"])).connect()
+    writer_direct = await YClient(ws(direct, bid, bob["token"])).connect()
+    observers = [await YClient(ws(s, bid, board["token"])).connect() for s in (cut, direct)]
+    written: set[str] = set()
+    for name, (fault, during) in PARTITIONS.items():
+        await in_thread(lambda f=fault: f(proxy))
+        what = f"/readyz {during} during the {name} partition"
+        await in_thread(lambda d=during, w=what: wait_until(lambda: ready(cut) == d, 15, w))
+        assert ready(direct) == 200, name
+        for i in range(5):
+            for writer, person, tag in ((writer_cut, ana, "c"), (writer_direct, bob, "d")):
+                note = f"{name}-{tag}{i}"
+                add_note(writer.doc, note, person["participant_id"], note)
+                written.add(note)
+        if during == 503:  # nothing crosses a broken link, and nobody is disconnected
+            assert not any(n.startswith(f"{name}-c") for n in note_texts(observers[1].doc))
+        assert not any(c.closed.is_set() for c in (writer_cut, writer_direct, *observers))
+        await in_thread(proxy.heal)
+        what = f"/readyz 200 after the {name} partition healed"
+        await in_thread(lambda w=what: wait_until(lambda: ready(cut) == 200, 30, w))
+        for observer in observers:
+            await wait_for(
+                lambda o=observer: set(note_texts(o.doc)) >= written,
+                30,
+                f"every note after the {name} partition",
+                state=lambda o=observer: f"missing {sorted(written - set(note_texts(o.doc)))}",
+            )
+    views = []
+    for server in (cut, direct):
+        fresh = await YClient(ws(server, bid, board["token"])).connect()
+        views.append(set(note_texts(fresh.doc)))
+        await fresh.close()
+    assert views[0] == views[1] and views[0] >= written
+    for client in (writer_cut, writer_direct, *observers):
+        await client.close()
