@@ -30,6 +30,7 @@ from server.security import SecurityHeadersMiddleware
 from server.services import LoadMonitor, RateWindow, Services
 from server.store.base import Store
 from server.store.sqlite import SQLiteStore
+from server.supervisor import Loops, LoopsCollector
 from server.ws import websocket_endpoint
 
 log = logging.getLogger("planboard")
@@ -39,7 +40,12 @@ def _build_store(settings: Settings) -> Store:
     if settings.redis_url:
         from server.store.redis import RedisStore
 
-        store: Store = RedisStore(settings.redis_url, prefix=settings.redis_prefix)
+        store: Store = RedisStore(
+            settings.redis_url,
+            prefix=settings.redis_prefix,
+            min_replicas=settings.redis_min_replicas,
+            wait_timeout=settings.redis_wait_timeout_seconds,
+        )
         return store
     return SQLiteStore(settings.data_dir / "planboard.sqlite3")
 
@@ -62,6 +68,13 @@ def build_services(settings: Settings) -> Services:
     metrics = Metrics()
     store = _build_store(settings)
     backplane = _build_backplane(settings)
+    # Every background loop's state and restarts in /metrics (readiness asks the loops too).
+    found = [getattr(part, "loops", None) for part in (store, backplane)]
+    loops = [x for x in found if isinstance(x, Loops)]
+    if loops:
+        metrics.registry.register(LoopsCollector(*loops))
+    if hasattr(store, "on_wait"):  # the cost of waiting for replicas, per append batch
+        store.on_wait = metrics.store_latency.labels("wait").observe
     limits = DocLimits(
         max_note_text=settings.max_note_text,
         max_notes=settings.max_notes_per_board,

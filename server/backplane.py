@@ -11,7 +11,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Protocol
 
-UpdateHandler = Callable[[int, bytes], Awaitable[None]]
+# (log position, the update, the epoch the position belongs to: 0 for a store without epochs)
+UpdateHandler = Callable[[int, bytes, int], Awaitable[None]]
 # (instance id of the sender, awareness payload without the message type byte)
 AwarenessHandler = Callable[[str, bytes], Awaitable[None]]
 ResyncHandler = Callable[[], Awaitable[None]]
@@ -26,7 +27,8 @@ async def _nothing() -> None:
 class DocHandlers:
     """What a room wants to hear about its document from other instances.
 
-    on_resync: our subscription may have missed messages (reconnected), read the store.
+    on_resync: our subscription may have missed messages (reconnected): read the store, and
+    give it what it lacks (a reconnect may follow a Redis failover or restart).
     on_instance_gone: an instance stopped heartbeating; drop the presence of its clients.
     on_awareness_query: another instance (just subscribed) asks for our clients' presence.
     """
@@ -52,7 +54,9 @@ class Backplane(Protocol):
 
     async def unsubscribe(self, doc_id: str) -> None: ...
 
-    async def publish_update(self, doc_id: str, position: int, update: bytes) -> None:
+    async def publish_update(
+        self, doc_id: str, position: int, update: bytes, epoch: int = 0
+    ) -> None:
         """Never raises: a message that cannot go out now is retried or recovered by gap-fill."""
 
     async def publish_awareness(self, doc_id: str, payload: bytes) -> None: ...
@@ -78,7 +82,9 @@ class LocalBackplane:
     async def unsubscribe(self, doc_id: str) -> None:
         return None
 
-    async def publish_update(self, doc_id: str, position: int, update: bytes) -> None:
+    async def publish_update(
+        self, doc_id: str, position: int, update: bytes, epoch: int = 0
+    ) -> None:
         return None
 
     async def publish_awareness(self, doc_id: str, payload: bytes) -> None:

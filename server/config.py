@@ -13,6 +13,16 @@ def _env_int(name: str, default: int) -> int:
     return int(raw) if raw not in (None, "") else default
 
 
+def _env_optional_int(name: str) -> int | None:
+    raw = os.environ.get(name)
+    if raw in (None, "", "auto"):
+        return None
+    value = int(raw)
+    if value < 0:
+        raise SystemExit(f"{name} must be 0 or more (or 'auto'), not {raw}")
+    return value
+
+
 def _env_float(name: str, default: float) -> float:
     raw = os.environ.get(name)
     return float(raw) if raw not in (None, "") else default
@@ -27,6 +37,10 @@ class Settings:
     data_dir: Path = Path("data")
     redis_url: str | None = None
     redis_prefix: str = "planboard:"  # every key and channel; lets deployments share a Redis
+    # Replica acknowledgements (WAIT) an append needs before it is shown; None: 1 when the
+    # primary has a replica, else 0. See docs/scaling.md, "Failover".
+    redis_min_replicas: int | None = None
+    redis_wait_timeout_seconds: float = 1.0
     secret: str | None = None
     allowed_origins: tuple[str, ...] = ()
     public_url: str | None = None
@@ -73,6 +87,10 @@ class Settings:
             data_dir=Path(os.environ.get("PLANBOARD_DATA", str(cls.data_dir))),
             redis_url=os.environ.get("REDIS_URL") or None,
             redis_prefix=os.environ.get("PLANBOARD_REDIS_PREFIX") or cls.redis_prefix,
+            redis_min_replicas=_env_optional_int("PLANBOARD_REDIS_MIN_REPLICAS"),
+            redis_wait_timeout_seconds=_env_float(
+                "PLANBOARD_REDIS_WAIT_TIMEOUT", cls.redis_wait_timeout_seconds
+            ),
             secret=os.environ.get("PLANBOARD_SECRET") or None,
             allowed_origins=tuple(o.strip() for o in origins.split(",") if o.strip()),
             public_url=os.environ.get("PLANBOARD_PUBLIC_URL") or None,
@@ -80,9 +98,7 @@ class Settings:
             rate_messages_per_s=_env_float("PLANBOARD_RATE_MESSAGES", cls.rate_messages_per_s),
             rate_burst_messages=_env_int("PLANBOARD_RATE_BURST", cls.rate_burst_messages),
             rate_bytes_per_s=_env_float("PLANBOARD_RATE_BYTES", cls.rate_bytes_per_s),
-            judging_burst_seconds=_env_float(
-                "PLANBOARD_JUDGING_BURST", cls.judging_burst_seconds
-            ),
+            judging_burst_seconds=_env_float("PLANBOARD_JUDGING_BURST", cls.judging_burst_seconds),
             max_connections_per_board=_env_int(
                 "PLANBOARD_MAX_CONNECTIONS_PER_BOARD", cls.max_connections_per_board
             ),

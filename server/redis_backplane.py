@@ -4,7 +4,8 @@ One channel per document (`{prefix}ch:{doc id}`) and one for instance heartbeats
 (`{prefix}instances`). A message is binary: one kind byte, the sender's instance id (length byte
 then ASCII), then the body:
 
-    u  update     8-byte big-endian log position (given by the store), then the Yjs update
+    U  update     8-byte big-endian epoch, 8-byte big-endian log position (both given by the
+                  store), then the Yjs update (`u`, without the epoch, is read as epoch 0)
     a  awareness  the y-protocols awareness payload (without the message type byte)
     q  query      "send me your clients' presence" (sent after subscribing)
     h  heartbeat  (instances channel) every timeout/5 seconds
@@ -36,11 +37,13 @@ from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
 
 from server.backplane import DocHandlers
-from server.store.redis import DEFAULT_PREFIX, backoff_delay, redis_client
+from server.store.redis import DEFAULT_PREFIX, redis_client
+from server.supervisor import Loops, backoff_delay
 
 log = logging.getLogger("planboard.backplane")
 
-KIND_UPDATE = b"u"
+KIND_UPDATE = b"U"
+KIND_UPDATE_V1 = b"u"  # without an epoch (instances of earlier versions)
 KIND_AWARENESS = b"a"
 KIND_QUERY = b"q"
 KIND_HEARTBEAT = b"h"
@@ -91,6 +94,7 @@ class RedisBackplane:
         prefix: str | None = None,
         instance_timeout: float = 30.0,
         subscribe_timeout: float = 5.0,
+        loops: Loops | None = None,
     ) -> None:
         self.url = url
         self.instance_id = instance_id
@@ -123,6 +127,7 @@ class RedisBackplane:
         self._reconnect = False
         self._stopping = False
         self.reconnects = 0  # connections after the first (tests and logs)
+        self.loops = loops or Loops()
 
     def _channel(self, doc_id: str) -> bytes:
         return f"{self.prefix}ch:{doc_id}".encode()
@@ -139,8 +144,9 @@ class RedisBackplane:
             retry=Retry(NoBackoff(), 0, supported_errors=()),
         )
         self._sub_client = sub_client
-        self._reader = asyncio.create_task(self._run(), name="backplane-reader")
-        self._heartbeat = asyncio.create_task(self._beat(), name="backplane-heartbeat")
+        self.loops.down("subscriber", "connecting to Redis")
+        self._reader = self.loops.run("subscriber", self._run)
+        self._heartbeat = self.loops.run("heartbeat", self._beat)
 
     async def stop(self) -> None:
         """Say goodbye (others drop our clients' presence at once), flush, disconnect."""
@@ -164,6 +170,8 @@ class RedisBackplane:
     async def ping(self) -> None:
         if not self._live:
             raise ConnectionError("pub/sub is not connected (Redis unreachable?)")
+        if self.loops.problems:
+            raise ConnectionError(self.loops.summary())
 
     # -- subscriptions ------------------------------------------------------------------------
     async def subscribe(self, doc_id: str, handlers: DocHandlers) -> None:
@@ -176,7 +184,7 @@ class RedisBackplane:
             self._expect.setdefault(channel, deque()).append(_Expect([future]))
             # If the connection is broken the reader notices, and the next connection
             # subscribes every registered doc and resolves the future.
-            with contextlib.suppress(RedisError, OSError):
+            with contextlib.suppress(Exception):  # RuntimeError too, under uvloop
                 await pubsub.subscribe(channel)
         else:
             self._waiting.setdefault(channel, []).append(future)
@@ -195,12 +203,14 @@ class RedisBackplane:
         pubsub = self._pubsub
         if pubsub is not None:
             self._expect.setdefault(channel, deque()).append(_Expect())
-            with contextlib.suppress(RedisError, OSError):
+            with contextlib.suppress(Exception):
                 await pubsub.unsubscribe(channel)
 
     # -- publishing ---------------------------------------------------------------------------
-    async def publish_update(self, doc_id: str, position: int, update: bytes) -> None:
-        body = position.to_bytes(8, "big") + update
+    async def publish_update(
+        self, doc_id: str, position: int, update: bytes, epoch: int = 0
+    ) -> None:
+        body = epoch.to_bytes(8, "big") + position.to_bytes(8, "big") + update
         self._enqueue(self._channel(doc_id), encode_message(KIND_UPDATE, self._iid, body), False)
 
     async def publish_awareness(self, doc_id: str, payload: bytes) -> None:
@@ -220,7 +230,7 @@ class RedisBackplane:
             return
         self._outbox.append((channel, message, droppable))
         if self._publisher is None or self._publisher.done():
-            self._publisher = asyncio.create_task(self._publish_loop(), name="backplane-publish")
+            self._publisher = self.loops.run("publisher", self._publish_loop)
 
     async def _publish_loop(self) -> None:
         attempt = 0
@@ -236,13 +246,18 @@ class RedisBackplane:
                         for channel, message, _ in batch:
                             pipe.publish(channel, message)
                         await pipe.execute()
-            except (RedisError, OSError, TimeoutError) as exc:
+            except Exception as exc:  # RedisError, OSError, and RuntimeError under uvloop
                 attempt += 1
                 if attempt == 1 or attempt % 20 == 0:
-                    log.warning("publishing to Redis failed (%s); retrying", exc)
+                    log.warning("publishing to Redis failed (%r); retrying", exc)
+                self.loops.down("publisher", f"messages waiting for Redis ({exc!r})")
                 self._outbox = deque(item for item in self._outbox if not item[2])
+                if not isinstance(exc, RedisError) and client is not None:
+                    with contextlib.suppress(Exception):  # connections in an unknown state
+                        await client.connection_pool.disconnect()
                 await asyncio.sleep(backoff_delay(attempt))
                 continue
+            self.loops.up("publisher")
             attempt = 0
             for _ in batch:
                 self._outbox.popleft()
@@ -294,6 +309,7 @@ class RedisBackplane:
 
     def _disconnected(self) -> None:
         self._live = False
+        self.loops.down("subscriber", "pub/sub connection lost; reconnecting")
         self._pubsub = None
         for channel, queue in self._expect.items():
             for entry in queue:
@@ -339,6 +355,7 @@ class RedisBackplane:
             self.reconnects += 1
             log.warning("Redis pub/sub connected again; rooms read what they missed")
         self._live = True
+        self.loops.up("subscriber")
         self._own_seen = now
         # Nobody could be heard while we were away: everyone gets a full timeout from now.
         for instance in self._last_seen:
@@ -362,9 +379,13 @@ class RedisBackplane:
         sub = self._docs.get(channel)
         if sub is None:
             return
-        if kind == KIND_UPDATE and len(body) >= 8:
+        if kind == KIND_UPDATE and len(body) >= 16:
+            epoch = int.from_bytes(body[:8], "big")
+            position = int.from_bytes(body[8:16], "big")
+            await self._call(sub, sub.handlers.on_update(position, body[16:], epoch))
+        elif kind == KIND_UPDATE_V1 and len(body) >= 8:
             position = int.from_bytes(body[:8], "big")
-            await self._call(sub, sub.handlers.on_update(position, body[8:]))
+            await self._call(sub, sub.handlers.on_update(position, body[8:], 0))
         elif kind == KIND_AWARENESS:
             await self._call(sub, sub.handlers.on_awareness(instance, body))
         elif kind == KIND_QUERY:

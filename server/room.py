@@ -37,6 +37,25 @@ EMPTY_STATE_VECTOR = b"\x00"
 GAP_GRACE_SECONDS = 0.05
 
 
+def missing_from(doc: Doc[Any], stored: list[bytes]) -> bytes | None:
+    """What `doc` has that a doc made of the `stored` updates lacks (None: nothing).
+
+    Deletions count too: the delete set of `doc` is merged into the stored copy, and only what
+    that merge changed comes back.
+    """
+    copy: Doc[Any] = Doc()
+    for update in stored:
+        copy.apply_update(update)
+    changes: list[bytes] = []
+    subscription = copy.observe(lambda event: changes.append(event.update))
+    copy.apply_update(doc.get_update(copy.get_state()))
+    copy.unobserve(subscription)
+    real = [u for u in changes if u != p.EMPTY_UPDATE]
+    if not real:
+        return None
+    return real[0] if len(real) == 1 else merge_updates(*real)
+
+
 class UpdateGuard(Protocol):
     """Judges a client's update before it reaches the doc (crdt/policy.py's BoardGuard)."""
 
@@ -81,17 +100,22 @@ class Room:
         # Every update up to `position` is in the doc. With a relaying backplane positions are
         # consecutive per doc: those received beyond a gap wait in `_ahead` until it is filled.
         self.position = 0
+        # The epoch `position` belongs to (0 without a relaying store): a shared store that
+        # changed history under us (a failover) starts a new one, and positions start over.
+        self.epoch = 0
         self._ahead: set[int] = set()
         self._track_gaps = backplane.relays
-        self._early: list[tuple[int, bytes]] | None = None  # remote updates during load
+        self._early: list[tuple[int, bytes, int]] | None = None  # remote updates during load
         self._resync_task: asyncio.Task[None] | None = None
         self._resync_again = False
+        self._heal_wanted = False  # compare with the store and give it what it lacks
+        self._unwatch: Callable[[], None] | None = None
         self._closed = False
         self._captured: list[bytes] = []
         self._full_step2: bytes | None = None  # sync step 2 for an empty joiner, cached
         self._append_timer = metrics.store_latency.labels("append")
         self._notice_clock = 0
-        self._inflight: set[asyncio.Task[int]] = set()
+        self._inflight: set[asyncio.Task[tuple[int, int]]] = set()
         self._background: set[asyncio.Future[None]] = set()
         self._since_compaction = 0
         self._compact_every = compact_every
@@ -143,10 +167,14 @@ class Room:
         self._captured.clear()
         self._since_compaction = len(loaded.updates)
         early, self._early = self._early, None
+        self.epoch = loaded.epoch
         self._advance_to(loaded.position)
-        for position, update in early:  # idempotent: those already in the load change nothing
-            self._apply_remote(position, update)
-        if self._resync_again:
+        for position, update, epoch in early:  # idempotent: those in the load change nothing
+            self._apply_remote(position, update, epoch=epoch)
+        watch = getattr(self.store, "watch_epoch", None)
+        if watch is not None:  # the store changed history: heal it from this doc
+            self._unwatch = watch(lambda _epoch: self._request_resync(0.0, heal=True))
+        if self._resync_again or self._heal_wanted:
             self._request_resync(0.0)
 
     # -- positions, gaps and resync (multi-instance) ------------------------------------------
@@ -171,15 +199,18 @@ class Room:
             self._request_resync(GAP_GRACE_SECONDS)
 
     async def resync(self) -> None:
-        """The backplane may have missed messages (it reconnected): read the store's tail.
+        """The backplane may have missed messages (it reconnected): read the store's tail, and
+        give the store what it lacks (the reconnect may follow a failover or a Redis restart).
 
         Returns at once; the read runs in the background, one at a time per room.
         """
-        self._request_resync(0.0)
+        self._request_resync(0.0, heal=True)
 
-    def _request_resync(self, grace: float) -> None:
+    def _request_resync(self, grace: float, *, heal: bool = False) -> None:
         if self._closed:
             return
+        if heal:
+            self._heal_wanted = True
         if self._early is not None or (self._resync_task and not self._resync_task.done()):
             self._resync_again = True  # after the load / the running read
             return
@@ -189,13 +220,13 @@ class Room:
     async def _resync(self, grace: float) -> None:
         if grace:
             await asyncio.sleep(grace)
-            if not self._ahead and not self._resync_again:
+            if not self._ahead and not self._resync_again and not self._heal_wanted:
                 return  # the gap closed by itself (messages merely crossed)
         attempt = 0
         while not self._closed:
             self._resync_again = False
             try:
-                missed = await self.store.read_updates_since(self.doc_id, self.position)
+                await self.catch_up()
             except Exception as exc:
                 attempt += 1
                 if attempt == 1 or attempt % 20 == 0:
@@ -203,26 +234,85 @@ class Room:
                 await asyncio.sleep(min(5.0, 0.1 * 2 ** min(attempt, 6)))
                 continue
             attempt = 0
-            for position, update in missed:
-                self._apply_remote(position, update, from_store=True)
-            if missed:
-                self._advance_to(missed[-1][0])
-            if not self._resync_again:
+            if not self._resync_again and not self._heal_wanted:
                 return
+
+    async def catch_up(self) -> None:
+        """Read and apply everything the store has past `self.position`; return when done.
+
+        When the store is in another epoch than the room (it changed history: a failover, a
+        restart that lost writes) or a heal was asked for, the room also compares its doc with
+        the store's and appends what the store lacks: every client of this instance saw it.
+        """
+        heal, self._heal_wanted = self._heal_wanted, False
+        try:
+            epoch, seq, entries = await self._read_store()
+            for position, update in entries:
+                self._apply_remote(position, update, from_store=True)
+            if epoch == self.epoch:
+                self._advance_to(seq)
+                if heal:
+                    loaded = await self.store.load_doc(self.doc_id)
+                    base = [(0, loaded.snapshot)] if loaded.snapshot else []
+                    await self._give_store_what_it_lacks([*base, *loaded.updates])
+                return
+            # Another epoch: everything the store has is in `entries`, and in the doc now.
+            log.warning("%s: the store is in a new epoch; healing it from memory", self.doc_id)
+            self.epoch, self.position, self._ahead = epoch, seq, set()
+            await self._give_store_what_it_lacks(entries)
+        except BaseException:
+            if heal:
+                self._heal_wanted = True
+            raise
+
+    async def _read_store(self) -> tuple[int, int, list[tuple[int, bytes]]]:
+        """(epoch, the store's counter, the updates past our position, or all of another epoch)."""
+        read = getattr(self.store, "read_stamped", None)
+        if read is None:  # a store without epochs (SQLite)
+            missed = await self.store.read_updates_since(self.doc_id, self.position)
+            return self.epoch, (missed[-1][0] if missed else self.position), missed
+        result: tuple[int, int, list[tuple[int, bytes]]] = await read(
+            self.doc_id, self.epoch, self.position
+        )
+        return result
+
+    async def _give_store_what_it_lacks(self, stored: list[tuple[int, bytes]]) -> None:
+        """Append what this doc has and the store's copy does not (idempotent: a CRDT merge)."""
+        lacking = missing_from(self.doc, [update for _, update in stored])
+        if lacking is None:
+            return
+        log.warning("%s: the store lacked content this instance has; appending it", self.doc_id)
+        epoch, position = await self._append(lacking)
+        self._note_stamp(epoch, position)
+        await self.backplane.publish_update(self.doc_id, position, lacking, epoch)
+
+    async def _append(self, update: bytes) -> tuple[int, int]:
+        stamped = getattr(self.store, "append_stamped", None)
+        if stamped is None:  # a store without epochs
+            return 0, await self.store.append_update(self.doc_id, update)
+        result: tuple[int, int] = await stamped(self.doc_id, update)
+        return result
+
+    def _note_stamp(self, epoch: int, position: int) -> None:
+        """Our own append came back with (epoch, position)."""
+        if epoch == self.epoch:
+            self._note_position(position)
+        else:  # the store changed epoch since our last read: catch up and heal
+            self._request_resync(0.0, heal=True)
 
     # -- the one write path -------------------------------------------------------------------
     async def _commit(self, net: bytes, *, exclude: Connection | None) -> None:
         """Append to the store, then fan out once-encoded bytes, then tell other instances."""
-        task = asyncio.ensure_future(self.store.append_update(self.doc_id, net))
+        task = asyncio.ensure_future(self._append(net))
         self._inflight.add(task)
         try:
             with self._append_timer.time():
-                position = await task
+                epoch, position = await task
         finally:
             self._inflight.discard(task)
-        self._note_position(position)
+        self._note_stamp(epoch, position)
         self.broadcast(p.encode_update(net), exclude=exclude)
-        await self.backplane.publish_update(self.doc_id, position, net)
+        await self.backplane.publish_update(self.doc_id, position, net, epoch)
         for listener in self.change_listeners:
             listener(self)
         self._since_compaction += 1
@@ -244,16 +334,6 @@ class Room:
         """Wait until every change applied so far is in the store (before anyone may see it)."""
         if self._inflight:
             await asyncio.gather(*list(self._inflight), return_exceptions=True)
-
-    async def catch_up(self) -> None:
-        """Apply everything the store holds past this room's position (other instances' edits)."""
-        if not self._track_gaps or self._early is not None:
-            return
-        missed = await self.store.read_updates_since(self.doc_id, self.position)
-        for position, update in missed:
-            self._apply_remote(position, update, from_store=True)
-        if missed:
-            self._advance_to(missed[-1][0])
 
     async def _prepare(self, conn: Connection, update: bytes) -> Prepared:
         """Decode the update and make sure it can be judged as this connection's own.
@@ -359,14 +439,16 @@ class Room:
             await self._commit(net, exclude=None)
         return result
 
-    async def _on_remote_update(self, position: int, update: bytes) -> None:
+    async def _on_remote_update(self, position: int, update: bytes, epoch: int = 0) -> None:
         """An update another instance stored: apply and fan out locally (no store write)."""
         if self._early is not None:
-            self._early.append((position, update))  # applied after the load
+            self._early.append((position, update, epoch))  # applied after the load
             return
-        self._apply_remote(position, update)
+        self._apply_remote(position, update, epoch=epoch)
 
-    def _apply_remote(self, position: int, update: bytes, *, from_store: bool = False) -> None:
+    def _apply_remote(
+        self, position: int, update: bytes, *, from_store: bool = False, epoch: int = 0
+    ) -> None:
         self._captured.clear()
         try:
             with self.doc.transaction(origin="remote"):
@@ -375,7 +457,10 @@ class Room:
             log.exception("remote update for %s could not be applied", self.doc_id)
             return
         if not from_store:
-            self._note_position(position)
+            if epoch == self.epoch:
+                self._note_position(position)
+            else:  # a position of another epoch says nothing about ours: ask the store
+                self._request_resync(0.0)
         net = self._take_net_update()
         if net is not None:
             self.broadcast(p.encode_update(net), exclude=None)
@@ -484,6 +569,9 @@ class Room:
             with contextlib.suppress(Exception):
                 await self._compaction
         self._closed = True
+        if self._unwatch is not None:
+            with contextlib.suppress(ValueError):
+                self._unwatch()
         if self._resync_task is not None and not self._resync_task.done():
             self._resync_task.cancel()
             with contextlib.suppress(BaseException):

@@ -26,6 +26,10 @@ class LoadedDoc:
     snapshot: bytes | None
     updates: list[tuple[int, bytes]]
     position: int  # highest position included (snapshot or log); 0 for an empty doc
+    # The epoch the positions belong to (0: a store without epochs, such as SQLite). A shared
+    # store whose history can change under the instances (a Redis failover) starts a new epoch
+    # then; see server/store/replication.py.
+    epoch: int = 0
 
 
 VoteStatus = Literal["ok", "budget", "cap"]

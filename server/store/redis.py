@@ -31,20 +31,21 @@ import contextlib
 import json
 import logging
 import os
-import random
 import secrets
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import redis.asyncio as aioredis
 from redis.asyncio.retry import Retry
-from redis.backoff import ExponentialWithJitterBackoff
+from redis.backoff import ExponentialWithJitterBackoff, NoBackoff
 from redis.exceptions import RedisError
 
 from server.store.base import BoardInfo, LoadedDoc, VoteResult
 from server.store.compaction import fold_updates
+from server.store.replication import NodeEpoch, ReplicaPolicy, new_token, parse_replication
+from server.supervisor import Loops, backoff_delay
 
 log = logging.getLogger("planboard.store.redis")
 
@@ -54,35 +55,65 @@ MAX_BATCH_BYTES = 4 << 20
 COMPACT_LOCK_MS = 60_000
 CLOSE_GRACE_SECONDS = 5.0  # at shutdown, how long queued updates may wait for Redis
 
-# KEYS: for each update (seq, log) pairs, then the docs index last. ARGV: (update, doc id) pairs.
-# Returns the position of each update, in order.
+# KEYS: (seq, log) for each update, the docs index, the epoch hash. ARGV: the node epoch the writer
+# verified, a spare fresh token, then (update, doc id, seen epoch, seen position) per update.
+# Refuses everything ({'epoch', current}) when the node's epoch is not the writer's. A doc whose
+# node epoch is older enters the writer's; a doc whose counter is below what the writer has seen in
+# the doc's current epoch went back in time (and nobody noticed yet): it gets a fresh epoch.
+# Returns {epoch, position} per update, in order.
 APPEND = """
-local n = (#KEYS - 1) / 2
-local docs = KEYS[#KEYS]
+local n = (#KEYS - 2) / 2
+local docs = KEYS[#KEYS - 1]
+local node = redis.call('HGET', KEYS[#KEYS], 'token') or ''
+if node ~= ARGV[1] then return {'epoch', node} end
 local out = {}
 for i = 1, n do
-  local pos = redis.call('HINCRBY', KEYS[2 * i - 1], 'seq', 1)
-  if redis.call('RPUSH', KEYS[2 * i], ARGV[2 * i - 1]) == 1 then
-    redis.call('ZADD', docs, 0, ARGV[2 * i])
+  local seq_key = KEYS[2 * i - 1]
+  local a = 2 + 4 * (i - 1)
+  local cur = redis.call('HMGET', seq_key, 'seq', 'epoch', 'node')
+  local seq = tonumber(cur[1] or '0')
+  local epoch = cur[2] or ''
+  if (cur[3] or '') ~= node then
+    epoch = node
+    redis.call('HSET', seq_key, 'epoch', epoch, 'node', node)
+  elseif epoch == ARGV[a + 3] and seq < tonumber(ARGV[a + 4]) then
+    epoch = ARGV[2]
+    redis.call('HSET', seq_key, 'epoch', epoch)
   end
-  out[i] = pos
+  local pos = redis.call('HINCRBY', seq_key, 'seq', 1)
+  if redis.call('RPUSH', KEYS[2 * i], ARGV[a + 1]) == 1 then
+    redis.call('ZADD', docs, 0, ARGV[a + 2])
+  end
+  out[2 * i - 1] = epoch
+  out[2 * i] = pos
 end
 return out
 """
 
-# KEYS: seq, log, snap. ARGV: position. Returns {seq, snapshot or false, log entries after it}.
-# With a position older than the snapshot, the snapshot comes back too (it covers the trimmed
-# part of the log); applying it again is harmless because updates are idempotent.
+# KEYS: seq, log, snap. ARGV: the reader's epoch for the doc, its position, a spare fresh token.
+# Returns {epoch, seq, snapshot or false, log entries after the position}. A reader of another
+# epoch gets everything (snapshot and the whole log). A position beyond the counter in the same
+# epoch means the doc went back in time (a failover to a lagging replica, a restart that lost the
+# last writes): the doc gets a fresh epoch, and the reader everything. With a position older than
+# the snapshot, the snapshot comes back too (it covers the trimmed part of the log); applying it
+# again is harmless because updates are idempotent.
 READ_SINCE = """
-local seq = tonumber(redis.call('HGET', KEYS[1], 'seq') or '0')
+local cur = redis.call('HMGET', KEYS[1], 'seq', 'epoch')
+local seq = tonumber(cur[1] or '0')
+local epoch = cur[2] or ''
+local p = tonumber(ARGV[2])
+if epoch == ARGV[1] and p > seq then
+  epoch = ARGV[3]
+  redis.call('HSET', KEYS[1], 'epoch', epoch)
+end
+if epoch ~= ARGV[1] then p = -1 end
 local len = redis.call('LLEN', KEYS[2])
 local base = seq - len
-local p = tonumber(ARGV[1])
-if p >= seq then return {seq, false, {}} end
+if p >= seq then return {epoch, seq, false, {}} end
 if p < base then
-  return {seq, redis.call('GET', KEYS[3]), redis.call('LRANGE', KEYS[2], 0, -1)}
+  return {epoch, seq, redis.call('GET', KEYS[3]), redis.call('LRANGE', KEYS[2], 0, -1)}
 end
-return {seq, false, redis.call('LRANGE', KEYS[2], p - base, -1)}
+return {epoch, seq, false, redis.call('LRANGE', KEYS[2], p - base, -1)}
 """
 
 # KEYS: seq, log, snap. ARGV: the snapshot position the fold started from, how many log entries
@@ -170,12 +201,6 @@ return removed
 """
 
 
-def backoff_delay(attempt: int, base: float = 0.05, cap: float = 2.0) -> float:
-    """Exponential backoff with jitter: instances do not hammer a returning Redis all at once."""
-    ceiling = min(cap, base * (2 ** min(attempt, 16)))
-    return random.uniform(ceiling / 2, ceiling)
-
-
 def redis_client(url: str) -> aioredis.Redis:
     """A client whose own retries are short: the callers decide how long to keep trying."""
     client: aioredis.Redis = aioredis.Redis.from_url(
@@ -193,7 +218,17 @@ def redis_client(url: str) -> aioredis.Redis:
 class _Append:
     doc_id: str
     update: bytes
-    future: asyncio.Future[int]
+    future: asyncio.Future[tuple[int, int]]  # (epoch, position)
+
+
+def _epoch(raw: Any) -> int:
+    """An epoch token as an int (0: none yet)."""
+    text = _text(raw) if raw else ""
+    return int(text) if text else 0
+
+
+def _token(epoch: int) -> str:
+    return str(epoch) if epoch else ""
 
 
 def _text(value: Any) -> str:
@@ -203,17 +238,36 @@ def _text(value: Any) -> str:
 class RedisStore:
     """The shared store of a multi-instance deployment (see the module docstring for the keys)."""
 
-    def __init__(self, url: str, *, prefix: str | None = None) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        prefix: str | None = None,
+        loops: Loops | None = None,
+        min_replicas: int | None = None,
+        wait_timeout: float = 1.0,
+        watch_interval: float = 1.0,
+    ) -> None:
         self.url = url
         self.prefix = (
             prefix if prefix is not None else os.environ.get("PLANBOARD_REDIS_PREFIX")
         ) or DEFAULT_PREFIX
         self._client: aioredis.Redis | None = None
+        self._writer_client: aioredis.Redis | None = None
         self._pending: list[_Append] = []
         self._writer: asyncio.Task[None] | None = None
+        self._watch: asyncio.Task[None] | None = None
         self._scripts: dict[str, Any] = {}
         self._closing = False
-        self.available = True  # False while appends are failing (readiness, logs)
+        self.loops = loops or Loops()
+        self.replicas = ReplicaPolicy(min_replicas, wait_timeout)
+        self.epoch = NodeEpoch(f"{self.prefix}epoch")
+        self.watch_interval = watch_interval
+        self._verified = False  # the writer's connection has checked the primary's epoch
+        # Per doc, the highest (epoch, position) this instance has seen: a counter found below
+        # it means the store went back in time.
+        self._seen: dict[str, tuple[int, int]] = {}
+        self.on_wait: Callable[[float], None] | None = None  # WAIT durations (metrics)
 
     # -- plumbing
     @property
@@ -229,24 +283,84 @@ class RedisStore:
         base = f"{self.prefix}vote:{{{board_id}}}:{round_no}"
         return f"{base}:p:", f"{base}:used", f"{base}:tally"
 
-    async def _script(self, source: str, keys: Sequence[str], args: Sequence[Any]) -> Any:
+    async def _script(
+        self,
+        source: str,
+        keys: Sequence[str],
+        args: Sequence[Any],
+        client: aioredis.Redis | None = None,
+    ) -> Any:
         """EVALSHA with a fallback to loading the script (after a Redis restart, for example)."""
         script = self._scripts.get(source)
         if script is None:
             script = self._scripts[source] = self.client.register_script(source)
-        return await script(keys=list(keys), args=list(args))
+        return await script(keys=list(keys), args=list(args), client=client)
+
+    def _saw(self, doc_id: str, epoch: int, position: int) -> None:
+        seen = self._seen.get(doc_id)
+        if seen is None or seen[0] != epoch or seen[1] < position:
+            self._seen[doc_id] = (epoch, position)
+
+    def watch_epoch(self, listener: Callable[[int], None]) -> Callable[[], None]:
+        """Call `listener(new epoch)` whenever the primary's epoch changes; returns `unwatch`."""
+
+        def call(token: str) -> None:
+            listener(_epoch(token))
+
+        self.epoch.listeners.append(call)
+        return lambda: self.epoch.listeners.remove(call)
 
     async def open(self) -> None:
         self._client = redis_client(self.url)
+        # The writer has a connection of its own: WAIT counts the replicas that have this
+        # connection's writes, and a reconnect (perhaps to a promoted replica) must be noticed
+        # so that the new primary's epoch is checked before anything is appended to it.
+        self._writer_client = aioredis.Redis.from_url(
+            self.url,
+            single_connection_client=True,
+            socket_connect_timeout=2.0,
+            socket_timeout=10.0 + self.replicas.timeout,
+            socket_keepalive=True,
+            retry=Retry(NoBackoff(), 0),
+        )
         self._scripts.clear()
         try:
-            await asyncio.wait_for(self._client.ping(), 3.0)
+            await asyncio.wait_for(self._check_primary(self._client), 3.0)
         except Exception as exc:  # keep running; readiness reports it
             log.warning("Redis at %s is not reachable yet (%s); will keep trying", self.url, exc)
+        self._watch = self.loops.run("store-watch", self._watch_loop)
+
+    async def _check_primary(self, client: aioredis.Redis) -> None:
+        """The primary's epoch (a failover changes it) and how many replicas it has."""
+
+        async def script(source: str, keys: Sequence[str], args: Sequence[Any]) -> Any:
+            return await self._script(source, keys, args, client=client)
+
+        _, replicas = await self.epoch.verify(client, script)
+        self.replicas.observe(replicas)
+
+    async def _watch_loop(self) -> None:
+        """Every `watch_interval`: has the primary changed (epoch), how many replicas has it."""
+        attempt = 0
+        while not self._closing:
+            try:
+                await asyncio.wait_for(self._check_primary(self.client), 5.0)
+            except Exception as exc:
+                attempt += 1
+                self.loops.down("store-watch", f"cannot check the Redis primary ({exc!r})")
+                await asyncio.sleep(backoff_delay(attempt))
+                continue
+            attempt = 0
+            self.loops.up("store-watch")
+            await asyncio.sleep(self.watch_interval)
 
     async def close(self) -> None:
         """Store what is queued (waiting a bounded time for Redis), then drop the connections."""
         self._closing = True
+        if self._watch is not None:
+            self._watch.cancel()
+            with contextlib.suppress(BaseException):
+                await self._watch
         writer = self._writer
         if writer is not None and not writer.done():
             try:
@@ -259,15 +373,21 @@ class RedisStore:
                     if not item.future.done():
                         item.future.set_exception(ConnectionError("store closed"))
                 self._pending.clear()
-        if self._client is not None:
-            with contextlib.suppress(Exception):
-                await self._client.aclose()
-            self._client = None
+        for client in (self._client, self._writer_client):
+            if client is not None:
+                with contextlib.suppress(Exception):
+                    await client.aclose()
+        self._client = self._writer_client = None
+
+    @property
+    def available(self) -> bool:
+        """False while a background loop is failing (appends waiting for Redis, for example)."""
+        return not self.loops.problems
 
     async def ping(self) -> None:
         await asyncio.wait_for(self.client.ping(), 2.0)
-        if not self.available:
-            raise ConnectionError("updates are waiting for Redis")
+        if self.loops.problems:
+            raise ConnectionError(self.loops.summary())
 
     # -- boards
     async def create_board(self, info: BoardInfo) -> None:
@@ -322,12 +442,21 @@ class RedisStore:
     # -- documents
     async def append_update(self, doc_id: str, update: bytes) -> int:
         """Queue for the writer; resolves once Redis has it (retrying while Redis is away)."""
+        _, position = await self.append_stamped(doc_id, update)
+        return position
+
+    async def append_stamped(self, doc_id: str, update: bytes) -> tuple[int, int]:
+        """Like `append_update`, with the epoch the position belongs to: (epoch, position).
+
+        Resolves once the update is stored and acknowledged by the replicas the policy asks for,
+        so that a failover cannot take back anything shown after it.
+        """
         if self._closing and (self._writer is None or self._writer.done()):
             raise ConnectionError("store closed")
-        future: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+        future: asyncio.Future[tuple[int, int]] = asyncio.get_running_loop().create_future()
         self._pending.append(_Append(doc_id, update, future))
         if self._writer is None or self._writer.done():
-            self._writer = asyncio.create_task(self._write_loop())
+            self._writer = self.loops.run("store-writer", self._write_loop)
         return await future
 
     def _take_batch(self) -> list[_Append]:
@@ -341,38 +470,97 @@ class RedisStore:
         return self._pending[:count]
 
     async def _write_loop(self) -> None:
-        """Group commit: everything queued goes in one script call; failures retry in order."""
+        """Group commit: everything queued goes in one script call; failures retry in order.
+
+        Before the first append on a (re)connection the primary's epoch is checked; after each
+        append the writer WAITs for the replicas; only then are the callers told.
+        """
         attempt = 0
         while self._pending:
             batch = self._take_batch()
-            keys: list[str] = []
-            args: list[Any] = []
-            for item in batch:
-                seq_key, log_key, _ = self._doc_keys(item.doc_id)
-                keys += [seq_key, log_key]
-                args += [item.update, item.doc_id]
-            keys.append(f"{self.prefix}docs")
             try:
-                positions = await self._script(APPEND, keys, args)
-            except (RedisError, OSError, TimeoutError) as exc:
-                # A pipeline cut mid-way may have stored part of the batch; storing it again
-                # only duplicates idempotent updates under new consecutive positions.
+                conn = self._writer_client
+                assert conn is not None, "store is not open"
+                if not self._verified:
+                    await self._check_primary(conn)
+                    self._verified = True
+                result = await self._script(APPEND, *self._append_args(batch), client=conn)
+                if _text(result[0]) == "epoch":  # another instance started a new epoch
+                    self._verified = False
+                    continue
+                await self._wait_for_replicas(conn)
+            except Exception as exc:  # RedisError, OSError, and RuntimeError under uvloop
+                # A script cut mid-way may have stored part of the batch, and an update not yet
+                # acknowledged by a replica may vanish in a failover: storing it again only
+                # duplicates idempotent updates under new positions.
+                self._verified = False
                 attempt += 1
-                if self.available or attempt % 20 == 0:
+                if attempt == 1 or attempt % 20 == 0:
                     log.warning(
-                        "appending %d update(s) to Redis failed (%s); retrying", len(batch), exc
+                        "appending %d update(s) to Redis failed (%r); retrying", len(batch), exc
                     )
-                self.available = False
+                self.loops.down("store-writer", f"appends waiting for Redis ({exc!r})")
+                await self._drop_connections(exc)
                 await asyncio.sleep(backoff_delay(attempt))
                 continue
-            if not self.available:
+            if attempt:
                 log.warning("Redis is back: %d queued update(s) stored", len(batch))
-            self.available = True
+            self.loops.up("store-writer")
             attempt = 0
             del self._pending[: len(batch)]
-            for item, position in zip(batch, positions, strict=True):
+            for i, item in enumerate(batch):
+                stamp = (_epoch(result[2 * i]), int(result[2 * i + 1]))
+                self._saw(item.doc_id, *stamp)
                 if not item.future.done():  # a cancelled caller: stored all the same
-                    item.future.set_result(int(position))
+                    item.future.set_result(stamp)
+
+    def _append_args(self, batch: list[_Append]) -> tuple[list[str], list[Any]]:
+        keys: list[str] = []
+        args: list[Any] = [self.epoch.token, new_token()]
+        for item in batch:
+            seq_key, log_key, _ = self._doc_keys(item.doc_id)
+            keys += [seq_key, log_key]
+            seen_epoch, seen_position = self._seen.get(item.doc_id, (0, 0))
+            args += [item.update, item.doc_id, _token(seen_epoch), seen_position]
+        keys += [f"{self.prefix}docs", self.epoch.key]
+        return keys, args
+
+    async def _wait_for_replicas(self, conn: aioredis.Redis) -> None:
+        """WAIT until the policy's number of replicas have this connection's writes.
+
+        Short of them after the timeout, the writer behaves as in an outage: it reports not
+        ready and waits again (on the same connection, so the same writes count), re-reading
+        how many replicas the primary has; a broken connection raises and the batch is retried.
+        """
+        required = self.replicas.required()
+        if not required:
+            return
+        timeout_ms = max(1, int(self.replicas.timeout * 1000))
+        started = time.perf_counter()
+        acked = int(await conn.wait(required, timeout_ms))
+        short = 0
+        while acked < required:
+            short += 1
+            if short == 1 or short % 20 == 0:
+                log.warning("%d of %d replica(s) acknowledged an append; waiting", acked, required)
+            self.loops.down("store-writer", f"waiting for {required} replica(s), {acked} acked")
+            _, replicas, _ = parse_replication(await conn.info("replication"))
+            self.replicas.observe(replicas)
+            required = self.replicas.required()
+            if not required:
+                break
+            await asyncio.sleep(backoff_delay(short))
+            acked = int(await conn.wait(required, timeout_ms))
+        if self.on_wait is not None:
+            self.on_wait(time.perf_counter() - started)
+
+    async def _drop_connections(self, exc: BaseException) -> None:
+        """After an error redis-py does not know (a RuntimeError from a closed uvloop transport),
+        its pooled connections may be unusable: start from fresh ones."""
+        if isinstance(exc, RedisError) or self._client is None:
+            return
+        with contextlib.suppress(Exception):
+            await self._client.connection_pool.disconnect()
 
     async def flush(self) -> None:
         """Wait until every append made so far is stored."""
@@ -380,25 +568,45 @@ class RedisStore:
             await asyncio.shield(self._writer)
 
     async def load_doc(self, doc_id: str) -> LoadedDoc:
-        seq, snapshot, entries = await self._script(READ_SINCE, self._doc_keys(doc_id), [-1])
-        seq = int(seq)
-        first = seq - len(entries) + 1
+        raw_epoch, seq, snapshot, raw = await self._script(
+            READ_SINCE, self._doc_keys(doc_id), ["-", -1, ""]
+        )
+        epoch, seq = _epoch(raw_epoch), int(seq)
+        first = seq - len(raw) + 1
+        self._saw(doc_id, epoch, seq)
         return LoadedDoc(
             snapshot=bytes(snapshot) if snapshot else None,
-            updates=[(first + i, bytes(u)) for i, u in enumerate(entries)],
+            updates=[(first + i, bytes(u)) for i, u in enumerate(raw)],
             position=seq,
+            epoch=epoch,
         )
 
     async def read_updates_since(self, doc_id: str, position: int) -> list[tuple[int, bytes]]:
         """Updates after `position`; the snapshot first (at its position) if it covers some."""
-        seq, snapshot, entries = await self._script(READ_SINCE, self._doc_keys(doc_id), [position])
-        seq = int(seq)
-        base = seq - len(entries)
+        known = self._seen.get(doc_id, (0, 0))[0]
+        _, _, entries = await self.read_stamped(doc_id, known, position)
+        return entries
+
+    async def read_stamped(
+        self, doc_id: str, epoch: int, position: int
+    ) -> tuple[int, int, list[tuple[int, bytes]]]:
+        """(the doc's epoch, its counter, the updates after `position` of `epoch`).
+
+        With another epoch than the reader's (or a doc that went back in time, which gets a new
+        epoch here) the reader gets everything: the snapshot (if any) labelled with its position,
+        then the whole log.
+        """
+        raw_epoch, seq, snapshot, raw = await self._script(
+            READ_SINCE, self._doc_keys(doc_id), [_token(epoch), position, new_token()]
+        )
+        doc_epoch, seq = _epoch(raw_epoch), int(seq)
+        base = seq - len(raw)
         out: list[tuple[int, bytes]] = []
         if snapshot:
             out.append((base, bytes(snapshot)))
-        out.extend((base + 1 + i, bytes(u)) for i, u in enumerate(entries))
-        return out
+        out.extend((base + 1 + i, bytes(u)) for i, u in enumerate(raw))
+        self._saw(doc_id, doc_epoch, seq)
+        return doc_epoch, seq, out
 
     async def log_length(self, doc_id: str) -> int:
         return int(await self.client.llen(self._doc_keys(doc_id)[1]))
@@ -416,7 +624,7 @@ class RedisStore:
         if not await self.client.set(lock_key, token, nx=True, px=COMPACT_LOCK_MS):
             return False
         try:
-            seq, snapshot, entries = await self._script(READ_SINCE, keys, [-1])
+            _, seq, snapshot, entries = await self._script(READ_SINCE, keys, ["", -1, ""])
             if not entries:
                 return False
             base = int(seq) - len(entries)

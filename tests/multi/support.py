@@ -62,3 +62,31 @@ async def eventually(
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout}s waiting for {what}")
         await asyncio.sleep(interval)
+
+
+def start_replica(primary_port: int, *, via_port: int | None = None) -> RedisProcess:
+    """A second redis-server replicating the primary (through `via_port`, a proxy, if given)."""
+    replica = RedisProcess().start()
+    redis_command(replica.port, "REPLICAOF", "127.0.0.1", str(via_port or primary_port))
+    wait_until_sync(
+        lambda: b"master_link_status:up" in redis_command(replica.port, "INFO", "replication"),
+        15,
+        "the replica in sync",
+    )
+    return replica
+
+
+def kill_redis(server: RedisProcess) -> None:
+    """kill -9 of a redis-server: whatever it did not write to its AOF yet is gone."""
+    if server.proc is not None:
+        server.proc.kill()
+        server.proc.wait(10)
+        server.proc = None
+
+
+def wait_until_sync(predicate: Callable[[], object], timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+        time.sleep(0.05)

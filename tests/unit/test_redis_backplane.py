@@ -29,7 +29,7 @@ class Recorder:
     queries: int = 0
 
     def handlers(self) -> DocHandlers:
-        async def on_update(position: int, update: bytes) -> None:
+        async def on_update(position: int, update: bytes, epoch: int) -> None:
             self.updates.append((position, update))
 
         async def on_awareness(instance: str, payload: bytes) -> None:

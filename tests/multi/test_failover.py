@@ -1,0 +1,183 @@
+"""A Redis failover to a replica that lags, done the way Sentinel or a managed service does it.
+
+A primary and a replica; the instances reach "the primary" through one address (a TCP proxy
+standing for the virtual IP). The replica's replication is stopped so that it lags, the primary
+is killed (-9), the replica is promoted (REPLICAOF NO ONE) and the address repointed. Nothing any
+observer saw may be lost, before or after a restart of every instance; what is written after the
+failover reaches everyone; fresh clients agree everywhere; nothing served is missing from Redis.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pycrdt import Doc
+
+from server.store.redis import RedisStore
+from tests.boards import add_note, note_texts
+from tests.conftest import create_board, join_board
+from tests.multi.conftest import ready
+from tests.multi.support import kill_redis, redis_command, start_replica, started_redis, ws
+from tests.servers import PlanboardProcess, RedisProcess, wait_until
+from tests.tcpproxy import TcpProxy
+from tests.yclient import YClient, wait_for
+
+pytestmark = pytest.mark.redis
+
+
+@pytest.fixture
+def primary() -> Iterator[RedisProcess]:
+    yield from started_redis()
+
+
+@pytest.fixture
+def replication_link(primary: RedisProcess) -> Iterator[TcpProxy]:
+    link = TcpProxy(primary.port).start()
+    yield link
+    link.close()
+
+
+@pytest.fixture
+def replica(primary: RedisProcess, replication_link: TcpProxy) -> Iterator[RedisProcess]:
+    server = start_replica(primary.port, via_port=replication_link.port)
+    yield server
+    server.cleanup()
+
+
+@pytest.fixture
+def vip(primary: RedisProcess) -> Iterator[TcpProxy]:
+    link = TcpProxy(primary.port).start()
+    yield link
+    link.close()
+
+
+async def notes_in_redis(url: str, board_id: str) -> set[str]:
+    """The notes of the board as stored in that Redis (snapshot and log)."""
+    store = RedisStore(url)
+    await store.open()
+    try:
+        loaded = await store.load_doc(board_id)
+    finally:
+        await store.close()
+    doc: Doc[Any] = Doc()
+    if loaded.snapshot:
+        doc.apply_update(loaded.snapshot)
+    for _, update in loaded.updates:
+        doc.apply_update(update)
+    return set(note_texts(doc))
+
+
+async def in_thread(fn: Any) -> Any:
+    return await asyncio.get_running_loop().run_in_executor(None, fn)
+
+
+async def test_failover_to_a_lagging_replica_loses_nothing_anyone_saw(
+    primary: RedisProcess,
+    replica: RedisProcess,
+    replication_link: TcpProxy,
+    vip: TcpProxy,
+    tmp_path: Path,
+) -> None:
+    env = {
+        "REDIS_URL": vip.url,
+        "PLANBOARD_SECRET": "failover-test-secret-0123456789abcdef",
+        "PLANBOARD_AWARENESS_TIMEOUT": "3",
+        "PLANBOARD_REDIS_WAIT_TIMEOUT": "0.3",
+        "PLANBOARD_RATE_MESSAGES": "100000",
+        "PLANBOARD_RATE_BURST": "100000",
+    }
+    servers = [PlanboardProcess(tmp_path / f"i{i}", env=env) for i in range(3)]
+    try:
+        await asyncio.gather(*(in_thread(lambda s=s: s.start(30.0)) for s in servers))
+        await run_failover(servers, primary, replica, replication_link, vip)
+    finally:
+        await asyncio.gather(*(in_thread(s.stop) for s in servers))
+
+
+async def run_failover(
+    servers: list[PlanboardProcess],
+    primary: RedisProcess,
+    replica: RedisProcess,
+    replication_link: TcpProxy,
+    vip: TcpProxy,
+) -> None:
+    board = create_board(servers[0].url)
+    bid = board["id"]
+    people = [join_board(s.url, bid, f"W{i}") for i, s in enumerate(servers)]
+    writers = [
+        await YClient(ws(s, bid, person["token"])).connect()
+        for s, person in zip(servers, people, strict=True)
+    ]
+    observers = [await YClient(ws(s, bid, board["token"])).connect() for s in servers]
+    written: set[str] = set()
+    phase = {"name": "before"}
+
+    async def write(index: int) -> None:
+        person = people[index]
+        for i in range(10_000):
+            note = f"w{index}-{phase['name']}-{i}"
+            add_note(writers[index].doc, note, person["participant_id"], note)
+            written.add(note)
+            await asyncio.sleep(0.02)  # pacing: a steady stream, not a synchronisation
+
+    streams = [asyncio.create_task(write(i)) for i in range(3)]
+    try:
+        await wait_for(
+            lambda: all(len(note_texts(o.doc)) >= 30 for o in observers), 20, "traffic flowing"
+        )
+        # The replica stops replicating: from now on no append is acknowledged, so nothing new
+        # may be shown; the writers keep writing (their edits wait in the instances' memory).
+        await in_thread(replication_link.blackhole)
+        phase["name"] = "lag"
+        await in_thread(
+            lambda: wait_until(lambda: all(ready(s) == 503 for s in servers), 15, "not ready")
+        )
+        seen_before = set().union(*(set(note_texts(o.doc)) for o in observers))
+        kill_redis(primary)
+        seen = set().union(*(set(note_texts(o.doc)) for o in observers))
+        assert seen == seen_before  # nothing unacknowledged was shown
+        await in_thread(replication_link.refuse)
+        redis_command(replica.port, "REPLICAOF", "NO", "ONE")
+        await in_thread(lambda: vip.repoint(replica.port))
+        phase["name"] = "after"
+        await in_thread(
+            lambda: wait_until(lambda: all(ready(s) == 200 for s in servers), 30, "ready again")
+        )
+        await wait_for(
+            lambda: all(any("-after-" in n for n in note_texts(o.doc)) for o in observers),
+            20,
+            "notes written after the failover flowing",
+        )
+    finally:
+        for task in streams:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+    # Every note written, before, during and after, reaches every observer.
+    for observer in observers:
+        await wait_for(
+            lambda o=observer: set(note_texts(o.doc)) >= written,
+            30,
+            "every note at every observer",
+            state=lambda o=observer: f"missing {sorted(written - set(note_texts(o.doc)))[:10]}",
+        )
+    fresh = [await YClient(ws(s, bid, board["token"])).connect() for s in servers]
+    views = [set(note_texts(f.doc)) for f in fresh]
+    assert views[0] == views[1] == views[2]
+    assert views[0] >= written >= seen
+    stored = await notes_in_redis(f"redis://127.0.0.1:{replica.port}/0", bid)
+    assert stored >= views[0]  # no note served is missing from the new primary
+    for client in (*writers, *observers, *fresh):
+        await client.close()
+    # A restart of every instance: the boards come back whole from the new primary.
+    await asyncio.gather(*(in_thread(s.stop) for s in servers))
+    await asyncio.gather(*(in_thread(lambda s=s: s.start(30.0)) for s in servers))
+    for server in servers:
+        again = await YClient(ws(server, bid, board["token"])).connect()
+        assert set(note_texts(again.doc)) >= written
+        await again.close()
