@@ -56,7 +56,7 @@ async def test_a_client_moving_to_a_lagging_instance_deletes_nothing(
     ana_a = await YClient(ws(a, bid, ana["token"])).connect()
     ben_a = await YClient(ws(a, bid, ben["token"])).connect()
     fay_b = await YClient(ws(b, bid, board["token"])).connect()  # B has the board loaded
-    slow_link.delay(1.5)  # B hears of everything 1.5 s late
+    slow_link.delay(0.5)  # B hears of everything half a second late
     add_note(ana_a.doc, "ana-note", ana["participant_id"], "Ana's idea")
     await wait_for(lambda: "ana-note" in note_texts(ben_a.doc), what="Ben sees Ana's note")
     ben_a.drop()
