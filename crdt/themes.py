@@ -22,6 +22,7 @@ from sklearn.cluster import AgglomerativeClustering
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
 from sklearn.preprocessing import normalize
 
+MIN_DIMS = 12  # small boards keep enough dimensions for their themes to stay apart
 MAX_CHARS = 1000  # a very long note is judged by its beginning: keeps the cost bounded
 TITLE_WORDS = 3
 
@@ -194,7 +195,7 @@ class LexicalEmbedder:
         """
         matrix = self.features(texts)
         rows, cols = matrix.shape
-        dims = min(rows - 1, cols - 1, max(2, rows // 4))
+        dims = min(rows - 1, cols - 1, max(MIN_DIMS, rows // 4))
         if dims < 2:
             return np.asarray(matrix.toarray())
         reduced = _lsa(matrix, dims)

@@ -16,6 +16,7 @@ import { Drafts } from '../board/drafts.js'
 import { AgendaPanel } from '../board/agenda.js'
 import { Banners } from '../board/banners.js'
 import { OutcomesPanel, ResultsPanel, SessionPanel, Tabs } from '../board/panels.js'
+import { SuggestPanel } from '../board/suggest.js'
 
 const data = pageData()
 const boardId = data.board_id
@@ -73,6 +74,7 @@ function start () {
   new AgendaPanel(board) // eslint-disable-line no-new
   const tabs = new Tabs()
   new SessionPanel({ board, presence, viewport }) // eslint-disable-line no-new
+  new SuggestPanel({ board }) // eslint-disable-line no-new
   new OutcomesPanel({ board }) // eslint-disable-line no-new
   const results = new ResultsPanel({ board, tabs })
   voting.addEventListener('revealed', () => {
