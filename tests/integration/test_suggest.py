@@ -241,3 +241,15 @@ async def test_failing_endpoint_falls_back_to_builtin(
     assert r.json()["backend"] == "builtin" and "endpoint" in r.json()["fallback"]
     assert r.json()["duplicates"][0]["note_ids"] == ["x1", "x2"]
     await ctx["probe"].close()
+
+
+async def test_time_limit_answers_503(server_factory: Any) -> None:
+    server = server_factory(env={**BUILTIN, "PLANBOARD_SUGGEST_TIMEOUT": "0.0001"})
+    ctx = await _board(server, [(n, t) for n, t, _ in NOTES])
+    r = command(server.url, ctx["board"]["id"], ctx["board"]["token"], "groups.suggest")
+    assert r.status_code == 503, r.text
+    assert r.json()["error"]["code"] == "suggest_timeout"
+    # The server stays healthy and answers the next command.
+    r = command(server.url, ctx["board"]["id"], ctx["board"]["token"], "lock")
+    assert r.status_code == 200
+    await ctx["probe"].close()
