@@ -75,6 +75,8 @@ def test_suggest_accept_some_rename(browser: Any, server_factory: Any) -> None:
         page.set_viewport_size({"width": 1440, "height": 900})
         page.click("#suggest-dismiss")
         expect(preview).to_be_hidden()
+        ana.page.click("#zoom-fit")
+        expect(ana.page.locator(".group__title", has_text="Getting started")).to_be_in_viewport()
         ana.shot("32-suggest-accepted")
         fay.check_errors()
         ana.check_errors()
