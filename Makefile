@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run test lint format bench web clean test-fast dist
+.PHONY: setup setup-ml run test lint format bench web clean test-fast dist
 
 setup: $(STAMP) web tests/interop/node_modules/.installed
 
@@ -16,6 +16,12 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[test,dev,bench]'
 	touch $(STAMP)
+
+# The optional [ml] extra (local sentence embeddings for suggested themes): torch's CPU build
+# first, so that the extra's `torch` requirement installs nothing more.
+setup-ml: $(STAMP)
+	$(BIN)/pip install --quiet 'torch==2.13.0'
+	$(BIN)/pip install --quiet -e '.[test,dev,bench,ml]'
 
 web/node_modules/.installed: web/package.json
 	cd web && npm ci --no-audit --no-fund --loglevel=error

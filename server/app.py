@@ -108,6 +108,7 @@ def build_services(settings: Settings) -> Services:
         compact_every=settings.compact_every_updates,
     )
     from server.drafts import attach_draft_counter, register_draft_commands
+    from server.suggest_api import register_suggest_commands
     from server.voting import attach_vote_cleanup
 
     register_draft_commands()
@@ -118,6 +119,7 @@ def build_services(settings: Settings) -> Services:
         timeout_seconds=settings.awareness_timeout_seconds,
     )
     rooms.room_created.append(lambda room: setattr(room.presence, "limits", presence_limits))
+    register_suggest_commands()
     rooms.room_created.append(lambda room: attach_vote_cleanup(room, store))
     rooms.room_created.append(
         lambda room: attach_draft_counter(room, rooms, settings.max_drafts_per_member)

@@ -101,6 +101,12 @@ class Store(Protocol):
 
     async def remove_note_votes(self, board_id: str, round_no: int, note_id: str) -> int: ...
 
+    async def move_note_votes(
+        self, board_id: str, round_no: int, from_note: str, to_note: str
+    ) -> int:
+        """Merging duplicates: every dot on `from_note` goes to `to_note`; returns dots moved."""
+        ...
+
     # Audit log of facilitation commands (who, what, when)
     async def append_audit(self, board_id: str, entry: dict[str, Any]) -> None: ...
 

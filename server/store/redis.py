@@ -200,6 +200,23 @@ redis.call('HDEL', KEYS[2], ARGV[2])
 return removed
 """
 
+MOVE_NOTE_VOTES = """
+local moved = 0
+for _, p in ipairs(redis.call('HKEYS', KEYS[1])) do
+  local key = ARGV[1] .. p
+  local c = tonumber(redis.call('HGET', key, ARGV[2]) or '0')
+  if c > 0 then
+    redis.call('HDEL', key, ARGV[2])
+    redis.call('HINCRBY', key, ARGV[3], c)
+    moved = moved + c
+  end
+end
+local t = tonumber(redis.call('HGET', KEYS[2], ARGV[2]) or '0')
+redis.call('HDEL', KEYS[2], ARGV[2])
+if t > 0 then redis.call('HINCRBY', KEYS[2], ARGV[3], t) end
+return moved
+"""
+
 
 def redis_client(url: str) -> aioredis.Redis:
     """A client whose own retries are short: the callers decide how long to keep trying."""
@@ -699,6 +716,15 @@ class RedisStore:
         prefix, used_key, tally_key = self._vote_keys(board_id, round_no)
         removed = await self._script(REMOVE_NOTE_VOTES, [used_key, tally_key], [prefix, note_id])
         return int(removed)
+
+    async def move_note_votes(
+        self, board_id: str, round_no: int, from_note: str, to_note: str
+    ) -> int:
+        prefix, used_key, tally_key = self._vote_keys(board_id, round_no)
+        moved = await self._script(
+            MOVE_NOTE_VOTES, [used_key, tally_key], [prefix, from_note, to_note]
+        )
+        return int(moved)
 
     # -- audit
     async def append_audit(self, board_id: str, entry: dict[str, Any]) -> None:

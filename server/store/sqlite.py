@@ -417,6 +417,31 @@ class SQLiteStore:
 
         return await self._run(work)
 
+    async def move_note_votes(
+        self, board_id: str, round_no: int, from_note: str, to_note: str
+    ) -> int:
+        def work(db: sqlite3.Connection) -> int:
+            db.execute("BEGIN IMMEDIATE")
+            key = (board_id, round_no, from_note)
+            (moved,) = db.execute(
+                "SELECT COALESCE(SUM(count), 0) FROM ballots"
+                " WHERE board = ? AND round = ? AND note = ?",
+                key,
+            ).fetchone()
+            db.execute(
+                "INSERT INTO ballots (board, round, participant, note, count)"
+                " SELECT board, round, participant, ?, count FROM ballots"
+                " WHERE board = ? AND round = ? AND note = ? AND true"
+                " ON CONFLICT (board, round, participant, note)"
+                " DO UPDATE SET count = count + excluded.count",
+                (to_note, *key),
+            )
+            db.execute("DELETE FROM ballots WHERE board = ? AND round = ? AND note = ?", key)
+            db.execute("COMMIT")
+            return int(moved)
+
+        return await self._run(work)
+
     # -- audit
     async def append_audit(self, board_id: str, entry: dict[str, Any]) -> None:
         data = json.dumps({"at": time.time(), **entry})

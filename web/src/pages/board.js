@@ -20,6 +20,7 @@ import { SessionBar } from '../board/facbar.js'
 import { freeSpot, inside as insideBox } from '../board/placement.js'
 import { OutcomesPanel, ResultsPanel, SessionPanel, Tabs } from '../board/panels.js'
 import { installOutline } from '../outline/index.js'
+import { SuggestPanel } from '../board/suggest.js'
 
 const data = pageData()
 const boardId = data.board_id
@@ -79,6 +80,7 @@ function start () {
   new AgendaPanel(board) // eslint-disable-line no-new
   const tabs = new Tabs()
   const sessionPanel = new SessionPanel({ board, presence, viewport })
+  new SuggestPanel({ board }) // eslint-disable-line no-new
   new OutcomesPanel({ board }) // eslint-disable-line no-new
   const results = new ResultsPanel({ board, tabs })
   voting.addEventListener('revealed', () => {
