@@ -58,9 +58,14 @@ def build_export(
     voting: dict[str, Any] = (
         session.get("voting") if isinstance(session.get("voting"), dict) else {}
     )
+    estimation_rounds: list[dict[str, Any]] = []
     for round_key in sorted(results, key=lambda k: int(float(k)) if k.isdigit() else 0):
-        tally = {n: int(c) for n, c in (results[round_key] or {}).items()}
         number = int(float(round_key)) if round_key.isdigit() else 0
+        entries = results[round_key] or {}
+        if any(isinstance(v, dict) for v in entries.values()):
+            estimation_rounds.append(_estimation_round(number, entries, notes))
+            continue
+        tally = {n: int(c) for n, c in entries.items() if isinstance(c, int | float)}
         status = "revealed"
         secret = None
         if voting and int(voting.get("round", 0)) == number:
@@ -85,6 +90,7 @@ def build_export(
             "group": group_id,
             "group_title": _str(group.get("title")) if isinstance(group, dict) else None,
             "votes": latest_votes.get(note_id, 0),
+            "estimate": note.get("estimate") if isinstance(note.get("estimate"), str) else None,
             "created_at": _iso(note.get("created_at")),
         }
 
@@ -203,10 +209,42 @@ def build_export(
         "agenda": agenda_out,
         "unassigned_notes": by_item.get(None, []),
         "voting_rounds": rounds,
+        "estimation_rounds": estimation_rounds,
         "decisions": decisions_out,
         "actions": actions_out,
         "audit": audit,
     }
+
+
+def _estimation_round(
+    number: int, entries: dict[str, Any], notes: dict[str, Any]
+) -> dict[str, Any]:
+    """A revealed estimation round: per note its distribution, median, spread, agreed value."""
+    rows = []
+    for note_id, summary in sorted(entries.items()):
+        if not isinstance(summary, dict):
+            continue
+        found = notes.get(note_id)
+        note: dict[str, Any] = found if isinstance(found, dict) else {}
+        distribution = summary.get("distribution")
+        rows.append(
+            {
+                "note_id": note_id,
+                "text": _str(note.get("text")),
+                "distribution": {
+                    str(k): int(v)
+                    for k, v in (distribution or {}).items()
+                    if isinstance(v, int | float)
+                },
+                "count": int(summary.get("count") or 0),
+                "median": summary.get("median") if isinstance(summary.get("median"), str) else None,
+                "discuss": summary.get("discuss")
+                if isinstance(summary.get("discuss"), str)
+                else None,
+                "agreed": note.get("estimate") if isinstance(note.get("estimate"), str) else None,
+            }
+        )
+    return {"round": number, "status": "revealed", "notes": rows}
 
 
 def _md(text: str) -> str:
@@ -249,13 +287,24 @@ def to_markdown(data: dict[str, Any]) -> str:
         out += ["### Other notes", "", *_note_lines(data["unassigned_notes"]), ""]
 
     out += ["## Voting results", ""]
-    if not data["voting_rounds"]:
+    if not data["voting_rounds"] and not data.get("estimation_rounds"):
         out += ["_No revealed voting round._", ""]
     for r in data["voting_rounds"]:
         kind = "" if r["secret"] is None else (" (secret)" if r["secret"] else " (open)")
         out += [f"### Round {r['round']}{kind}: {r['status']}", ""]
         out += ["| Rank | Note | Votes |", "| ---: | --- | ---: |"]
         out += [f"| {row['rank']} | {_md(row['text'])} | {row['votes']} |" for row in r["ranking"]]
+        out.append("")
+
+    for r in data.get("estimation_rounds", []):
+        out += [f"### Estimation round {r['round']}: {r['status']}", ""]
+        out += ["| Note | Agreed | Median | Cards | Spread |", "| --- | ---: | ---: | --- | --- |"]
+        for row in r["notes"]:
+            cards = ", ".join(f"{_md(k)}: {v}" for k, v in row["distribution"].items())
+            out.append(
+                f"| {_md(row['text'])} | {_md(row['agreed'] or '')} | {_md(row['median'] or '')}"
+                f" | {cards} | {_md(row['discuss'] or '')} |"
+            )
         out.append("")
 
     out += ["## Decisions", ""]
@@ -300,6 +349,8 @@ def _note_lines(notes: list[dict[str, Any]]) -> list[str]:
                 lines.append(f"- **{_md(note['group_title'])}**")
         indent = "  " if note["group_title"] else ""
         votes = f" · {note['votes']} votes" if note["votes"] else ""
+        if note.get("estimate"):
+            votes += f" · estimate {_md(note['estimate'])}"
         author = f" ({_md(note['author_name'])})" if note["author_name"] else ""
         lines.append(f"{indent}- {_md(note['text']) or '_empty_'}{author}{votes}")
     return lines

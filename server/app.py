@@ -87,6 +87,9 @@ def build_services(settings: Settings) -> Services:
     from server.voting import attach_vote_cleanup
 
     register_draft_commands()
+    from server.estimation import register_estimation_commands
+
+    register_estimation_commands()
     rooms.room_created.append(lambda room: attach_vote_cleanup(room, store))
     rooms.room_created.append(lambda room: attach_draft_counter(room, rooms))
     return Services(

@@ -26,7 +26,9 @@ from server.services import Services
 
 FACILITATOR = frozenset({"facilitator"})
 MEMBERS = frozenset({"facilitator", "participant"})
-NO_AUDIT = frozenset({"vote", "unvote"})  # ballots are secret; the audit log is exported
+NO_AUDIT = frozenset(
+    {"vote", "unvote", "estimate"}
+)  # ballots are secret; the audit log is exported
 
 
 @dataclass
@@ -182,6 +184,13 @@ def _state_dict(state: f.VotingState) -> dict[str, Any]:
 
 
 async def voting_start(ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
+    kind = body.get("kind", "dots")
+    if kind == "estimate":
+        from server.estimation import estimation_start  # estimation builds on this module
+
+        return await estimation_start(ctx, body)
+    if kind != "dots":
+        raise ApiError(422, "invalid", "`kind` must be dots or estimate.")
     budget = _int(body, "budget", 5, 1, 100)
     cap = _int(body, "max_per_note", budget, 1, 100)
     if cap > budget:
@@ -195,6 +204,11 @@ async def voting_start(ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
 
 
 async def voting_close(ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
+    state = f.voting_state(ctx.room.doc)
+    if state is not None and state.kind == "estimate":
+        from server.estimation import estimation_close
+
+        return await estimation_close(ctx, state)
     return await _change(ctx, lambda doc: {"voting": _state_dict(f.voting_close(doc))})
 
 
@@ -202,6 +216,10 @@ async def voting_reveal(ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
     state = f.voting_state(ctx.room.doc)
     if state is None:
         raise ApiError(409, "no_round", "No voting round to reveal.")
+    if state.kind == "estimate":
+        from server.estimation import estimation_reveal
+
+        return await estimation_reveal(ctx, state)
     tally = await ctx.services.store.tally(ctx.board_id, state.round)
 
     def reveal(doc: Doc[Any]) -> dict[str, Any]:
@@ -215,6 +233,8 @@ def _open_round(ctx: Context) -> f.VotingState:
     state = f.voting_state(ctx.room.doc)
     if state is None or state.status != "open":
         raise ApiError(409, "voting_closed", "No voting round is open.")
+    if state.kind != "dots":
+        raise ApiError(409, "wrong_kind", "The open round is an estimation: use `estimate`.")
     return state
 
 
@@ -359,6 +379,20 @@ async def my_votes(request: Request) -> Response:
         state = f.voting_state(room.doc)
     if state is None:
         return JSONResponse({"round": None, "status": None, "ballots": {}, "used": 0, "left": 0})
+    if state.kind == "estimate":
+        mine = await services.store.my_estimates(board_id, state.round, claims.participant_id)
+        return JSONResponse(
+            {
+                "round": state.round,
+                "status": state.status,
+                "kind": state.kind,
+                "scale": list(state.scale),
+                "estimates": mine,
+                "ballots": {},
+                "used": 0,
+                "left": 0,
+            }
+        )
     ballots = await services.store.ballots(board_id, state.round, claims.participant_id)
     used = sum(ballots.values())
     return JSONResponse(

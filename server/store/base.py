@@ -93,6 +93,21 @@ class Store(Protocol):
 
     async def remove_note_votes(self, board_id: str, round_no: int, note_id: str) -> int: ...
 
+    # Estimation ballots: one card per member per note, replaced in one atomic step; refused
+    # (False) once the round is closed in the store, so a late ballot cannot slip in.
+    async def cast_estimate(
+        self, board_id: str, round_no: int, participant_id: str, note_id: str, value: str | None
+    ) -> bool: ...
+
+    async def close_estimates(self, board_id: str, round_no: int) -> None: ...
+
+    async def estimate_ballots(self, board_id: str, round_no: int) -> dict[str, dict[str, str]]:
+        """participant -> note -> card, for the reveal and the "n done" count."""
+
+    async def my_estimates(
+        self, board_id: str, round_no: int, participant_id: str
+    ) -> dict[str, str]: ...
+
     # Audit log of facilitation commands (who, what, when)
     async def append_audit(self, board_id: str, entry: dict[str, Any]) -> None: ...
 

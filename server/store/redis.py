@@ -12,6 +12,8 @@ slot:
     vote:{b}:{r}:p:{participant}  hash note -> dots;  vote:{b}:{r}:used  hash participant -> dots
     vote:{b}:{r}:tally            hash note -> dots (all participants)
     audit:{id}        list   JSON entries
+    est:{b}:{r}       hash   JSON [participant, note] -> card (estimation ballots)
+    est:{b}:{r}:closed string set when the round closes: later ballots are refused
 
 Positions are consecutive per doc: the append script increments `seq` and pushes in one atomic
 step, so the log always holds exactly the positions `seq - LLEN + 1 .. seq`, and the snapshot
@@ -166,6 +168,16 @@ for _, p in ipairs(redis.call('HKEYS', KEYS[1])) do
 end
 redis.call('HDEL', KEYS[2], ARGV[2])
 return removed
+"""
+
+
+# KEYS: the round's ballots, its closed marker. ARGV: field, card ("" clears). One atomic step:
+# one card per member per note, and none once the round is closed, whatever the instance.
+CAST_ESTIMATE = """
+if redis.call('EXISTS', KEYS[2]) == 1 then return 0 end
+if ARGV[2] == '' then redis.call('HDEL', KEYS[1], ARGV[1])
+else redis.call('HSET', KEYS[1], ARGV[1], ARGV[2]) end
+return 1
 """
 
 
@@ -480,6 +492,37 @@ class RedisStore:
         prefix, used_key, tally_key = self._vote_keys(board_id, round_no)
         removed = await self._script(REMOVE_NOTE_VOTES, [used_key, tally_key], [prefix, note_id])
         return int(removed)
+
+    # -- estimation ballots: the field is the JSON pair [participant, note] (any ids, no clash)
+    def _estimate_key(self, board_id: str, round_no: int) -> str:
+        return f"{self.prefix}est:{{{board_id}}}:{round_no}"
+
+    async def cast_estimate(
+        self, board_id: str, round_no: int, participant_id: str, note_id: str, value: str | None
+    ) -> bool:
+        key = self._estimate_key(board_id, round_no)
+        done = await self._script(
+            CAST_ESTIMATE,
+            [key, key + ":closed"],
+            [json.dumps([participant_id, note_id]), value or ""],
+        )
+        return bool(done)
+
+    async def close_estimates(self, board_id: str, round_no: int) -> None:
+        await self.client.set(self._estimate_key(board_id, round_no) + ":closed", "1")
+
+    async def estimate_ballots(self, board_id: str, round_no: int) -> dict[str, dict[str, str]]:
+        raw = await self.client.hgetall(self._estimate_key(board_id, round_no))
+        out: dict[str, dict[str, str]] = {}
+        for field_name, value in raw.items():
+            participant, note = json.loads(field_name)
+            out.setdefault(participant, {})[note] = _text(value)
+        return out
+
+    async def my_estimates(
+        self, board_id: str, round_no: int, participant_id: str
+    ) -> dict[str, str]:
+        return (await self.estimate_ballots(board_id, round_no)).get(participant_id, {})
 
     # -- audit
     async def append_audit(self, board_id: str, entry: dict[str, Any]) -> None:

@@ -54,6 +54,19 @@ CREATE TABLE IF NOT EXISTS audit (
     entry TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS audit_by_board ON audit (board, id);
+CREATE TABLE IF NOT EXISTS estimates (
+    board TEXT NOT NULL,
+    round INTEGER NOT NULL,
+    participant TEXT NOT NULL,
+    note TEXT NOT NULL,
+    value TEXT NOT NULL,
+    PRIMARY KEY (board, round, participant, note)
+);
+CREATE TABLE IF NOT EXISTS estimate_rounds_closed (
+    board TEXT NOT NULL,
+    round INTEGER NOT NULL,
+    PRIMARY KEY (board, round)
+);
 """
 
 
@@ -391,6 +404,77 @@ class SQLiteStore:
                 (board_id, round_no, note_id),
             )
             return int(cur.rowcount)
+
+        return await self._run(work)
+
+    # -- estimation ballots
+    async def cast_estimate(
+        self, board_id: str, round_no: int, participant_id: str, note_id: str, value: str | None
+    ) -> bool:
+        def work(db: sqlite3.Connection) -> bool:
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                closed = db.execute(
+                    "SELECT 1 FROM estimate_rounds_closed WHERE board = ? AND round = ?",
+                    (board_id, round_no),
+                ).fetchone()
+                if closed:
+                    db.execute("ROLLBACK")
+                    return False
+                key = (board_id, round_no, participant_id, note_id)
+                if value is None:
+                    db.execute(
+                        "DELETE FROM estimates WHERE board = ? AND round = ? AND participant = ?"
+                        " AND note = ?",
+                        key,
+                    )
+                else:
+                    db.execute(
+                        "INSERT INTO estimates (board, round, participant, note, value)"
+                        " VALUES (?, ?, ?, ?, ?) ON CONFLICT (board, round, participant, note)"
+                        " DO UPDATE SET value = excluded.value",
+                        (*key, value),
+                    )
+                db.execute("COMMIT")
+            except BaseException:
+                if db.in_transaction:
+                    db.execute("ROLLBACK")
+                raise
+            return True
+
+        return await self._run(work)
+
+    async def close_estimates(self, board_id: str, round_no: int) -> None:
+        await self._run(
+            lambda db: db.execute(
+                "INSERT OR IGNORE INTO estimate_rounds_closed (board, round) VALUES (?, ?)",
+                (board_id, round_no),
+            )
+        )
+
+    async def estimate_ballots(self, board_id: str, round_no: int) -> dict[str, dict[str, str]]:
+        def work(db: sqlite3.Connection) -> dict[str, dict[str, str]]:
+            rows = db.execute(
+                "SELECT participant, note, value FROM estimates WHERE board = ? AND round = ?",
+                (board_id, round_no),
+            ).fetchall()
+            out: dict[str, dict[str, str]] = {}
+            for participant, note, value in rows:
+                out.setdefault(participant, {})[note] = value
+            return out
+
+        return await self._run(work)
+
+    async def my_estimates(
+        self, board_id: str, round_no: int, participant_id: str
+    ) -> dict[str, str]:
+        def work(db: sqlite3.Connection) -> dict[str, str]:
+            rows = db.execute(
+                "SELECT note, value FROM estimates WHERE board = ? AND round = ?"
+                " AND participant = ?",
+                (board_id, round_no, participant_id),
+            ).fetchall()
+            return {r[0]: r[1] for r in rows}
 
         return await self._run(work)
 
