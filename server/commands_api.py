@@ -340,6 +340,15 @@ async def run_command(request: Request) -> Response:
     claims = bearer_claims(request, board_id)
     assert claims is not None
     body = await read_json(request, services.settings.max_json_body)
+    result = await execute_command(services, board_id, claims, body)
+    return JSONResponse({"ok": True, **result})
+
+
+async def execute_command(
+    services: Services, board_id: str, claims: Claims, body: dict[str, Any]
+) -> dict[str, Any]:
+    """Check the role against the roster, run the command, audit it: the one way in for HTTP
+    and MCP alike. Raises ApiError."""
     kind = body.get("type")
     if not isinstance(kind, str) or kind not in COMMANDS:
         known = ", ".join(sorted(COMMANDS))
@@ -365,7 +374,9 @@ async def run_command(request: Request) -> Response:
                 board_id,
                 {"actor": claims.participant_id, "name": claims.name, "type": kind, "args": args},
             )
-    return JSONResponse({"ok": True, **result})
+        if services.outbox is not None:
+            await services.outbox.after_command(room, board_id, kind, result)
+    return result
 
 
 async def my_votes(request: Request) -> Response:

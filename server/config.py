@@ -50,6 +50,15 @@ class Settings:
     token_ttl_seconds: int = 30 * 24 * 3600
     awareness_timeout_seconds: float = 30.0
     max_loop_lag_seconds: float = 0.5
+    # Webhooks (server/webhooks.py): an operator-wide endpoint, the SSRF switch, retry timing.
+    webhook_url: str | None = None
+    webhook_secret: str | None = None
+    webhook_allow_private: bool = False
+    webhook_retry_base_seconds: float = 1.0  # first retry after about this; doubles, capped
+    webhook_retry_cap_seconds: float = 300.0
+    webhook_max_age_seconds: float = 24 * 3600.0  # then a delivery is given up ("failed")
+    webhook_timeout_seconds: float = 10.0
+    webhook_max_response_bytes: int = 64 * 1024
     instance_id: str = field(default_factory=lambda: secrets.token_hex(6))
 
     @classmethod
@@ -90,6 +99,21 @@ class Settings:
                 "PLANBOARD_AWARENESS_TIMEOUT", cls.awareness_timeout_seconds
             ),
             max_loop_lag_seconds=_env_float("PLANBOARD_MAX_LOOP_LAG", cls.max_loop_lag_seconds),
+            webhook_url=os.environ.get("PLANBOARD_WEBHOOK_URL") or None,
+            webhook_secret=os.environ.get("PLANBOARD_WEBHOOK_SECRET") or None,
+            webhook_allow_private=os.environ.get("PLANBOARD_WEBHOOK_ALLOW_PRIVATE", "") == "1",
+            webhook_retry_base_seconds=_env_float(
+                "PLANBOARD_WEBHOOK_RETRY_BASE", cls.webhook_retry_base_seconds
+            ),
+            webhook_retry_cap_seconds=_env_float(
+                "PLANBOARD_WEBHOOK_RETRY_CAP", cls.webhook_retry_cap_seconds
+            ),
+            webhook_max_age_seconds=_env_float(
+                "PLANBOARD_WEBHOOK_MAX_AGE", cls.webhook_max_age_seconds
+            ),
+            webhook_timeout_seconds=_env_float(
+                "PLANBOARD_WEBHOOK_TIMEOUT", cls.webhook_timeout_seconds
+            ),
         )
         known = {f.name for f in fields(cls)}
         clean = {k: v for k, v in overrides.items() if v is not None and k in known}
