@@ -13,6 +13,7 @@ import { Presence } from '../board/presence.js'
 import { Connection } from '../board/connection.js'
 import { Voting } from '../board/voting.js'
 import { Drafts } from '../board/drafts.js'
+import { Estimation } from '../board/estimation.js'
 import { AgendaPanel } from '../board/agenda.js'
 import { Banners } from '../board/banners.js'
 import { OutcomesPanel, ResultsPanel, SessionPanel, Tabs } from '../board/panels.js'
@@ -73,6 +74,7 @@ function start () {
   new AgendaPanel(board) // eslint-disable-line no-new
   const tabs = new Tabs()
   new SessionPanel({ board, presence, viewport }) // eslint-disable-line no-new
+  new Estimation({ board, notes }) // eslint-disable-line no-new
   new OutcomesPanel({ board }) // eslint-disable-line no-new
   const results = new ResultsPanel({ board, tabs })
   voting.addEventListener('revealed', () => {
