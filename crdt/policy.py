@@ -1,66 +1,66 @@
-"""The permission table, enforced on every client update by accept-then-compensate.
+"""The guard: every client update is judged from its structure before it reaches the live doc.
 
-A Yjs update cannot be refused: the client keeps its operations and re-sends them forever. So
-the guard integrates each well-formed update in a transaction of its own origin, judges the
-events that transaction produced, and when any rule is broken immediately undoes the whole
-update (pycrdt's UndoManager, scoped to the schema's roots, holding only that one transaction).
-The caller stores and broadcasts the net of both, so nobody sees the forbidden state and the
-sender converges back. An update is judged as a whole: one broken rule reverts all of it.
+A Yjs update cannot be refused (the client keeps its operations and re-sends them), so a
+forbidden one is compensated, never dropped. The order of work makes that safe:
 
-Cost: the observers see only the types the update changed, and the note-author index is kept
-up to date from the same events, so judging an update never walks the board.
+1. decode the update (crdt/yupdate.py, strict, linear) and find the order yrs would integrate
+   it in; one that would leave anything pending is not integrated at all (`PendingUpdate`:
+   the caller catches up from the store or asks the client to resync);
+2. judge every new struct and every deletion against the permission table
+   (crdt/permissions.py), placing each through the struct index (crdt/structindex.py) and
+   reading roles, the lock and authors from the live doc: nothing is integrated yet;
+3. lawful: integrate the update as it is. Forbidden (one broken rule reverts the whole update):
+   integrate it with every new struct replaced by a GC run of the same clocks (so the sender's
+   later edits still integrate, and every peer learns those clocks are gone), then restore
+   what its deletions removed, from values read before. Nobody ever sees the forbidden state.
+
+Any exception while deciding leaves the doc untouched; nothing forbidden is ever integrated, so
+yrs never meets unknown roots, formats, embeds or sub-docs. Cost: linear in the update.
 """
 
 from __future__ import annotations
 
 import logging
+from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import partial
-from typing import Any
+from typing import Any, Protocol
 
-from pycrdt import (
-    Array,
-    ArrayEvent,
-    Doc,
-    Map,
-    MapEvent,
-    Subscription,
-    Text,
-    TextEvent,
-    TransactionEvent,
-    UndoManager,
-)
+from pycrdt import Array, Doc, Map, Text, TransactionEvent
 
-from crdt import schema as s
+from crdt import permissions as rules
+from crdt import yupdate as y
+from crdt.permissions import RootRule
+from crdt.structindex import GC_PLACE, Place, StructIndex, integration_order
 
 log = logging.getLogger("planboard.policy")
 
-READ_ONLY = "read_only"
-SERVER_ONLY = "server_only"
-FACILITATOR_ONLY = "facilitator_only"
-LOCKED = "locked"
-NOT_OWNER = "not_owner"
-AUTHOR = "author"
-IMMUTABLE = "immutable"
-SHAPE = "shape"
-LIMIT = "limit"
-UNKNOWN_ROOT = "unknown_root"
-
-COMMAND_ROOTS = frozenset({"participants", "session", "results"})
-FACILITATOR_ROOTS = frozenset({"meta", "agenda", "decisions"})
-MAX_META_VALUE = 2000
+# Re-exported rule names (older imports use crdt.policy.X).
+READ_ONLY = rules.READ_ONLY
+SERVER_ONLY = rules.SERVER_ONLY
+FACILITATOR_ONLY = rules.FACILITATOR_ONLY
+LOCKED = rules.LOCKED
+NOT_OWNER = rules.NOT_OWNER
+AUTHOR = rules.AUTHOR
+IMMUTABLE = rules.IMMUTABLE
+SHAPE = rules.SHAPE
+LIMIT = rules.LIMIT
+UNKNOWN_ROOT = rules.UNKNOWN_ROOT
+FORGED_CLIENT = rules.FORGED_CLIENT
+SERVER_OWNER = "@server"
+MAX_VIOLATIONS = 20
+MAX_ENTRY_DEPTH = 3  # root -> entry -> field type -> its content; nothing deeper exists
 
 
 @dataclass(frozen=True)
 class Actor:
     participant_id: str
-    role: str  # the token's role; the guard uses the board's current role instead
+    role: str = "participant"  # the token's; the guard reads the board's current role
 
 
 @dataclass(frozen=True)
 class DocLimits:
-    max_note_text: int = 2000
+    max_note_text: int = 2000  # UTF-16 units, as a browser counts
     max_notes: int = 2000
     max_doc_bytes: int = 16 << 20  # over it, only deletions are accepted
 
@@ -75,11 +75,96 @@ class MalformedUpdate(ValueError):
     """The bytes are not a Yjs update; nothing was applied."""
 
 
-class _ClientOrigin:
-    """The origin of client transactions: the only one the undo manager tracks."""
+class PendingUpdate(Exception):
+    """The update depends on operations this doc does not have; nothing was applied."""
 
-    def __repr__(self) -> str:
-        return "client"
+
+class GuardContext(Protocol):
+    """What the judgement needs to know about the sender and the board, read when judging."""
+
+    def role_of(self, participant_id: str) -> str | None: ...
+
+    def locked(self) -> bool: ...
+
+
+class BoardContext:
+    """Roles and the lock, read from the board document itself (never from a token)."""
+
+    def __init__(self, doc: Doc[Any]) -> None:
+        self._participants: Map[Any] = doc.get("participants", type=Map)
+        self._session: Map[Any] = doc.get("session", type=Map)
+
+    def role_of(self, participant_id: str) -> str | None:
+        entry = self._participants.get(participant_id)
+        role = entry.get("role") if isinstance(entry, Map) else None
+        return role if isinstance(role, str) else None
+
+    def locked(self) -> bool:
+        return self._session.get("locked") is True
+
+
+class DraftsContext:
+    """A private drafts doc: its owner writes while drafting is on; nobody else, ever."""
+
+    def __init__(self, owner: str, drafting: Callable[[], bool]) -> None:
+        self._owner = owner
+        self._drafting = drafting
+
+    def role_of(self, participant_id: str) -> str | None:
+        if participant_id != self._owner:
+            return None
+        return "participant" if self._drafting() else "viewer"
+
+    def locked(self) -> bool:
+        return False
+
+
+@dataclass
+class Prepared:
+    """A decoded update, placed against the doc as it is now."""
+
+    update: y.Update
+    order: list[y.Struct]
+    pending: bool
+    new_clients: set[int]  # clients with clocks this doc has not seen
+
+
+@dataclass
+class _NewEntry:
+    root: str
+    key: str
+    rule: RootRule
+    exists: bool = False  # replaces an entry at the same key
+    fields: dict[str, Any] = field(default_factory=dict)
+    texts: set[str] = field(default_factory=set)
+
+
+class _Walk:
+    """What judging one update has learnt so far: places, new types and entries, lengths."""
+
+    def __init__(self) -> None:
+        self.placed: dict[y.ID, Place | int] = {}
+        self._runs: dict[int, list[tuple[int, int, Place | int]]] = {}
+        self.types: dict[y.ID, tuple[str, ...]] = {}  # new types -> schema path
+        self.entries: dict[y.ID, _NewEntry] = {}
+        self.new_texts: set[y.ID] = set()
+        self.text_added: dict[tuple[str, ...], int] = {}
+        self.text_deleted: dict[tuple[str, ...], int] = {}
+        self.written: set[Place] = set()
+        self.gc_anchored: set[y.ID] = set()
+
+    def add(self, s: y.Struct, place: Place | int) -> None:
+        self.placed[(s.client, s.clock)] = place
+        self._runs.setdefault(s.client, []).append((s.clock, s.end, place))
+
+    def place_of(self, item: y.ID) -> Place | int | None:
+        runs = self._runs.get(item[0])
+        if not runs:
+            return None
+        i = bisect_right(runs, (item[1], float("inf"))) - 1
+        if i >= 0 and runs[i][0] <= item[1] < runs[i][1]:
+            return runs[i][2]
+        return None
 
 
 @dataclass
@@ -87,60 +172,69 @@ class _Judgement:
     pid: str
     role: str | None
     locked: bool
-    full: bool = False
+    full: bool
     violations: list[Violation] = field(default_factory=list)
+    seen: set[tuple[str, str]] = field(default_factory=set)
 
     def flag(self, rule: str, detail: str) -> None:
-        if len(self.violations) < 20:  # enough to explain; an update is compensated as a whole
+        if len(self.violations) < MAX_VIOLATIONS and (rule, detail) not in self.seen:
+            self.seen.add((rule, detail))
             self.violations.append(Violation(rule, detail))
 
     @property
     def facilitator(self) -> bool:
         return self.role == "facilitator"
 
-    @property
-    def may_edit_board(self) -> bool:
-        """Participants edit notes, groups and actions unless the board is locked."""
-        return self.facilitator or (self.role == "participant" and not self.locked)
-
 
 class BoardGuard:
-    """Integrates client updates into one board doc and compensates what the table forbids."""
+    """Judges client updates for one doc; the one seam is `apply(update, participant_id)`."""
 
-    def __init__(self, doc: Doc[Any], limits: DocLimits) -> None:
+    def __init__(
+        self,
+        doc: Doc[Any],
+        limits: DocLimits,
+        *,
+        table: dict[str, RootRule] | None = None,
+        context: GuardContext | None = None,
+    ) -> None:
         self.doc = doc
         self.limits = limits
-        self._origin = _ClientOrigin()
-        self._roots: dict[str, Map[Any] | Array[Any]] = {
-            name: doc.get(name, type=Map) for name in s.MAP_ROOTS
-        }
-        self._roots["agenda"] = doc.get("agenda", type=Array)
-        self._undo = UndoManager(scopes=list(self._roots.values()), capture_timeout_millis=0)
-        self._undo.include_origin(self._origin)
-        self._subscriptions: list[Subscription] = [
-            root.observe_deep(partial(self._on_events, name)) for name, root in self._roots.items()
-        ]
-        # Kept from events, so judging never reads the board: note id -> author, member ->
-        # current role, and the lock.
-        self._authors: dict[str, str] = {}
-        self._roles: dict[str, str] = {}
-        self._locked = False
-        self._unknown: dict[str, tuple[Map[Any], Array[Any]]] = {}
-        self._unknown_dirty: set[str] = set()
-        self._judging: _Judgement | None = None
+        self.table = table if table is not None else rules.BOARD_RULES
+        self.context = context if context is not None else BoardContext(doc)
+        self.index = StructIndex()
+        self._roots: dict[str, Map[Any]] = {}
+        self.owners: dict[int, str] = {doc.client_id: SERVER_OWNER}  # Yjs client id -> member
         self.compensations = 0
-        # Size: the sum of every transaction's update since the doc was loaded over-estimates
-        # the encoded doc; it is replaced by an exact measure only when it nears the limit.
         self._bytes = 0
         self._bytes_measured = -1
         self._since_measured = 0
-        self._size_sub = doc.observe(self._count_bytes)
+        self._sub = doc.observe(self._on_transaction)
+        self._index_whole_doc()
 
-    # -- size -----------------------------------------------------------------------------
-    def _count_bytes(self, event: TransactionEvent) -> None:
-        self._bytes += len(event.update)
+    # -- the index follows every transaction ------------------------------------------------
+    def _on_transaction(self, event: TransactionEvent) -> None:
+        update = event.update
+        self._bytes += len(update)
         self._since_measured += 1
+        if update == b"\x00\x00":
+            return
+        try:
+            self.index.record(y.decode_update(update))
+        except Exception:  # pragma: no cover - yrs wrote it; rebuild rather than trust it
+            log.exception("could not index a transaction; rebuilding the index")
+            self._index_whole_doc()
 
+    def _index_whole_doc(self) -> None:
+        self.index = StructIndex()
+        self.index.record(y.decode_update(self.doc.get_update()))
+        self.index.mark_built()
+
+    def maintain(self) -> None:
+        """Rebuild the index from the doc's encoding when history has doubled it."""
+        if self.index.needs_rebuild:
+            self._index_whole_doc()
+
+    # -- size -------------------------------------------------------------------------------
     @property
     def full(self) -> bool:
         """Whether the doc is at its size limit (measured exactly, and rarely)."""
@@ -156,311 +250,629 @@ class BoardGuard:
             self._since_measured = 0
         return self._bytes >= limit
 
-    @property
-    def size_estimate(self) -> int:
-        return self._bytes
+    # -- the seam ---------------------------------------------------------------------------
+    def apply(self, update: bytes, participant_id: str) -> list[Violation]:
+        """Judge and integrate one client update as `participant_id`; return what it broke."""
+        return self.apply_prepared(self.prepare(update), participant_id)
 
-    # -- the entry point ------------------------------------------------------------------
     def apply_client_update(self, update: bytes, actor: Actor) -> list[Violation]:
-        judgement = _Judgement(
-            pid=actor.participant_id,
-            role=self._roles.get(actor.participant_id),
-            locked=self._locked,
+        return self.apply(update, actor.participant_id)
+
+    def prepare(self, update: bytes) -> Prepared:
+        try:
+            decoded = y.decode_update(update)
+        except y.UpdateFormatError as exc:
+            raise MalformedUpdate(f"not a Yjs update: {exc}") from exc
+        order, pending = integration_order(decoded, self.index.known)
+        new_clients = {s.client for s in order}
+        return Prepared(decoded, order, pending, new_clients)
+
+    def unbound_clients(self, prepared: Prepared) -> set[int]:
+        return {c for c in prepared.new_clients if c not in self.owners}
+
+    def bind(self, owners: dict[int, str]) -> None:
+        self.owners.update(owners)
+
+    def apply_prepared(self, prepared: Prepared, participant_id: str) -> list[Violation]:
+        if prepared.pending:
+            raise PendingUpdate("the update depends on operations the server has not seen")
+        update = prepared.update
+        j = _Judgement(
+            pid=participant_id,
+            role=self.context.role_of(participant_id),
+            locked=self.context.locked(),
             full=self.full,
         )
-        self._judging = judgement
-        try:
-            with self.doc.transaction(origin=self._origin) as txn:
-                roots_before = self._root_count(txn)
-                self.doc.apply_update(update)
-                new_roots = self._root_count(txn) != roots_before
-        except Exception as exc:
-            raise MalformedUpdate(f"not a Yjs update: {exc}") from exc
-        finally:
-            self._judging = None
-        if new_roots or self._unknown_dirty:
-            self._check_unknown_roots(judgement, new_roots)
-        if judgement.violations:
-            self._compensate()
-        self._undo.clear()
-        return judgement.violations
+        order = prepared.order
+        foreign = {
+            c for c in prepared.new_clients if self.owners.get(c, participant_id) != participant_id
+        }
+        if foreign:
+            j.flag(FORGED_CLIENT, "another member's or the server's Yjs client id")
+            order = [s for s in order if s.client not in foreign]
+            _, pending = integration_order(_subset(update, order), self.index.known)
+            if pending:
+                raise PendingUpdate("the update builds on operations of a forged client id")
+            update = _subset(update, order)
+        for client in prepared.new_clients - foreign:
+            self.owners.setdefault(client, participant_id)
+        placed, gc_anchored = self._judge(update, order, j)
+        deletes = self._trimmed_deletes(update, order)
+        if j.violations:
+            new_types = {(s.client, s.clock) for s in order if s.ref == y.TYPE}
+            return self._integrate_compensated(update, order, placed, deletes, new_types, j)
+        self._integrate(update, order, placed, deletes, gc_anchored)
+        return []
 
-    def _root_count(self, txn: Any) -> int:
-        """How many roots the doc has, without wrapping each (`Doc.keys()` does, slowly)."""
-        raw_doc, raw_txn = getattr(self.doc, "_doc", None), getattr(txn, "_txn", None)
-        if raw_doc is not None and raw_txn is not None:
-            return len(raw_doc.roots(raw_txn))
-        return len(list(self.doc.keys()))  # pragma: no cover - another pycrdt
+    # -- judging ----------------------------------------------------------------------------
+    def _judge(
+        self, update: y.Update, order: list[y.Struct], j: _Judgement
+    ) -> tuple[dict[y.ID, Place | int], set[y.ID]]:
+        """Place every new struct and judge it and the deletions; nothing is applied here."""
+        w = _Walk()
+        for s in order:
+            sid = (s.client, s.clock)
+            place = GC_PLACE if s.ref == y.GC else self._place(s, w)
+            if place is None:
+                j.flag(SHAPE, "an item without a parent")
+                place = GC_PLACE
+            elif place == GC_PLACE and s.ref != y.GC:
+                w.gc_anchored.add(sid)  # yrs collects it too: anchored to collected content
+            w.add(s, place)
+            if isinstance(place, int):
+                continue
+            parent, sub = place
+            parent_loc = (parent,) if isinstance(parent, str) else self._loc(parent, w)
+            if parent_loc is None:
+                j.flag(SHAPE, "content inside something that is not a type")
+                continue
+            w.written.add(place)
+            if j.full and s.ref != y.DELETED:
+                j.flag(LIMIT, "the board is full: only deletions are accepted")
+            self._judge_struct(s, parent, parent_loc, sub, j, w)
+        self._judge_deletes(update, j, w)
+        for entry in w.entries.values():
+            self._judge_new_entry(entry, j)
+        limit = self.limits.max_note_text
+        for loc, added in w.text_added.items():
+            if added and self._text_length(loc) + added - w.text_deleted.get(loc, 0) > limit:
+                j.flag(LIMIT, f"text over {limit} characters")
+        return w.placed, w.gc_anchored
 
-    def _compensate(self) -> None:
-        self.compensations += 1
-        self._undo.undo()
-        if self._unknown_dirty:
-            with self.doc.transaction(origin="compensation"):
-                for name in self._unknown_dirty:
-                    as_map, as_array = self._unknown[name]
-                    for key in list(as_map.keys()):
-                        del as_map[key]
-                    if len(as_array):
-                        del as_array[0 : len(as_array)]
-            self._unknown_dirty.clear()
+    def _loc(self, parent: y.ID, w: _Walk) -> tuple[str, ...] | None:
+        found = self.index.loc_of(parent)
+        return found if found is not None else w.types.get(parent)
 
-    # -- unknown roots ----------------------------------------------------------------------
-    def _check_unknown_roots(self, judgement: _Judgement, new_roots: bool) -> None:
-        if new_roots:
-            for name in list(self.doc.keys()):
-                if name in self._roots or name in self._unknown:
-                    continue
-                as_map: Map[Any] = self.doc.get(name, type=Map)
-                as_array: Array[Any] = self.doc.get(name, type=Array)
-                self._unknown[name] = (as_map, as_array)
-                self._subscriptions.append(as_map.observe_deep(partial(self._on_unknown, name)))
-                self._unknown_dirty.add(name)
-        for name in self._unknown_dirty:
-            judgement.flag(UNKNOWN_ROOT, f"root {name!r} is not part of the schema")
+    def _place(self, s: y.Struct, w: _Walk) -> Place | int | None:
+        if s.parent_name is not None:
+            return (s.parent_name, s.parent_sub)
+        if s.parent_id is not None:
+            return (s.parent_id, s.parent_sub)
+        anchor = s.origin if s.origin is not None else s.right_origin
+        if anchor is None:
+            return None
+        found = self.index.place_of(anchor)
+        return found if found is not None else w.place_of(anchor)
 
-    def _on_unknown(self, name: str, events: list[Any]) -> None:
-        if self._judging is not None:
-            self._unknown_dirty.add(name)
-
-    # -- events ---------------------------------------------------------------------------
-    def _on_events(self, root: str, events: list[Any]) -> None:
-        judgement = self._judging
-        if judgement is not None:
-            for event in events:
-                if judgement.full and _inserts(event):
-                    judgement.flag(LIMIT, "the board is full: only deletions are accepted")
-                self._judge(root, event, judgement)
-        if root == "notes":
-            self._index_authors(events)
-        elif root == "participants":
-            self._index_roles(events)
-        elif root == "session":
-            for event in events:
-                if not event.path and "locked" in getattr(event, "keys", {}):
-                    self._locked = event.keys["locked"].get("newValue") is True
-
-    def _index_roles(self, events: list[Any]) -> None:
-        for event in events:
-            path = list(event.path)
-            changes: dict[str, Any] = getattr(event, "keys", {})
-            if not path:
-                for pid, change in changes.items():
-                    entry = change.get("newValue")
-                    role = entry.get("role") if isinstance(entry, Map) else None
-                    if change.get("action") != "delete" and role in s.ROLES:
-                        self._roles[pid] = role
-                    else:
-                        self._roles.pop(pid, None)
-            elif len(path) == 1 and "role" in changes:
-                role = changes["role"].get("newValue")
-                if role in s.ROLES:
-                    self._roles[str(path[0])] = role
-                else:
-                    self._roles.pop(str(path[0]), None)
-
-    def _index_authors(self, events: list[Any]) -> None:
-        for event in events:
-            path = list(event.path)
-            if not path and isinstance(event, MapEvent):
-                for key, change in getattr(event, "keys", {}).items():
-                    if change.get("action") == "delete":
-                        self._authors.pop(key, None)
-                    else:
-                        new = change.get("newValue")
-                        author = new.get("author") if isinstance(new, Map) else None
-                        self._authors[key] = author if isinstance(author, str) else ""
-            elif len(path) == 1 and isinstance(event, MapEvent):
-                change = getattr(event, "keys", {}).get("author")
-                if change is not None:
-                    author = change.get("newValue")
-                    self._authors[str(path[0])] = author if isinstance(author, str) else ""
-
-    def _judge(self, root: str, event: Any, j: _Judgement) -> None:
-        if root != "agenda" and not event.path and not getattr(event, "keys", None):
-            # Sequence content under a map root: invisible to map readers, still not allowed.
-            j.flag(SHAPE, f"{root} is a map")
-        elif j.role is None or j.role == "viewer":
-            j.flag(READ_ONLY, f"{j.role or 'non-member'} wrote to {root}")
-        elif root in COMMAND_ROOTS:
-            j.flag(SERVER_ONLY, f"{root} changes only through commands")
-        elif root in FACILITATOR_ROOTS and not j.facilitator:
-            j.flag(FACILITATOR_ONLY, f"only a facilitator writes {root}")
-        elif root == "notes":
-            self._judge_note_event(event, j)
-        elif root in ("groups", "actions"):
-            if not j.may_edit_board:
-                j.flag(LOCKED, f"the board is locked ({root})")
-            else:
-                self._judge_entry_event(root, event, j)
-        elif root in ("meta", "agenda", "decisions"):
-            self._judge_entry_event(root, event, j)
-
-    # notes: ownership, lock, author, immutable fields, shape, limits
-    def _judge_note_event(self, event: Any, j: _Judgement) -> None:
-        path = list(event.path)
-        if not path:
-            if not isinstance(event, MapEvent):
-                j.flag(SHAPE, "notes is a map of notes")
+    def _judge_struct(
+        self,
+        s: y.Struct,
+        parent: str | y.ID,
+        parent_loc: tuple[str, ...],
+        sub: str | None,
+        j: _Judgement,
+        w: _Walk,
+    ) -> None:
+        root = parent_loc[0]
+        rule = self.table.get(root)
+        if rule is None:
+            j.flag(UNKNOWN_ROOT, f"root {root!r} is not part of the schema")
+            return
+        if not self._may_write_root(root, rule, j):
+            return
+        depth = len(parent_loc)
+        sid = (s.client, s.clock)
+        if depth == 1:
+            if rule.kind == "map" and sub is None:
+                j.flag(SHAPE, f"{root} is a map")
                 return
-            for note_id, change in getattr(event, "keys", {}).items():
-                action = change.get("action")
-                if action in ("delete", "update"):
-                    self._may_change_content(note_id, j, "delete")
-                if action in ("add", "update"):
-                    self._judge_new_note(note_id, change.get("newValue"), j)
+            if rule.kind == "array" and sub is not None:
+                j.flag(SHAPE, f"{root} is a list")
+                return
+            key = sub if sub is not None else "*"
+            if rule.entry is None:  # plain values (meta)
+                if s.ref == y.DELETED:
+                    return
+                if s.ref != y.ANY or not s.values or len(s.values) != 1:
+                    j.flag(SHAPE, f"{root} holds plain values")
+                elif not rules.meta_value_ok(s.values[0]):
+                    j.flag(SHAPE, f"invalid {root} value for {key!r}")
+                return
+            exists = rule.kind == "map" and key in self._root(root)
+            if s.ref == y.DELETED:  # a tombstone at a key removes what the key held
+                if exists:
+                    self._may_remove_entry(root, key, rule, j)
+                return
+            if s.ref != y.TYPE or s.type_ref != y.TYPE_MAP:
+                j.flag(SHAPE, f"{root} {key!r}: expected a map")
+                return
+            if rule.kind == "map" and not _is_id(key):
+                j.flag(SHAPE, f"{root} ids are 1 to 64 characters")
+                return
+            if rule.lockable and j.locked and not j.facilitator:
+                j.flag(LOCKED, "the board is locked")
+                return
+            if exists:
+                self._may_remove_entry(root, key, rule, j)
+            w.types[sid] = (root, key)
+            w.entries[sid] = _NewEntry(root, key, rule, exists=exists)
             return
-        note_id = str(path[0])
-        if len(path) == 1 and isinstance(event, MapEvent):
-            for key, change in getattr(event, "keys", {}).items():
-                if change.get("action") == "delete":
-                    j.flag(SHAPE, f"note field {key!r} cannot be removed")
-                elif key in s.NOTE_FIXED_FIELDS:
-                    j.flag(IMMUTABLE, f"note field {key!r} never changes")
-                elif key in s.NOTE_CONTENT_FIELDS:
-                    self._may_change_content(note_id, j, f"edit {key} of")
-                    self._check_field(key, change.get("newValue"), j)
-                elif key in s.NOTE_MOVE_FIELDS:
-                    if not j.may_edit_board:
-                        j.flag(LOCKED, "the board is locked")
-                    self._check_field(key, change.get("newValue"), j)
-                else:
-                    j.flag(SHAPE, f"unknown note field {key!r}")
-        elif len(path) == 2 and path[1] == "text" and isinstance(event, TextEvent):
-            self._may_change_content(note_id, j, "edit text of")
-            self._judge_text_event(event, j)
-        else:
-            j.flag(SHAPE, f"unexpected change inside note {note_id!r}")
-
-    def _check_field(self, key: str, value: Any, j: _Judgement) -> None:
-        if not s.note_field_ok(key, value, self.limits.max_note_text):
-            j.flag(SHAPE, f"invalid note field {key!r}")
-
-    def _may_change_content(self, note_id: str, j: _Judgement, what: str) -> None:
-        if j.facilitator:
+        entry_rule = rule.entry
+        if entry_rule is None:
+            j.flag(SHAPE, f"{root} holds plain values")
             return
-        if j.locked:
+        if depth == 2:
+            if sub is None:
+                if s.ref != y.DELETED:
+                    j.flag(SHAPE, f"unexpected content inside {root} {parent_loc[1]!r}")
+                return
+            entry = w.entries.get(parent) if not isinstance(parent, str) else None
+            self._judge_field(s, parent_loc, sub, rule, entry_rule, entry, j, w)
+            return
+        if depth == 3 and sub is None and parent_loc[2] in entry_rule.text_fields:
+            if s.ref == y.DELETED:
+                return
+            if s.ref != y.STRING or s.text is None:
+                j.flag(SHAPE, "text holds plain text only")
+                return
+            if parent not in w.new_texts:  # an existing entry's text
+                self._may_edit_content(root, parent_loc[1], rule, entry_rule, "edit text of", j)
+            w.text_added[parent_loc] = w.text_added.get(parent_loc, 0) + s.length
+            return
+        j.flag(SHAPE, f"unexpected content inside {root}")
+
+    def _judge_field(
+        self,
+        s: y.Struct,
+        parent_loc: tuple[str, ...],
+        key: str,
+        rule: RootRule,
+        entry_rule: rules.EntryRule,
+        new_entry: _NewEntry | None,
+        j: _Judgement,
+        w: _Walk,
+    ) -> None:
+        root, entry_key = parent_loc[0], parent_loc[1]
+        if key not in entry_rule.fields:
+            j.flag(SHAPE, f"unknown {root} field {key!r}")
+            return
+        if s.ref == y.DELETED:
+            if new_entry is None:
+                j.flag(SHAPE, f"{root} field {key!r} cannot be removed")
+            return
+        is_text = s.ref == y.TYPE and s.type_ref == y.TYPE_TEXT
+        if is_text and key not in entry_rule.text_fields:
+            j.flag(SHAPE, f"invalid {root} field {key!r}")
+            return
+        if not is_text and (s.ref != y.ANY or len(s.values or ()) != 1):
+            j.flag(SHAPE, f"invalid {root} field {key!r}")
+            return
+        value = None if is_text else (s.values or [None])[0]
+        if not is_text and not entry_rule.check(key, value, self.limits.max_note_text):
+            j.flag(SHAPE, f"invalid {root} field {key!r}")
+            return
+        if is_text:
+            text_loc = (*parent_loc, key)
+            w.types[(s.client, s.clock)] = text_loc
+            w.new_texts.add((s.client, s.clock))
+            w.text_added.setdefault(text_loc, 0)
+        if new_entry is not None:
+            if is_text:
+                new_entry.texts.add(key)
+            else:
+                new_entry.fields[key] = value
+            return
+        # A field of an existing entry.
+        if key in entry_rule.fixed_fields:
+            j.flag(IMMUTABLE, f"{root} field {key!r} never changes")
+        elif key in entry_rule.owner_fields:
+            self._may_edit_content(root, entry_key, rule, entry_rule, f"edit {key} of", j)
+        elif rule.lockable and j.locked and not j.facilitator:
             j.flag(LOCKED, "the board is locked")
-        elif self._authors.get(note_id) != j.pid:
-            j.flag(NOT_OWNER, f"may not {what} another member's note")
+        if key in entry_rule.text_required and not is_text:
+            j.flag(SHAPE, f"invalid {root} field {key!r}")
 
-    def _judge_new_note(self, note_id: str, note: Any, j: _Judgement) -> None:
-        if not j.may_edit_board:
-            j.flag(LOCKED, "the board is locked")
+    def _judge_new_entry(self, entry: _NewEntry, j: _Judgement) -> None:
+        rule = entry.rule.entry
+        assert rule is not None
+        present = set(entry.fields) | entry.texts
+        missing = [f for f in rule.required if f not in present]
+        if missing:
+            j.flag(SHAPE, f"{entry.root} {entry.key!r}: missing field {missing[0]!r}")
             return
-        if not s.is_id(note_id):
-            j.flag(SHAPE, "note ids are 1 to 64 characters")
-            return
-        text = note.get("text") if isinstance(note, Map) else None
-        if isinstance(text, Text) and len(text) > self.limits.max_note_text:
-            j.flag(LIMIT, f"note text over {self.limits.max_note_text} characters")
-            return
-        problem = s.note_problem(note, self.limits.max_note_text)
-        if problem is not None:
-            j.flag(SHAPE, f"note {note_id!r}: {problem}")
-            return
-        if note.get("author") != j.pid:
+        for name in rule.text_required:
+            if name not in entry.texts:
+                j.flag(SHAPE, f"{entry.root} {entry.key!r}: invalid value for {name!r}")
+                return
+        if rule.author_field is not None and entry.fields.get(rule.author_field) != j.pid:
             j.flag(AUTHOR, "a note's author must be its sender")
-        if note_id not in self._authors and len(self._authors) >= self.limits.max_notes:
+        full = len(self._root("notes")) >= self.limits.max_notes
+        if entry.root == "notes" and not entry.exists and full:
             j.flag(LIMIT, f"a board holds at most {self.limits.max_notes} notes")
 
-    # groups, actions, meta, agenda, decisions: shape of entries and fields
-    def _judge_entry_event(self, root: str, event: Any, j: _Judgement) -> None:
-        path = list(event.path)
-        if root == "agenda":
-            self._judge_agenda_event(path, event, j)
-            return
-        if isinstance(event, TextEvent):
-            if len(path) == 2 and path[1] == "text" and root in ("actions", "decisions"):
-                self._judge_text_event(event, j)
-            else:
-                j.flag(SHAPE, f"unexpected text in {root}")
-            return
-        if not isinstance(event, MapEvent):
-            j.flag(SHAPE, f"unexpected change in {root}")
-            return
-        keys: dict[str, Any] = getattr(event, "keys", {})
-        if root == "meta":
-            if path:
-                j.flag(SHAPE, "meta holds plain values")
-            for key, change in keys.items():
-                if change.get("action") != "delete" and not _meta_value_ok(change.get("newValue")):
-                    j.flag(SHAPE, f"invalid meta value for {key!r}")
-            return
-        entry_problem, field_ok = self._entry_checks(root)
-        if not path:
-            for key, change in keys.items():
-                if change.get("action") == "delete":
-                    continue
-                if not s.is_id(key):
-                    j.flag(SHAPE, f"{root} ids are 1 to 64 characters")
-                    continue
-                problem = entry_problem(change.get("newValue"))
-                if problem is not None:
-                    j.flag(SHAPE, f"{root} {key!r}: {problem}")
-        elif len(path) == 1:
-            for key, change in keys.items():
-                if change.get("action") == "delete":
-                    j.flag(SHAPE, f"{root} field {key!r} cannot be removed")
-                elif not field_ok(key, change.get("newValue")):
-                    j.flag(SHAPE, f"invalid {root} field {key!r}")
-        else:
-            j.flag(SHAPE, f"unexpected change inside {root}")
+    def _text_length(self, loc: tuple[str, ...]) -> int:
+        rule = self.table.get(loc[0])
+        if rule is None or rule.kind != "map" or len(loc) != 3:
+            return 0
+        entry = self._root(loc[0]).get(loc[1])
+        value = entry.get(loc[2]) if isinstance(entry, Map) else None
+        return y.utf16_len(str(value)) if isinstance(value, Text) else 0
 
-    def _entry_checks(
-        self, root: str
-    ) -> tuple[Callable[[Any], str | None], Callable[[str, Any], bool]]:
-        max_text = self.limits.max_note_text
-        if root == "groups":
-            return s.group_problem, s.group_field_ok
-        if root == "actions":
-            return (
-                partial(s.action_problem, max_text=max_text),
-                partial(s.action_field_ok, max_text=max_text),
+    def _judge_deletes(self, update: y.Update, j: _Judgement, w: _Walk) -> None:
+        """Judge what the update deletes that is still there (a re-sent delete set is not).
+
+        Deleting an entry deletes everything inside it: those inner deletions are part of the
+        entry's and are not judged again.
+        """
+        found: list[tuple[Place, y.ID, int]] = []
+        removed_entries: set[tuple[str, ...]] = set()
+        for client, start, end in self._new_deletions(update):
+            for a, b, place in self.index.runs_in(client, start, end):
+                if isinstance(place, int):
+                    continue
+                parent = place[0]
+                loc = (parent,) if isinstance(parent, str) else self.index.loc_of(parent)
+                if loc is None:
+                    continue
+                found.append((place, (client, a), b - a))
+                if len(loc) <= 2:
+                    for clock in range(a, b):
+                        info = self.index.types.get((client, clock))
+                        if info is not None:
+                            removed_entries.add(info.loc)
+        for place, item, length in found:
+            parent, sub = place
+            loc = (parent,) if isinstance(parent, str) else self.index.loc_of(parent)
+            assert loc is not None
+            inside_removed = len(loc) >= 2 and (
+                loc in removed_entries or (loc[:2] in removed_entries and place not in w.written)
             )
-        return (
-            partial(s.decision_problem, max_text=max_text),
-            partial(s.decision_field_ok, max_text=max_text),
-        )
+            if inside_removed:
+                continue  # inside an entry (or a text) that this update removes whole
+            if len(loc) == 3 and sub is None:
+                w.text_deleted[loc] = w.text_deleted.get(loc, 0) + length
+            self._judge_deletion(place, loc, item, w.written, j)
 
-    def _judge_agenda_event(self, path: list[Any], event: Any, j: _Judgement) -> None:
-        if not path and isinstance(event, ArrayEvent):
-            for op in getattr(event, "delta", []):
-                for entry in op.get("insert", []) if isinstance(op, dict) else []:
-                    problem = s.agenda_problem(entry)
-                    if problem is not None:
-                        j.flag(SHAPE, f"agenda item: {problem}")
-        elif len(path) == 1 and isinstance(event, MapEvent):
-            for key, change in getattr(event, "keys", {}).items():
-                if change.get("action") == "delete" or not s.agenda_field_ok(
-                    key, change.get("newValue")
-                ):
-                    j.flag(SHAPE, f"invalid agenda field {key!r}")
-        else:
-            j.flag(SHAPE, "unexpected change in agenda")
+    def _judge_deletion(
+        self,
+        place: Place,
+        parent_loc: tuple[str, ...],
+        item: y.ID,
+        written: set[Place],
+        j: _Judgement,
+    ) -> None:
+        root = parent_loc[0]
+        rule = self.table.get(root)
+        if rule is None:
+            return  # unknown roots never hold anything (nothing is let in)
+        if not self._may_write_root(root, rule, j):
+            return
+        if place in written:
+            return  # an overwrite: the new value was judged
+        sub = place[1]
+        depth = len(parent_loc)
+        if depth == 1:
+            if rule.entry is not None and rule.kind == "map" and sub is not None:
+                self._may_remove_entry(root, sub, rule, j)
+            return
+        entry_rule = rule.entry
+        if entry_rule is None:
+            return
+        if depth == 2:
+            if sub is not None:
+                j.flag(SHAPE, f"{root} field {sub!r} cannot be removed")
+            return
+        if depth == 3 and sub is None and parent_loc[2] in entry_rule.text_fields:
+            self._may_edit_content(root, parent_loc[1], rule, entry_rule, "edit text of", j)
+            return
+        j.flag(SHAPE, f"unexpected change inside {root}")
 
-    def _judge_text_event(self, event: Any, j: _Judgement) -> None:
-        text = getattr(event, "target", None)
-        if isinstance(text, Text) and len(text) > self.limits.max_note_text:
-            j.flag(LIMIT, f"text over {self.limits.max_note_text} characters")
+    def _new_deletions(self, update: y.Update) -> list[tuple[int, int, int]]:
+        """Deleted ranges that exist here and are not deleted yet: (client, start, end)."""
+        out: list[tuple[int, int, int]] = []
+        for client, ranges in update.deletes.items():
+            known = self.index.known(client)
+            for clock, length in ranges:
+                end = min(clock + length, known)
+                if end <= clock:
+                    continue
+                for a, b in self.index.live_parts(client, clock, end):
+                    out.append((client, a, b))
+        return out
 
+    def _root(self, name: str) -> Map[Any]:
+        root = self._roots.get(name)
+        if root is None:
+            root = self._roots[name] = self.doc.get(name, type=Map)
+        return root
 
-def _inserts(event: Any) -> bool:
-    """Whether an event adds content (anything but deletions)."""
-    if isinstance(event, MapEvent):
-        changes: dict[str, Any] = getattr(event, "keys", {})
-        return any(c.get("action") != "delete" for c in changes.values()) or not changes
-    delta = getattr(event, "delta", None) or []
-    return any(isinstance(op, dict) and "insert" in op for op in delta)
-
-
-def _meta_value_ok(value: Any) -> bool:
-    if value is None or isinstance(value, bool):
+    # -- permission helpers -----------------------------------------------------------------
+    def _may_write_root(self, root: str, rule: RootRule, j: _Judgement) -> bool:
+        if j.role is None or j.role == "viewer":
+            j.flag(READ_ONLY, f"{j.role or 'non-member'} wrote to {root}")
+            return False
+        if rule.writers == "server":
+            j.flag(SERVER_ONLY, f"{root} changes only through commands")
+            return False
+        if rule.writers == "facilitator" and not j.facilitator:
+            j.flag(FACILITATOR_ONLY, f"only a facilitator writes {root}")
+            return False
         return True
-    if isinstance(value, str):
-        return len(value) <= MAX_META_VALUE
-    if isinstance(value, int | float):
-        return s.is_number(value, 1e15)
+
+    def _entry_exists(self, root: str, key: str) -> bool:
+        return key in self.doc.get(root, type=Map)
+
+    def _owner(self, root: str, key: str, entry_rule: rules.EntryRule) -> str | None:
+        if entry_rule.author_field is None:
+            return None
+        entry = self.doc.get(root, type=Map).get(key)
+        author = entry.get(entry_rule.author_field) if isinstance(entry, Map) else None
+        return author if isinstance(author, str) else None
+
+    def _may_remove_entry(self, root: str, key: str, rule: RootRule, j: _Judgement) -> None:
+        if j.facilitator:
+            return
+        if rule.lockable and j.locked:
+            j.flag(LOCKED, "the board is locked")
+            return
+        entry_rule = rule.entry
+        owned = entry_rule is not None and entry_rule.author_field is not None
+        if owned and entry_rule is not None and self._owner(root, key, entry_rule) != j.pid:
+            j.flag(NOT_OWNER, "may not delete another member's note")
+
+    def _may_edit_content(
+        self,
+        root: str,
+        key: str,
+        rule: RootRule,
+        entry_rule: rules.EntryRule,
+        what: str,
+        j: _Judgement,
+    ) -> None:
+        if j.facilitator:
+            return
+        if rule.lockable and j.locked:
+            j.flag(LOCKED, "the board is locked")
+        elif entry_rule.author_field is not None and self._owner(root, key, entry_rule) != j.pid:
+            j.flag(NOT_OWNER, f"may not {what} another member's note")
+
+    # -- integrating ------------------------------------------------------------------------
+    def _trimmed_deletes(
+        self, update: y.Update, order: list[y.Struct]
+    ) -> dict[int, list[tuple[int, int]]]:
+        """The delete set cut to clocks that exist once the update is in: no pending deletes."""
+        ends: dict[int, int] = {}
+        for s in order:
+            ends[s.client] = max(ends.get(s.client, 0), s.end)
+        out: dict[int, list[tuple[int, int]]] = {}
+        for client, ranges in update.deletes.items():
+            known = max(self.index.known(client), ends.get(client, 0))
+            kept = []
+            for clock, length in ranges:
+                end = min(clock + length, known)
+                if end > clock:
+                    kept.append((clock, end - clock))
+            if kept:
+                out[client] = kept
+        return out
+
+    def _integrate(
+        self,
+        update: y.Update,
+        order: list[y.Struct],
+        placed: dict[y.ID, Place | int],
+        deletes: dict[int, list[tuple[int, int]]],
+        gc_anchored: set[y.ID],
+    ) -> None:
+        structs = [self._as_gc(s) if (s.client, s.clock) in gc_anchored else s for s in order]
+        self.doc.apply_update(y.encode_update(structs, deletes))
+
+    def _integrate_compensated(
+        self,
+        update: y.Update,
+        order: list[y.Struct],
+        placed: dict[y.ID, Place | int],
+        deletes: dict[int, list[tuple[int, int]]],
+        new_types: set[y.ID],
+        j: _Judgement,
+    ) -> list[Violation]:
+        """Integrate the update's clocks as collected content, then restore what it deleted."""
+        self.compensations += 1
+        restore = _Restorer(self.doc, self.table)
+        for client, start, end in self._new_deletions(update):
+            for _a, _b, place in self.index.runs_in(client, start, end):
+                if place != GC_PLACE and not isinstance(place, int):
+                    restore.remember(self.index, place, (client, _a))
+        # A tombstone at a map key still becomes the key's latest item and removes the value
+        # before it (Yjs map semantics): what those keys hold now is restored too.
+        for s in order:
+            aimed = placed.get((s.client, s.clock))
+            if isinstance(aimed, tuple) and aimed[1] is not None:
+                restore.remember(self.index, aimed, (s.client, s.clock))
+        # yrs gets the clocks as collected content; the index keeps where they were aimed, so
+        # that later writes anchored to them are judged in that place (and collected by yrs).
+        for s in order:
+            self.index.record_struct(s, placed.get((s.client, s.clock)))
+        structs = [self._neutralised(s, placed, new_types) for s in order]
+        self.doc.apply_update(y.encode_update(structs, deletes))
+        with self.doc.transaction(origin="compensation"):
+            restore.restore()
+        return j.violations
+
+    def _neutralised(
+        self, s: y.Struct, placed: dict[y.ID, Place | int], new_types: set[y.ID]
+    ) -> y.Struct:
+        """A tombstone where the item had a lawful place; a GC run where it had none."""
+        if s.ref in (y.GC, y.DELETED):
+            return s
+        place = placed.get((s.client, s.clock))
+        if isinstance(place, tuple):
+            parent = place[0]
+            if isinstance(parent, str):
+                if parent in self.table:
+                    return y.tombstone(s)
+            elif parent not in new_types and parent in self.index.types:
+                return y.tombstone(s)
+        return self._as_gc(s)
+
+    @staticmethod
+    def _as_gc(s: y.Struct) -> y.Struct:
+        return y.Struct(s.client, s.clock, s.length, y.GC, raw=y.gc_struct(s.length))
+
+
+def _is_id(value: Any) -> bool:
+    return isinstance(value, str) and 0 < len(value) <= 64
+
+
+def _subset(update: y.Update, order: list[y.Struct]) -> y.Update:
+    return y.Update(list(order), update.deletes)
+
+
+class _Restorer:
+    """Values at the places a forbidden update deleted from, read before, written back after."""
+
+    def __init__(self, doc: Doc[Any], table: dict[str, RootRule]) -> None:
+        self.doc = doc
+        self.table = table
+        self._entries: dict[tuple[str, str], Any] = {}  # (root, key) -> snapshot
+        self._fields: dict[tuple[str, str, str], Any] = {}
+        self._arrays: dict[str, list[Any]] = {}
+
+    def remember(self, index: StructIndex, place: Place, item: y.ID) -> None:
+        parent, sub = place
+        loc = (parent,) if isinstance(parent, str) else index.loc_of(parent)
+        if loc is None or loc[0] not in self.table:
+            return
+        root = loc[0]
+        if self.table[root].kind == "array":
+            if root not in self._arrays:
+                self._arrays[root] = [_snapshot(v) for v in self.doc.get(root, type=Array)]
+            return
+        key = sub if len(loc) == 1 else loc[1]
+        if key is None:
+            return
+        if len(loc) <= 2 and (len(loc) == 1 or sub is None):
+            if (root, key) not in self._entries:
+                self._entries[(root, key)] = _held(self.doc.get(root, type=Map), key)
+            return
+        field_name = sub if len(loc) == 2 else loc[2]
+        if field_name is None or (root, key) in self._entries:
+            return
+        entry = self.doc.get(root, type=Map).get(key)
+        if isinstance(entry, Map) and (root, key, field_name) not in self._fields:
+            self._fields[(root, key, field_name)] = _held(entry, field_name)
+
+    def restore(self) -> None:
+        for (root, key), snap in self._entries.items():
+            target: Map[Any] = self.doc.get(root, type=Map)
+            if snap is not _ABSENT and _held(target, key) != snap:
+                target[key] = _rebuild(snap)
+        for (root, key, name), snap in self._fields.items():
+            entry = self.doc.get(root, type=Map).get(key)
+            if not isinstance(entry, Map) or snap is _ABSENT:
+                continue
+            if _held(entry, name) == snap:
+                continue
+            current = entry.get(name)
+            if isinstance(current, Text) and isinstance(snap, _TextSnap):
+                _restore_text(current, snap.text)
+            else:
+                entry[name] = _rebuild(snap)
+        for root, snaps in self._arrays.items():
+            array: Array[Any] = self.doc.get(root, type=Array)
+            if [_snapshot(v) for v in array] != snaps:
+                del array[0 : len(array)]
+                array.extend([_rebuild(s) for s in snaps])
+
+
+_ABSENT = object()
+
+
+def _held(container: Map[Any], key: str) -> Any:
+    """The snapshot of what a map holds at a key, or _ABSENT (not the same as a None value)."""
+    return _snapshot(container.get(key)) if key in container else _ABSENT
+
+
+@dataclass(frozen=True)
+class _TextSnap:
+    text: str
+
+
+@dataclass(frozen=True)
+class _MapSnap:
+    items: tuple[tuple[str, Any], ...]
+
+
+@dataclass(frozen=True)
+class _ArraySnap:
+    items: tuple[Any, ...]
+
+
+def _snapshot(value: Any) -> Any:
+    if value is None:
+        return None
+    if isinstance(value, Text):
+        return _TextSnap(str(value))
+    if isinstance(value, Map):
+        return _MapSnap(tuple(sorted((k, _snapshot(v)) for k, v in value.items())))
+    if isinstance(value, Array):
+        return _ArraySnap(tuple(_snapshot(v) for v in value))
+    return _freeze(value)
+
+
+def _freeze(value: Any) -> Any:
     if isinstance(value, list):
-        return len(value) <= 100 and all(s.is_short_text(v) for v in value)
-    return False
+        return ("__list__", tuple(_freeze(v) for v in value))
+    if isinstance(value, dict):
+        return ("__dict__", tuple(sorted((k, _freeze(v)) for k, v in value.items())))
+    return value
+
+
+def _thaw(value: Any) -> Any:
+    if isinstance(value, tuple) and len(value) == 2 and value[0] == "__list__":
+        return [_thaw(v) for v in value[1]]
+    if isinstance(value, tuple) and len(value) == 2 and value[0] == "__dict__":
+        return {k: _thaw(v) for k, v in value[1]}
+    return value
+
+
+def _rebuild(snap: Any) -> Any:
+    if isinstance(snap, _TextSnap):
+        return Text(snap.text)
+    if isinstance(snap, _MapSnap):
+        return Map({k: _rebuild(v) for k, v in snap.items})
+    if isinstance(snap, _ArraySnap):
+        return Array([_rebuild(v) for v in snap.items])
+    return _thaw(snap)
+
+
+def _restore_text(text: Text, wanted: str) -> None:
+    """Make a text read `wanted` again by re-inserting what was deleted (offsets in UTF-8)."""
+    current = str(text)
+    prefix = 0
+    limit = min(len(current), len(wanted))
+    while prefix < limit and current[prefix] == wanted[prefix]:
+        prefix += 1
+    suffix = 0
+    while (
+        suffix < limit - prefix
+        and current[len(current) - 1 - suffix] == wanted[len(wanted) - 1 - suffix]
+    ):
+        suffix += 1
+    start = len(current[:prefix].encode())
+    old_mid = current[prefix : len(current) - suffix]
+    new_mid = wanted[prefix : len(wanted) - suffix]
+    if old_mid:
+        del text[start : start + len(old_mid.encode())]
+    if new_mid:
+        text.insert(start, new_mid)

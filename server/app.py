@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 from pycrdt import Doc
@@ -14,14 +13,16 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.routing import BaseRoute, Route, WebSocketRoute
 
-from crdt.policy import Actor, BoardGuard, DocLimits
+from crdt.drafts import is_drafting
+from crdt.permissions import DRAFTS_RULES
+from crdt.policy import Actor, BoardGuard, DocLimits, DraftsContext
 from server import api
 from server.backplane import Backplane, LocalBackplane
 from server.config import Settings
 from server.connection import Connection
 from server.errors import ApiError, api_error_handler, http_error_handler, unexpected_error_handler
 from server.metrics import Metrics
-from server.room import PassThroughGuard, UpdateGuard
+from server.room import UpdateGuard
 from server.rooms import RoomManager
 from server.security import SecurityHeadersMiddleware
 from server.services import LoadMonitor, RateWindow, Services
@@ -30,7 +31,6 @@ from server.store.sqlite import SQLiteStore
 from server.ws import websocket_endpoint
 
 log = logging.getLogger("planboard")
-WEB_DIR = Path(__file__).resolve().parent.parent / "web"
 
 
 def _build_store(settings: Settings) -> Store:
@@ -67,9 +67,15 @@ def build_services(settings: Settings) -> Services:
     )
 
     def guard_factory(doc_id: str, doc: Doc[Any]) -> UpdateGuard:
-        if "/drafts/" in doc_id:
-            return PassThroughGuard(doc)
-        return BoardGuard(doc, limits)
+        if "/drafts/" not in doc_id:
+            return BoardGuard(doc, limits)
+        board_id, _, owner = doc_id.partition("/drafts/")
+
+        def drafting() -> bool:  # the drafts socket keeps its board loaded (server/ws.py)
+            board = rooms.rooms.get(board_id)
+            return board is not None and is_drafting(board.doc)
+
+        return BoardGuard(doc, limits, table=DRAFTS_RULES, context=DraftsContext(owner, drafting))
 
     def actor_factory(conn: Connection) -> Actor:
         return Actor(participant_id=conn.claims.participant_id, role=conn.claims.role)
@@ -134,9 +140,9 @@ def _routes() -> list[BaseRoute]:
 
     routes.extend(webhook_routes())
     with contextlib.suppress(ImportError):
-        from server.pages import page_routes
+        from server.pages import page_routes, web_dir
 
-        routes.extend(page_routes(WEB_DIR))
+        routes.extend(page_routes(web_dir()))
     return routes
 
 

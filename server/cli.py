@@ -7,13 +7,22 @@ import logging
 import socket
 import sys
 from collections.abc import Sequence
+from importlib.metadata import PackageNotFoundError, version
+
+import uvicorn
 
 from server.config import Settings
 
 
-def _serve(args: argparse.Namespace) -> int:
-    import uvicorn
+def planboard_version() -> str:
+    """The installed distribution's version (pyproject.toml is its one source)."""
+    try:
+        return version("planboard")
+    except PackageNotFoundError:  # pragma: no cover - only when run from an uninstalled tree
+        return "unknown"
 
+
+def _serve(args: argparse.Namespace) -> int:
     from server.app import create_app
 
     settings = Settings.from_env(
@@ -53,8 +62,29 @@ def _serve(args: argparse.Namespace) -> int:
         timeout_graceful_shutdown=10,
         proxy_headers=args.proxy_headers,
     )
-    uvicorn.Server(config).run(sockets=[_listen(settings)])
+    sock = _listen(settings)
+    _AnnouncingServer(config, url=_served_url(settings.host, sock)).run(sockets=[sock])
     return 0
+
+
+def _served_url(host: str, sock: socket.socket) -> str:
+    """The URL a person opens: the bound port (the OS picks one for port 0), IPv6 in brackets."""
+    port = sock.getsockname()[1]
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
+class _AnnouncingServer(uvicorn.Server):
+    """uvicorn's server, saying where it serves once it is ready (store open, socket
+    listening), so that a person running `make run` sees where to go."""
+
+    def __init__(self, config: uvicorn.Config, *, url: str) -> None:
+        super().__init__(config)
+        self.url = url
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets=sockets)
+        if self.started and not self.should_exit:
+            print(f"planboard serving on {self.url}", flush=True)
 
 
 def _listen(settings: Settings) -> socket.socket:
@@ -79,6 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="planboard",
         description="Real-time collaborative whiteboard for planning sessions (Yjs-compatible).",
     )
+    parser.add_argument("--version", action="version", version=f"planboard {planboard_version()}")
     sub = parser.add_subparsers(dest="command", required=True)
     serve = sub.add_parser(
         "serve",

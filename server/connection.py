@@ -159,6 +159,7 @@ class Connection:
         self._send = send
         self.claims = claims
         self.awareness_ids: set[int] = set()
+        self.last_state_request = float("-inf")  # monotonic time the server last asked for state
         self._proto: Any = _direct_protocol(send)
         self._flusher: _Flusher | None = None
         if self._proto is not None:

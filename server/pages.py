@@ -1,7 +1,8 @@
 """The browser client's pages: Jinja2 templates from `web/templates`, assets from `web/static`.
 
 The pages are thin shells: the data lives in the board document and the JSON API, and the
-bundle in `web/static/dist` (built by `make web`, never committed) does the work. Every page
+bundle in `web/static/dist` (built by `make web`, never committed) does the work. An installed
+wheel carries all of `web/` inside this package (`server/web`, see hatch_build.py). Every page
 works under the strict Content-Security-Policy of `server.security`: no inline script or
 style; what a page needs to start (board id, templates) travels in a JSON data element that
 Jinja's `tojson` escapes. A missing bundle never breaks a page: it says how to build one.
@@ -22,6 +23,23 @@ from starlette.templating import Jinja2Templates
 from server.ids import is_board_id
 
 BUNDLES = ("landing", "join", "board", "summary")
+PACKAGED_WEB = Path(__file__).resolve().parent / "web"
+CHECKOUT_WEB = Path(__file__).resolve().parent.parent / "web"
+
+
+def web_dir() -> Path:
+    """The templates and static files: inside the installed package (a wheel or sdist install
+    puts them there), else the source checkout's `web/` (an editable install, for development).
+
+    Never the current directory: `planboard serve` must work from any folder.
+    """
+    for candidate in (PACKAGED_WEB, CHECKOUT_WEB):
+        if (candidate / "templates").is_dir():
+            return candidate
+    raise RuntimeError(
+        f"planboard's web client is missing (looked in {PACKAGED_WEB} and {CHECKOUT_WEB}): "
+        "reinstall the planboard wheel, or run `make web` in a source checkout"
+    )
 
 
 def _field(source: Any, name: str, default: Any = None) -> Any:

@@ -18,11 +18,14 @@ from typing import Any, Protocol, TypeVar
 from pycrdt import Doc, TransactionEvent, merge_updates
 
 from crdt import protocol as p
+from crdt.policy import MalformedUpdate, PendingUpdate, Prepared, Violation
 from server.backplane import Backplane, DocHandlers
 from server.connection import CLOSE_MALFORMED, Connection
 from server.metrics import Metrics
 from server.notices import SERVER_CLIENT_ID, notice_frame
 from server.store.base import Store
+
+SERVER_OWNER = "@server"  # the owner of the server's own Yjs client id (crdt.policy)
 
 log = logging.getLogger("planboard.room")
 T = TypeVar("T")
@@ -35,23 +38,23 @@ GAP_GRACE_SECONDS = 0.05
 
 
 class UpdateGuard(Protocol):
-    """Integrates a client's update and compensates what it may not do; returns violations."""
+    """Judges a client's update before it reaches the doc (crdt/policy.py's BoardGuard)."""
 
-    def apply_client_update(self, update: bytes, actor: Any) -> list[Any]: ...
+    owners: dict[int, str]
+
+    def prepare(self, update: bytes) -> Prepared: ...
+
+    def unbound_clients(self, prepared: Prepared) -> set[int]: ...
+
+    def bind(self, owners: dict[int, str]) -> None: ...
+
+    def apply_prepared(self, prepared: Prepared, participant_id: str) -> list[Violation]: ...
+
+    def maintain(self) -> None: ...
 
 
-class PassThroughGuard:
-    """For private docs (drafts) whose single owner may write anything to them."""
-
-    def __init__(self, doc: Doc[Any]) -> None:
-        self.doc = doc
-
-    def apply_client_update(self, update: bytes, actor: Any) -> list[Any]:
-        try:
-            self.doc.apply_update(update)
-        except Exception as exc:
-            raise ValueError(f"update rejected: {exc}") from exc
-        return []
+# A client whose update cannot integrate yet is asked for its state again, at most this often.
+RESYNC_REQUEST_SECONDS = 2.0
 
 
 @dataclass(slots=True)
@@ -97,6 +100,7 @@ class Room:
         self._append_timer = metrics.store_latency.labels("append")
         self._notice_clock = 0
         self._inflight: set[asyncio.Task[int]] = set()
+        self._background: set[asyncio.Future[None]] = set()
         self._since_compaction = 0
         self._compact_every = compact_every
         self._compaction: asyncio.Task[None] | None = None
@@ -134,6 +138,8 @@ class Room:
                 ),
             )
             loaded = await self.store.load_doc(self.doc_id)
+            # The server's own Yjs client id: nobody else may ever write with it.
+            await self.store.claim_clients(self.doc_id, {self.doc.client_id: SERVER_OWNER})
         except BaseException:
             self._closed = True
             raise
@@ -228,6 +234,7 @@ class Room:
         for listener in self.change_listeners:
             listener(self)
         self._since_compaction += 1
+        self.guard.maintain()
         if self._since_compaction >= self._compact_every and (
             self._compaction is None or self._compaction.done()
         ):
@@ -246,20 +253,90 @@ class Room:
         if self._inflight:
             await asyncio.gather(*list(self._inflight), return_exceptions=True)
 
-    async def apply_client_update(self, conn: Connection, update: bytes) -> list[Any]:
+    async def catch_up(self) -> None:
+        """Apply everything the store holds past this room's position (other instances' edits)."""
+        if not self._track_gaps or self._early is not None:
+            return
+        missed = await self.store.read_updates_since(self.doc_id, self.position)
+        for position, update in missed:
+            self._apply_remote(position, update, from_store=True)
+        if missed:
+            self._advance_to(missed[-1][0])
+
+    async def _prepare(self, conn: Connection, update: bytes) -> Prepared:
+        """Decode the update and make sure it can be judged as this connection's own.
+
+        A provider re-sends what it got through another instance: that content is in the store
+        (stored before broadcast), so the room catches up first, and what is left is the
+        sender's. Yjs client ids it writes with for the first time are claimed in the store.
+        """
+        guard = self.guard
+        pid = conn.claims.participant_id
+        prepared = guard.prepare(update)  # MalformedUpdate: nothing was applied
+        foreign = any(guard.owners.get(c, pid) != pid for c in prepared.new_clients)
+        if self._track_gaps and (prepared.pending or foreign or guard.unbound_clients(prepared)):
+            try:
+                await self.catch_up()
+            except Exception as exc:  # storage outage: judge against what this room has
+                log.warning("catching up %s before judging failed: %s", self.doc_id, exc)
+            prepared = guard.prepare(update)
+        unbound = guard.unbound_clients(prepared)
+        if unbound:
+            claims = dict.fromkeys(unbound, pid)
+            try:
+                guard.bind(await self.store.claim_clients(self.doc_id, claims))
+            except Exception as exc:
+                # Storage outage: bind here and now, record it in the store when it is back.
+                log.warning("claiming client ids on %s failed (%s); retrying", self.doc_id, exc)
+                guard.bind(claims)
+                self._spawn(self._claim_later(claims))
+            prepared = guard.prepare(update)  # the doc may have moved during the awaits
+        return prepared
+
+    async def _claim_later(self, claims: dict[int, str]) -> None:
+        attempt = 0
+        while not self._closed:
+            try:
+                owners = await self.store.claim_clients(self.doc_id, claims)
+            except Exception:
+                attempt += 1
+                await asyncio.sleep(min(5.0, 0.1 * 2 ** min(attempt, 6)))
+                continue
+            for client, owner in owners.items():
+                if owner != claims.get(client):
+                    log.warning(
+                        "client id %s on %s was claimed by another member", client, self.doc_id
+                    )
+            self.guard.bind(owners)
+            return
+
+    def _spawn(self, coro: Any) -> None:
+        task = asyncio.ensure_future(coro)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    async def apply_client_update(self, conn: Connection, update: bytes) -> list[Violation]:
+        prepared = await self._prepare(conn, update)
         self._captured.clear()
-        violations = self.guard.apply_client_update(update, self._actor_factory(conn))
+        try:
+            violations = self.guard.apply_prepared(prepared, conn.claims.participant_id)
+        except PendingUpdate:
+            self._ask_for_state(conn)
+            return []
+        except MalformedUpdate:
+            raise
+        except Exception as exc:  # a bug or a yrs corner case: the sender goes, the room stays
+            log.exception("judging an update from %s failed", conn.claims.participant_id)
+            raise MalformedUpdate(f"update could not be judged: {exc}") from exc
         net = self._take_net_update()
         if violations:
             for v in violations:
-                self.metrics.compensations.labels(getattr(v, "rule", "rule")).inc()
+                self.metrics.compensations.labels(v.rule).inc()
             log.info(
                 "compensated update from %s on %s: %s",
                 conn.claims.participant_id,
                 self.doc_id,
-                "; ".join(
-                    f"{getattr(v, 'rule', v)}: {getattr(v, 'detail', '')}" for v in violations
-                ),
+                "; ".join(f"{v.rule}: {v.detail}" for v in violations),
             )
             # Awareness clocks only go up, also across reloads of the room: use the time.
             self._notice_clock = max(self._notice_clock + 1, int(time.time() * 1000))
@@ -268,6 +345,14 @@ class Room:
             # The sender needs the net result only when it contains a compensation.
             await self._commit(net, exclude=None if violations else conn)
         return violations
+
+    def _ask_for_state(self, conn: Connection) -> None:
+        """An update that cannot integrate yet: ask the client for everything it has (its
+        reply carries the missing operations if it has them); never more than once a while."""
+        now = time.monotonic()
+        if now - conn.last_state_request >= RESYNC_REQUEST_SECONDS:
+            conn.last_state_request = now
+            conn.send(p.encode_sync_step1(self.doc.get_state()))
 
     async def apply_server_change(self, change: Callable[[Doc[Any]], T]) -> T:
         """Run a server-side change (origin "server"), then store and broadcast its net effect."""
@@ -362,7 +447,7 @@ class Room:
                 return
             try:
                 await self.apply_client_update(conn, message.update)
-            except ValueError:
+            except MalformedUpdate:
                 conn.close(CLOSE_MALFORMED, "malformed update")
         elif isinstance(message, p.AwarenessUpdate):
             await self._handle_awareness(conn, message)

@@ -93,9 +93,14 @@ async def websocket_endpoint(websocket: WebSocket) -> None:
         await _refuse(websocket, services, c.CLOSE_RATE_LIMITED, "too many connections")
         return
     services.connections_per_ip[address] += 1
+    board_room = None
     try:
+        # Drafts are writable only while the board says drafting is on: keep it loaded.
+        board_room = await services.rooms.acquire(board_id) if drafts else None
         room = await services.rooms.acquire(doc_id)
     except Exception:
+        if board_room is not None:
+            services.rooms.release(board_room)
         services.connections_per_ip[address] -= 1
         log.exception("loading %s failed", doc_id)
         await _refuse(websocket, services, c.CLOSE_OVERLOADED, "board unavailable, retry")
@@ -126,6 +131,8 @@ async def websocket_endpoint(websocket: WebSocket) -> None:
             await conn.stop()
     finally:
         services.rooms.release(room)
+        if board_room is not None:
+            services.rooms.release(board_room)
         services.connections_per_ip[address] -= 1
         if services.connections_per_ip[address] <= 0:
             services.connections_per_ip.pop(address, None)

@@ -93,6 +93,10 @@ class Store(Protocol):
 
     async def delete_doc(self, doc_id: str) -> None: ...
 
+    async def claim_clients(self, doc_id: str, claims: dict[int, str]) -> dict[int, str]:
+        """Bind Yjs client ids to the member that first wrote with them (first claim wins,
+        on every instance); returns the owner of each claimed id."""
+
     # Ballots: one atomic step each, so budgets and caps hold under any concurrency.
     async def cast_vote(
         self, board_id: str, round_no: int, participant_id: str, note_id: str, budget: int, cap: int

@@ -7,6 +7,7 @@ slot:
     doc:{id}:log      list   the updates after the snapshot, oldest first
     doc:{id}:snap     string the compacted snapshot (one Yjs update)
     doc:{id}:compact  string compaction lock (SET NX PX): one compactor per doc at a time
+    doc:{id}:clients  hash   Yjs client id -> the member that first wrote with it (HSETNX)
     docs              zset   every doc id (score 0: lexicographic range = prefix search)
     board:{id}        hash   board metadata; boards: zset board id -> last activity
     vote:{b}:{r}:p:{participant}  hash note -> dots;  vote:{b}:{r}:used  hash participant -> dots
@@ -478,6 +479,16 @@ class RedisStore:
     async def delete_doc(self, doc_id: str) -> None:
         await self.flush()
         await self._script(DELETE_DOC, [*self._doc_keys(doc_id), f"{self.prefix}docs"], [doc_id])
+
+    async def claim_clients(self, doc_id: str, claims: dict[int, str]) -> dict[int, str]:
+        key = f"{self.prefix}doc:{{{doc_id}}}:clients"
+        async with self.client.pipeline(transaction=True) as pipe:
+            for client, owner in claims.items():
+                pipe.hsetnx(key, str(client), owner)
+            pipe.hmget(key, [str(c) for c in claims])
+            replies = await pipe.execute()
+        owners = replies[-1]
+        return {c: _text(o) for c, o in zip(claims, owners, strict=True) if o is not None}
 
     # -- ballots
     async def cast_vote(

@@ -54,6 +54,12 @@ CREATE TABLE IF NOT EXISTS audit (
     entry TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS audit_by_board ON audit (board, id);
+CREATE TABLE IF NOT EXISTS clients (
+    doc TEXT NOT NULL,
+    client INTEGER NOT NULL,
+    owner TEXT NOT NULL,
+    PRIMARY KEY (doc, client)
+);
 CREATE TABLE IF NOT EXISTS estimates (
     board TEXT NOT NULL,
     round INTEGER NOT NULL,
@@ -332,6 +338,23 @@ class SQLiteStore:
 
         await self.flush()
         await self._run(work)
+
+    async def claim_clients(self, doc_id: str, claims: dict[int, str]) -> dict[int, str]:
+        def work(db: sqlite3.Connection) -> dict[int, str]:
+            owners: dict[int, str] = {}
+            with db:
+                for client, owner in claims.items():
+                    db.execute(
+                        "INSERT OR IGNORE INTO clients (doc, client, owner) VALUES (?, ?, ?)",
+                        (doc_id, client, owner),
+                    )
+                    row = db.execute(
+                        "SELECT owner FROM clients WHERE doc = ? AND client = ?", (doc_id, client)
+                    ).fetchone()
+                    owners[client] = row[0]
+            return owners
+
+        return await self._run(work)
 
     # -- ballots
     async def cast_vote(

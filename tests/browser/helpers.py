@@ -11,7 +11,8 @@ from typing import Any
 from playwright.sync_api import BrowserContext, Locator, Page, expect
 
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = "/usr/bin/chromium"
+# Debian's Chromium; PLANBOARD_CHROMIUM names another binary (the missing-browser test uses it).
+CHROMIUM = os.environ.get("PLANBOARD_CHROMIUM", "/usr/bin/chromium")
 WEB_DIST = ROOT / "web" / "static" / "dist"
 SCREENSHOTS = Path(os.environ.get("PLANBOARD_SCREENSHOTS", ROOT / "test-output" / "screenshots"))
 TIMEOUT = 10_000

@@ -201,8 +201,13 @@ async def test_a_full_board_takes_only_deletions_and_says_why(server_factory: An
     )
     assert notice["notice"]["rule"] == "limit"
     await wait_for(lambda: 15 <= len(notes(client.doc)) < 30, what="the overflow was undone")
-    kept = len(notes(client.doc))
     watcher = await YClient(f"{server.ws_url}/ws/{board['id']}?token={board['token']}").connect()
+    # The server judges the 30 updates one by one: wait until it has answered them all.
+    await wait_for(
+        lambda: len(notes(client.doc)) == len(notes(watcher.doc)) < 30,
+        what="the writer and a fresh reader agree",
+    )
+    kept = len(notes(client.doc))
     assert len(notes(watcher.doc)) == kept
     del notes(client.doc)["n0"]  # deletions are still accepted
     await wait_for(lambda: "n0" not in notes(watcher.doc), what="a deletion goes through")

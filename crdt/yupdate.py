@@ -1,0 +1,417 @@
+"""Yjs update v1, decoded into structs before anything is integrated, and encoded back.
+
+The guard judges an update from its structure, not from the events a live doc emits after
+integrating it: so it must read the binary format itself. The decoder is strict (unknown
+flags, truncation, trailing bytes and over-deep values are errors) and linear in the size of
+the update; it keeps each struct's raw bytes, so that a judged update is passed on unchanged and
+a compensated one is re-encoded with only the neutralised structs replaced.
+
+Format: lib0 encoding as written by Yjs `writeStructs`/`writeDeleteSet` (and yrs, which is
+wire-compatible). Lengths and clocks count UTF-16 code units for strings, as in Yjs.
+"""
+
+from __future__ import annotations
+
+import struct as _struct
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+# Content refs (the low 5 bits of a struct's info byte).
+GC = 0
+DELETED = 1
+JSON = 2
+BINARY = 3
+STRING = 4
+EMBED = 5
+FORMAT = 6
+TYPE = 7
+ANY = 8
+DOC = 9
+SKIP = 10
+MOVE = 11  # yrs only
+
+# Type refs of ContentType.
+TYPE_ARRAY = 0
+TYPE_MAP = 1
+TYPE_TEXT = 2
+TYPE_XML_ELEMENT = 3
+TYPE_XML_HOOK = 5
+
+HAS_ORIGIN = 0x80
+HAS_RIGHT_ORIGIN = 0x40
+HAS_PARENT_SUB = 0x20
+
+MAX_ANY_DEPTH = 8  # the schema stores flat values and short lists; deeper is hostile
+MAX_VARUINT_BYTES = 8
+
+ID = tuple[int, int]  # (client, clock)
+
+
+class UpdateFormatError(ValueError):
+    """The bytes are not a well-formed Yjs v1 update."""
+
+
+@dataclass(slots=True)
+class Struct:
+    """One struct of an update: an item, a GC run or a skip, covering clocks [clock, end)."""
+
+    client: int
+    clock: int
+    length: int
+    ref: int  # content ref: GC, SKIP or an item's content kind
+    raw: bytes = b""  # the struct's bytes as encoded (info byte included)
+    origin: ID | None = None
+    right_origin: ID | None = None
+    parent_name: str | None = None  # a root, by name
+    parent_id: ID | None = None  # a nested type, by the id of the item that holds it
+    parent_sub: str | None = None  # the key in a map parent
+    type_ref: int | None = None  # for TYPE content
+    text: str | None = None  # for STRING content
+    values: list[Any] | None = None  # for ANY content
+
+    @property
+    def end(self) -> int:
+        return self.clock + self.length
+
+    @property
+    def is_item(self) -> bool:
+        return self.ref not in (GC, SKIP)
+
+
+@dataclass(slots=True)
+class Update:
+    structs: list[Struct] = field(default_factory=list)  # grouped by client, clocks ascending
+    deletes: dict[int, list[tuple[int, int]]] = field(
+        default_factory=dict
+    )  # client -> (clock, len)
+
+
+# -- reading ----------------------------------------------------------------------------------
+class _Reader:
+    __slots__ = ("buf", "pos")
+
+    def __init__(self, buf: bytes) -> None:
+        self.buf = buf
+        self.pos = 0
+
+    def byte(self) -> int:
+        if self.pos >= len(self.buf):
+            raise UpdateFormatError("truncated update")
+        value = self.buf[self.pos]
+        self.pos += 1
+        return value
+
+    def var_uint(self) -> int:
+        buf, pos = self.buf, self.pos
+        result = 0
+        shift = 0
+        for _ in range(MAX_VARUINT_BYTES):
+            if pos >= len(buf):
+                raise UpdateFormatError("truncated varuint")
+            byte = buf[pos]
+            pos += 1
+            result |= (byte & 0x7F) << shift
+            if byte < 0x80:
+                self.pos = pos
+                return result
+            shift += 7
+        raise UpdateFormatError("varuint too long")
+
+    def var_int(self) -> int:
+        first = self.byte()
+        negative = bool(first & 0x40)
+        result = first & 0x3F
+        shift = 6
+        byte = first
+        count = 1
+        while byte & 0x80:
+            if count >= MAX_VARUINT_BYTES + 2:
+                raise UpdateFormatError("varint too long")
+            byte = self.byte()
+            result |= (byte & 0x7F) << shift
+            shift += 7
+            count += 1
+        return -result if negative else result
+
+    def raw(self, n: int) -> bytes:
+        end = self.pos + n
+        if n < 0 or end > len(self.buf):
+            raise UpdateFormatError("truncated bytes")
+        value = self.buf[self.pos : end]
+        self.pos = end
+        return value
+
+    def var_bytes(self) -> bytes:
+        return self.raw(self.var_uint())
+
+    def var_string(self) -> str:
+        data = self.var_bytes()
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise UpdateFormatError("string is not UTF-8") from exc
+
+    def any(self, depth: int = 0) -> Any:
+        if depth > MAX_ANY_DEPTH:
+            raise UpdateFormatError("value nested too deeply")
+        tag = self.byte()
+        if tag == 119:
+            return self.var_string()
+        if tag == 125:
+            return self.var_int()
+        if tag == 123:
+            return _struct.unpack(">d", self.raw(8))[0]
+        if tag == 124:
+            return _struct.unpack(">f", self.raw(4))[0]
+        if tag == 126 or tag == 127:
+            return None
+        if tag == 120:
+            return True
+        if tag == 121:
+            return False
+        if tag == 122:
+            return _struct.unpack(">q", self.raw(8))[0]
+        if tag == 118:
+            obj: dict[str, Any] = {}
+            for _ in range(self._count()):
+                key = self.var_string()
+                obj[key] = self.any(depth + 1)
+            return obj
+        if tag == 117:
+            return [self.any(depth + 1) for _ in range(self._count())]
+        if tag == 116:
+            return self.var_bytes()
+        raise UpdateFormatError(f"unknown value tag {tag}")
+
+    def _count(self) -> int:
+        count = self.var_uint()
+        if count > len(self.buf) - self.pos:  # every element takes at least one byte
+            raise UpdateFormatError("count larger than the update")
+        return count
+
+
+def utf16_len(text: str) -> int:
+    """Length in UTF-16 code units, the unit of Yjs clocks and JavaScript strings."""
+    if text.isascii():
+        return len(text)
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
+
+
+def decode_update(data: bytes) -> Update:
+    """Decode a v1 update; raises UpdateFormatError for anything Yjs could not have written."""
+    r = _Reader(data)
+    update = Update()
+    structs = update.structs
+    seen_clients: set[int] = set()
+    for _ in range(r._count()):
+        n = r._count()
+        client = r.var_uint()
+        clock = r.var_uint()
+        if client in seen_clients:
+            raise UpdateFormatError("a client appears twice")
+        seen_clients.add(client)
+        for _ in range(n):
+            start = r.pos
+            s = _read_struct(r, client, clock)
+            s.raw = data[start : r.pos]
+            structs.append(s)
+            clock += s.length
+    for _ in range(r._count()):
+        client = r.var_uint()
+        ranges = update.deletes.setdefault(client, [])
+        for _ in range(r._count()):
+            clock = r.var_uint()
+            length = r.var_uint()
+            if length:
+                ranges.append((clock, length))
+    if r.pos != len(data):
+        raise UpdateFormatError("trailing bytes after the update")
+    return update
+
+
+def _read_struct(r: _Reader, client: int, clock: int) -> Struct:
+    info = r.byte()
+    ref = info & 0x1F
+    if ref in (GC, SKIP):
+        if info & 0xE0:
+            raise UpdateFormatError("flags on a GC or skip struct")
+        length = r.var_uint()
+        if length == 0:
+            raise UpdateFormatError("empty struct")
+        return Struct(client, clock, length, ref)
+    s = Struct(client, clock, 0, ref)
+    if info & HAS_ORIGIN:
+        s.origin = (r.var_uint(), r.var_uint())
+    if info & HAS_RIGHT_ORIGIN:
+        s.right_origin = (r.var_uint(), r.var_uint())
+    if not info & (HAS_ORIGIN | HAS_RIGHT_ORIGIN):
+        kind = r.var_uint()
+        if kind == 1:
+            s.parent_name = r.var_string()
+        elif kind == 0:
+            s.parent_id = (r.var_uint(), r.var_uint())
+        else:
+            raise UpdateFormatError("unknown parent kind")
+        if info & HAS_PARENT_SUB:
+            s.parent_sub = r.var_string()
+    # With an origin, the key (flag 0x20) is inherited from it and not written.
+    if ref == DELETED:
+        s.length = r.var_uint()
+    elif ref == STRING:
+        s.text = r.var_string()
+        s.length = utf16_len(s.text)
+    elif ref == ANY:
+        s.values = [r.any() for _ in range(r._count())]
+        s.length = len(s.values)
+    elif ref == TYPE:
+        s.type_ref = r.var_uint()
+        if s.type_ref in (TYPE_XML_ELEMENT, TYPE_XML_HOOK):
+            r.var_string()
+        s.length = 1
+    elif ref == JSON:
+        count = r._count()
+        for _ in range(count):
+            r.var_string()
+        s.length = count
+    elif ref == BINARY:
+        r.var_bytes()
+        s.length = 1
+    elif ref == EMBED:
+        r.var_string()
+        s.length = 1
+    elif ref == FORMAT:
+        r.var_string()
+        r.var_string()
+        s.length = 1
+    elif ref == DOC:
+        r.var_string()
+        r.any()
+        s.length = 1
+    else:
+        raise UpdateFormatError(f"unknown content kind {ref}")
+    if s.length == 0:
+        raise UpdateFormatError("empty item")
+    return s
+
+
+def decode_state_vector(data: bytes) -> dict[int, int]:
+    r = _Reader(data)
+    state: dict[int, int] = {}
+    for _ in range(r._count()):
+        client = r.var_uint()
+        state[client] = r.var_uint()
+    if r.pos != len(data):
+        raise UpdateFormatError("trailing bytes after the state vector")
+    return state
+
+
+# -- writing ----------------------------------------------------------------------------------
+def write_var_uint(out: bytearray, value: int) -> None:
+    while value > 0x7F:
+        out.append((value & 0x7F) | 0x80)
+        value >>= 7
+    out.append(value)
+
+
+def write_var_string(out: bytearray, text: str) -> None:
+    data = text.encode("utf-8")
+    write_var_uint(out, len(data))
+    out += data
+
+
+def gc_struct(length: int) -> bytes:
+    out = bytearray((GC,))
+    write_var_uint(out, length)
+    return bytes(out)
+
+
+def tombstone(s: Struct) -> Struct:
+    """The same item (clocks, origins, parent) with its content deleted: a tombstone.
+
+    Peers place it exactly where the original sits, so later writes anchored to it, and the
+    server's own writes after it, are ordered the same everywhere.
+    """
+    out = bytearray()
+    info = DELETED
+    if s.origin is not None:
+        info |= HAS_ORIGIN
+    if s.right_origin is not None:
+        info |= HAS_RIGHT_ORIGIN
+    if s.parent_sub is not None:
+        info |= HAS_PARENT_SUB
+    out.append(info)
+    if s.origin is not None:
+        write_var_uint(out, s.origin[0])
+        write_var_uint(out, s.origin[1])
+    if s.right_origin is not None:
+        write_var_uint(out, s.right_origin[0])
+        write_var_uint(out, s.right_origin[1])
+    if s.origin is None and s.right_origin is None:
+        if s.parent_name is not None:
+            write_var_uint(out, 1)
+            write_var_string(out, s.parent_name)
+        else:
+            assert s.parent_id is not None
+            write_var_uint(out, 0)
+            write_var_uint(out, s.parent_id[0])
+            write_var_uint(out, s.parent_id[1])
+        if s.parent_sub is not None:
+            write_var_string(out, s.parent_sub)
+    write_var_uint(out, s.length)
+    return Struct(
+        s.client,
+        s.clock,
+        s.length,
+        DELETED,
+        raw=bytes(out),
+        origin=s.origin,
+        right_origin=s.right_origin,
+        parent_name=s.parent_name,
+        parent_id=s.parent_id,
+        parent_sub=s.parent_sub,
+    )
+
+
+def encode_update(structs: list[Struct], deletes: dict[int, list[tuple[int, int]]]) -> bytes:
+    """Encode structs (by their raw bytes; consecutive per client) and a delete set."""
+    out = bytearray()
+    groups = list(_by_client(structs))
+    write_var_uint(out, len(groups))
+    for client, group in groups:
+        write_var_uint(out, len(group))
+        write_var_uint(out, client)
+        write_var_uint(out, group[0].clock)
+        for s in group:
+            out += s.raw
+    write_delete_set(out, deletes)
+    return bytes(out)
+
+
+def write_delete_set(out: bytearray, deletes: dict[int, list[tuple[int, int]]]) -> None:
+    clients = [(c, r) for c, r in deletes.items() if r]
+    write_var_uint(out, len(clients))
+    for client, ranges in clients:
+        write_var_uint(out, client)
+        write_var_uint(out, len(ranges))
+        for clock, length in ranges:
+            write_var_uint(out, clock)
+            write_var_uint(out, length)
+
+
+def delete_set_update(deletes: dict[int, list[tuple[int, int]]]) -> bytes:
+    """An update that only deletes: no structs, the given ranges."""
+    out = bytearray((0,))
+    write_delete_set(out, deletes)
+    return bytes(out)
+
+
+def _by_client(structs: list[Struct]) -> Iterator[tuple[int, list[Struct]]]:
+    group: list[Struct] = []
+    for s in structs:
+        if group and (s.client != group[0].client or s.clock != group[-1].end):
+            yield group[0].client, group
+            group = []
+        group.append(s)
+    if group:
+        yield group[0].client, group
