@@ -72,6 +72,8 @@ async def test_events_arrive_signed_and_verifiable(server_factory: Any) -> None:
         fac.doc.get("decisions", type=Map)["d1"] = Map(
             {"text": "Do n0 first", "item": None, "created_at": time.time() * 1000, "notes": ["n0"]}
         )
+        # Two clients' writes have no order between them: one after the other.
+        await wait_for(lambda: "decision.recorded" in types(receiver), 10, "decision.recorded")
         actions = client.doc.get("actions", type=Map)
         actions["a1"] = Map(
             {"text": Text("Write the plan"), "status": "open", "owner": ana["participant_id"]}
