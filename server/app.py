@@ -148,8 +148,15 @@ def _routes() -> list[BaseRoute]:
 
 def create_app(settings: Settings) -> Starlette:
     settings = settings.resolve_secret()
-    if settings.webhook_url and not settings.webhook_secret:
-        raise SystemExit("PLANBOARD_WEBHOOK_SECRET is required with PLANBOARD_WEBHOOK_URL.")
+    if settings.webhook_url:
+        from server.webhooks import UnsafeTarget, check_url_shape
+
+        if not settings.webhook_secret:
+            raise SystemExit("PLANBOARD_WEBHOOK_SECRET is required with PLANBOARD_WEBHOOK_URL.")
+        try:
+            check_url_shape(settings.webhook_url)
+        except UnsafeTarget as exc:
+            raise SystemExit(f"PLANBOARD_WEBHOOK_URL: {exc}") from exc
     services = build_services(settings)
     from server.mcp_server import PATH as MCP_PATH
     from server.mcp_server import McpEndpoint

@@ -92,6 +92,16 @@ async def test_estimate_round_life_cycle(live_server: PlanboardProcess) -> None:
     assert agree(board["token"], 8).status_code == 200
     notes = client.doc.get("notes", type=Map)
     await wait_for(lambda: notes["n0"].get("estimate") == "8")
+    # The note stays an ordinary note for its author: moving and editing it still land.
+    notes["n0"]["x"] = 321.0
+    notes["n0"]["text"].insert(0, "sized: ")
+    watcher = await YClient(f"{live_server.ws_url}/ws/{bid}?token={bo['token']}").connect()
+    watched = watcher.doc.get("notes", type=Map)
+    await wait_for(
+        lambda: watched["n0"]["x"] == 321.0 and str(watched["n0"]["text"]) == "sized: idea 0"
+    )
+    assert watched["n0"]["estimate"] == "8"
+    await watcher.close()
     # A client cannot write the agreed value itself: the guard undoes it.
     notes["n1"]["estimate"] = "1"
     probe = await YClient(f"{live_server.ws_url}/ws/{bid}?token={board['token']}").connect()
