@@ -208,6 +208,7 @@ class NodeServer(Server):
 # Limits that protect a public server from one address; the bench is one address on purpose.
 PLANBOARD_BENCH_ENV = {
     "PLANBOARD_MAX_CONNECTIONS_PER_IP": "100000",
+    "PLANBOARD_MAX_HTTP_CONNECTIONS_PER_IP": "0",  # join storms come from one address
     "PLANBOARD_MAX_CONNECTIONS_PER_BOARD": "5000",
     "PLANBOARD_BOARDS_PER_IP_PER_HOUR": "100000",
     "PLANBOARD_MAX_NOTES": "10000",

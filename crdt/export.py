@@ -6,8 +6,7 @@ voting round that was never revealed cannot appear in it: its tallies are not in
 
 from __future__ import annotations
 
-import csv
-import io
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -247,17 +246,31 @@ def _estimation_round(
     return {"round": number, "status": "revealed", "notes": rows}
 
 
-def _md(text: str) -> str:
-    """User text made safe for Markdown renderers: no HTML, no table breaks, one line."""
+def _md(text: Any) -> str:
+    """User text made safe for Markdown renderers: no HTML, no link or image syntax (brackets
+    escaped, so `[x](url)`, `![x](url)` and `[x]: url` stay text), no table breaks, one line."""
     return (
-        text.replace("&", "&amp;")
+        str(text)
+        .replace("\\", "\\\\")
+        .replace("&", "&amp;")
         .replace("<", "&lt;")
         .replace(">", "&gt;")
+        .replace("[", "\\[")
+        .replace("]", "\\]")
         .replace("|", "\\|")
         .replace("\r", " ")
         .replace("\n", " ")
         .strip()
     )
+
+
+_PLAIN_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+
+def _code(text: Any) -> str:
+    """A board id as code; anything that is not a plain id is escaped text instead."""
+    value = str(text)
+    return f"`{value}`" if _PLAIN_ID.match(value) else _md(value)
 
 
 def to_markdown(data: dict[str, Any]) -> str:
@@ -267,14 +280,14 @@ def to_markdown(data: dict[str, Any]) -> str:
         out += [f"**Objective:** {_md(board['objective'])}", ""]
     date = (board["created_at"] or "")[:10]
     people = ", ".join(
-        f"{_md(p['name'])}" + (f" ({p['role']})" if p["role"] != "participant" else "")
+        f"{_md(p['name'])}" + (f" ({_md(p['role'])})" if p["role"] != "participant" else "")
         for p in data["participants"]
     )
-    out += [f"*Session of {date} · template: {board['template']}*", ""]
+    out += [f"*Session of {_md(date)} · template: {_md(board['template'])}*", ""]
     if board["follow_up_of"]:
-        out += [f"Follow-up of board `{board['follow_up_of']}`.", ""]
+        out += [f"Follow-up of board {_code(board['follow_up_of'])}.", ""]
     if board["follow_ups"]:
-        out += ["Continued in: " + ", ".join(f"`{b}`" for b in board["follow_ups"]), ""]
+        out += ["Continued in: " + ", ".join(_code(b) for b in board["follow_ups"]), ""]
     out += ["## Participants", "", people or "_nobody_", ""]
 
     out += ["## Agenda and notes", ""]
@@ -291,7 +304,7 @@ def to_markdown(data: dict[str, Any]) -> str:
         out += ["_No revealed voting round._", ""]
     for r in data["voting_rounds"]:
         kind = "" if r["secret"] is None else (" (secret)" if r["secret"] else " (open)")
-        out += [f"### Round {r['round']}{kind}: {r['status']}", ""]
+        out += [f"### Round {_md(r['round'])}{kind}: {_md(r['status'])}", ""]
         out += ["| Rank | Note | Votes |", "| ---: | --- | ---: |"]
         out += [f"| {row['rank']} | {_md(row['text'])} | {row['votes']} |" for row in r["ranking"]]
         out.append("")
@@ -330,7 +343,7 @@ def to_markdown(data: dict[str, Any]) -> str:
         if act["owner_name"] or act["owner"]:
             details.append(f"owner: {_md(act['owner_name'] or act['owner'])}")
         if act["due"]:
-            details.append(f"due {act['due']}")
+            details.append(f"due {_md(act['due'])}")
         if act["warnings"]:
             details.append("⚠ " + " and ".join(act["warnings"]) + ": not yet actionable")
         suffix = f" ({'; '.join(details)})" if details else ""
@@ -371,16 +384,24 @@ ACTION_COLUMNS = [
 RESULT_COLUMNS = ["round", "rank", "note_id", "text", "votes"]
 
 
+# OWASP CSV injection: a cell starting with one of these runs as a formula in a spreadsheet.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_QUOTE_WHEN = (",", '"', "\r", "\n", "\t")
+
+
+def _csv_cell(value: Any) -> str:
+    """One cell: formulas defused with a leading quote; quoted when it holds a delimiter, a
+    quote, CR, LF or tab (a bare CR left unquoted starts a new row in spreadsheets)."""
+    if isinstance(value, str) and value[:1] in FORMULA_START:
+        value = "'" + value
+    text = "" if value is None else str(value)
+    if any(ch in text for ch in _QUOTE_WHEN):
+        text = '"' + text.replace('"', '""') + '"'
+    return text
+
+
 def _csv(rows: list[list[Any]], header: list[str]) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(header)
-    for row in rows:
-        # Cells starting with = + - @ would run as formulas in spreadsheets.
-        writer.writerow(
-            ["'" + c if isinstance(c, str) and c[:1] in ("=", "+", "-", "@") else c for c in row]
-        )
-    return buffer.getvalue()
+    return "".join(",".join(_csv_cell(c) for c in row) + "\n" for row in [header, *rows])
 
 
 def actions_csv(data: dict[str, Any]) -> str:

@@ -348,9 +348,16 @@ class BoardGuard:
             return (s.parent_name, s.parent_sub)
         if s.parent_id is not None:
             return (s.parent_id, s.parent_sub)
-        anchor = s.origin if s.origin is not None else s.right_origin
-        if anchor is None:
+        places = [self._anchor_place(a, w) for a in (s.origin, s.right_origin) if a is not None]
+        if not places or None in places:
             return None
+        if GC_PLACE in places:
+            return GC_PLACE
+        if len(places) == 2 and places[0] != places[1]:
+            return None  # neighbours in two different lists: yrs would corrupt both lists
+        return places[0]
+
+    def _anchor_place(self, anchor: y.ID, w: _Walk) -> Place | int | None:
         found = self.index.place_of(anchor)
         return found if found is not None else w.place_of(anchor)
 
@@ -713,7 +720,7 @@ class BoardGuard:
         self, s: y.Struct, placed: dict[y.ID, Place | int], new_types: set[y.ID]
     ) -> y.Struct:
         """A tombstone where the item had a lawful place; a GC run where it had none."""
-        if s.ref in (y.GC, y.DELETED):
+        if s.ref == y.GC:
             return s
         place = placed.get((s.client, s.clock))
         if isinstance(place, tuple):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
 from collections.abc import AsyncIterator
 from typing import Any
@@ -22,6 +23,7 @@ from server.config import Settings
 from server.connection import Connection
 from server.errors import ApiError, api_error_handler, http_error_handler, unexpected_error_handler
 from server.metrics import Metrics
+from server.presence import PresenceLimits
 from server.room import UpdateGuard
 from server.rooms import RoomManager
 from server.security import SecurityHeadersMiddleware
@@ -66,6 +68,8 @@ def build_services(settings: Settings) -> Services:
         max_doc_bytes=settings.max_doc_bytes,
     )
 
+    drafts_limits = dataclasses.replace(limits, max_notes=settings.max_drafts_per_member)
+
     def guard_factory(doc_id: str, doc: Doc[Any]) -> UpdateGuard:
         if "/drafts/" not in doc_id:
             return BoardGuard(doc, limits)
@@ -75,7 +79,8 @@ def build_services(settings: Settings) -> Services:
             board = rooms.rooms.get(board_id)
             return board is not None and is_drafting(board.doc)
 
-        return BoardGuard(doc, limits, table=DRAFTS_RULES, context=DraftsContext(owner, drafting))
+        context = DraftsContext(owner, drafting)
+        return BoardGuard(doc, drafts_limits, table=DRAFTS_RULES, context=context)
 
     def actor_factory(conn: Connection) -> Actor:
         return Actor(participant_id=conn.claims.participant_id, role=conn.claims.role)
@@ -93,14 +98,23 @@ def build_services(settings: Settings) -> Services:
     from server.voting import attach_vote_cleanup
 
     register_draft_commands()
+    presence_limits = PresenceLimits(
+        ids_per_connection=settings.awareness_ids_per_connection,
+        max_state_bytes=settings.max_awareness_bytes,
+        max_states=settings.max_awareness_states,
+        timeout_seconds=settings.awareness_timeout_seconds,
+    )
+    rooms.room_created.append(lambda room: setattr(room.presence, "limits", presence_limits))
+    rooms.room_created.append(lambda room: attach_vote_cleanup(room, store))
+    rooms.room_created.append(
+        lambda room: attach_draft_counter(room, rooms, settings.max_drafts_per_member)
+    )
     from server.estimation import register_estimation_commands
 
     register_estimation_commands()
     from server.outcome_commands import register_outcome_commands
 
     register_outcome_commands()
-    rooms.room_created.append(lambda room: attach_vote_cleanup(room, store))
-    rooms.room_created.append(lambda room: attach_draft_counter(room, rooms))
     from server.events import Outbox, attach_outcome_watch
 
     outbox = Outbox(settings, store)
@@ -191,7 +205,7 @@ def create_app(settings: Settings) -> Starlette:
     }
     app = Starlette(
         routes=[*_routes(), Route(MCP_PATH, endpoint=mcp)],
-        middleware=[Middleware(SecurityHeadersMiddleware)],
+        middleware=[Middleware(SecurityHeadersMiddleware, public_url=settings.public_url)],
         exception_handlers=handlers,
         lifespan=lifespan,
     )

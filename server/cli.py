@@ -24,6 +24,8 @@ def planboard_version() -> str:
 
 def _serve(args: argparse.Namespace) -> int:
     from server.app import create_app
+    from server.httpguard import uvicorn_limits
+    from server.logredact import install_token_filter
 
     settings = Settings.from_env(
         host=args.host,
@@ -61,7 +63,10 @@ def _serve(args: argparse.Namespace) -> int:
         access_log=args.access_log,
         timeout_graceful_shutdown=10,
         proxy_headers=args.proxy_headers,
+        **uvicorn_limits(settings, behind_proxy=args.proxy_headers),
     )
+    # After uvicorn.Config, which (re)configures uvicorn's loggers and handlers.
+    install_token_filter("uvicorn", "uvicorn.error", "uvicorn.access")
     sock = _listen(settings)
     _AnnouncingServer(config, url=_served_url(settings.host, sock)).run(sockets=[sock])
     return 0

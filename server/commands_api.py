@@ -23,6 +23,7 @@ from server.errors import ApiError
 from server.httputil import bearer_claims, board_id_of, read_json, services_of
 from server.room import Room
 from server.services import Services
+from server.voting import on_existing_notes, refund_gone_notes
 
 FACILITATOR = frozenset({"facilitator"})
 MEMBERS = frozenset({"facilitator", "participant"})
@@ -223,8 +224,9 @@ async def voting_reveal(ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
     tally = await ctx.services.store.tally(ctx.board_id, state.round)
 
     def reveal(doc: Doc[Any]) -> dict[str, Any]:
-        new_state = f.voting_reveal(doc, tally)
-        return {"voting": _state_dict(new_state), "ranking": f.ranking(tally, doc)}
+        counted = on_existing_notes(doc, tally)  # a secret round keeps dots of deleted notes
+        new_state = f.voting_reveal(doc, counted)
+        return {"voting": _state_dict(new_state), "ranking": f.ranking(counted, doc)}
 
     return await _change(ctx, reveal)
 
@@ -264,6 +266,7 @@ async def vote(ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
     if state.scope is not None and f.note_item(ctx.room.doc, note_id) != state.scope:
         raise ApiError(409, "out_of_scope", "This round only takes notes of its agenda item.")
     store = ctx.services.store
+    await refund_gone_notes(store, ctx.room.doc, ctx.board_id, state.round, ctx.participant_id)
     result = await store.cast_vote(
         ctx.board_id, state.round, ctx.participant_id, note_id, state.budget, state.max_per_note
     )
@@ -292,7 +295,12 @@ async def unvote(ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
     assert note_id is not None
     state = _open_round(ctx)
     store = ctx.services.store
-    if not await store.remove_vote(ctx.board_id, state.round, ctx.participant_id, note_id):
+    gone = await refund_gone_notes(
+        store, ctx.room.doc, ctx.board_id, state.round, ctx.participant_id
+    )
+    if note_id not in gone and not await store.remove_vote(
+        ctx.board_id, state.round, ctx.participant_id, note_id
+    ):
         raise ApiError(409, "no_dot", "You have no dot on this note.")
     await _publish_progress(ctx, state, note_id)
     ballots = await store.ballots(ctx.board_id, state.round, ctx.participant_id)
@@ -405,6 +413,8 @@ async def my_votes(request: Request) -> Response:
             }
         )
     ballots = await services.store.ballots(board_id, state.round, claims.participant_id)
+    async with services.rooms.using(board_id) as room:
+        ballots = on_existing_notes(room.doc, ballots)  # dots on deleted notes are free again
     used = sum(ballots.values())
     return JSONResponse(
         {

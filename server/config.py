@@ -40,6 +40,7 @@ class Settings:
     boards_per_ip_per_hour: int = 60
     max_note_text: int = 2000
     max_notes_per_board: int = 2000
+    max_drafts_per_member: int = 100
     max_doc_bytes: int = 16 * (1 << 20)
     max_json_body: int = 64 * 1024
     send_queue_messages: int = 1024
@@ -49,7 +50,16 @@ class Settings:
     compact_every_updates: int = 500
     token_ttl_seconds: int = 30 * 24 * 3600
     awareness_timeout_seconds: float = 30.0
+    awareness_ids_per_connection: int = 4  # a stock Yjs client uses one
+    max_awareness_bytes: int = 8 * 1024
+    max_awareness_states: int = 1000
     max_loop_lag_seconds: float = 0.5
+    # Slow and greedy HTTP clients (server/httpguard.py).
+    header_timeout_seconds: float = 10.0
+    max_header_bytes: int = 32 * 1024
+    max_http_connections_per_ip: int = 100
+    keep_alive_seconds: float = 5.0
+    limit_concurrency: int = 10000  # connections and tasks; over it uvicorn answers 503
     # Webhooks (server/webhooks.py): an operator-wide endpoint, the SSRF switch, retry timing.
     webhook_url: str | None = None
     webhook_secret: str | None = None
@@ -89,6 +99,7 @@ class Settings:
             ),
             max_note_text=_env_int("PLANBOARD_MAX_NOTE_TEXT", cls.max_note_text),
             max_notes_per_board=_env_int("PLANBOARD_MAX_NOTES", cls.max_notes_per_board),
+            max_drafts_per_member=_env_int("PLANBOARD_MAX_DRAFTS", cls.max_drafts_per_member),
             max_doc_bytes=_env_int("PLANBOARD_MAX_DOC_BYTES", cls.max_doc_bytes),
             send_queue_messages=_env_int("PLANBOARD_SEND_QUEUE", cls.send_queue_messages),
             socket_send_buffer=_env_int("PLANBOARD_SOCKET_SNDBUF", cls.socket_send_buffer),
@@ -98,7 +109,23 @@ class Settings:
             awareness_timeout_seconds=_env_float(
                 "PLANBOARD_AWARENESS_TIMEOUT", cls.awareness_timeout_seconds
             ),
+            awareness_ids_per_connection=_env_int(
+                "PLANBOARD_AWARENESS_IDS_PER_CONNECTION", cls.awareness_ids_per_connection
+            ),
+            max_awareness_bytes=_env_int("PLANBOARD_MAX_AWARENESS_BYTES", cls.max_awareness_bytes),
+            max_awareness_states=_env_int(
+                "PLANBOARD_MAX_AWARENESS_STATES", cls.max_awareness_states
+            ),
             max_loop_lag_seconds=_env_float("PLANBOARD_MAX_LOOP_LAG", cls.max_loop_lag_seconds),
+            header_timeout_seconds=_env_float(
+                "PLANBOARD_HEADER_TIMEOUT", cls.header_timeout_seconds
+            ),
+            max_header_bytes=_env_int("PLANBOARD_MAX_HEADER_BYTES", cls.max_header_bytes),
+            max_http_connections_per_ip=_env_int(
+                "PLANBOARD_MAX_HTTP_CONNECTIONS_PER_IP", cls.max_http_connections_per_ip
+            ),
+            keep_alive_seconds=_env_float("PLANBOARD_KEEP_ALIVE", cls.keep_alive_seconds),
+            limit_concurrency=_env_int("PLANBOARD_LIMIT_CONCURRENCY", cls.limit_concurrency),
             webhook_url=os.environ.get("PLANBOARD_WEBHOOK_URL") or None,
             webhook_secret=os.environ.get("PLANBOARD_WEBHOOK_SECRET") or None,
             webhook_allow_private=os.environ.get("PLANBOARD_WEBHOOK_ALLOW_PRIVATE", "") == "1",

@@ -18,14 +18,15 @@ from crdt import facilitation as f
 from server.commands_api import FACILITATOR, Context, register
 from server.errors import ApiError
 from server.ids import drafts_doc_id
+from server.notices import Notice
 from server.room import Room
 from server.rooms import RoomManager
 
 log = logging.getLogger("planboard.drafts")
 
 
-def attach_draft_counter(room: Room, rooms: RoomManager) -> None:
-    """Mirror the number of a member's drafts into the board's `session.drafts`."""
+def attach_draft_counter(room: Room, rooms: RoomManager, max_drafts: int) -> None:
+    """Keep a member to the draft cap, and mirror their count into `session.drafts`."""
     parts = room.doc_id.split("/")
     if len(parts) != 3 or parts[1] != "drafts":
         return
@@ -33,6 +34,13 @@ def attach_draft_counter(room: Room, rooms: RoomManager) -> None:
     pending: set[asyncio.Task[None]] = set()
 
     async def publish() -> None:
+        extra = d.drafts_beyond(room.doc, max_drafts)
+        if extra:
+            await room.apply_server_change(lambda doc: d.remove_drafts(doc, extra))
+            room.notify(
+                member,
+                Notice("limit", f"at most {max_drafts} drafts per member; {len(extra)} removed"),
+            )
         count = d.count_drafts(room.doc)
         try:
             async with rooms.using(board_id) as board:
@@ -50,8 +58,34 @@ def attach_draft_counter(room: Room, rooms: RoomManager) -> None:
     room.change_listeners.append(on_change)
 
 
+async def _member_drafts(ctx: Context) -> dict[str, list[d.Draft]]:
+    services = ctx.services
+    settings = services.settings
+    prefix = drafts_doc_id(ctx.board_id, "")
+    by_member: dict[str, list[d.Draft]] = {}
+    for doc_id in await services.store.list_docs(prefix):
+        async with services.rooms.using(doc_id) as private:
+            drafts = d.read_drafts(private.doc, settings.max_note_text)
+        if drafts:
+            by_member[doc_id[len(prefix) :]] = drafts[: settings.max_drafts_per_member]
+    return by_member
+
+
+async def _remove(ctx: Context, member: str, note_ids: list[str]) -> None:
+    async with ctx.services.rooms.using(drafts_doc_id(ctx.board_id, member)) as private:
+        await private.apply_server_change(lambda doc: d.remove_drafts(doc, note_ids))
+
+
 async def drafts_start(ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
-    await ctx.room.apply_server_change(lambda doc: d.set_drafting(doc, True))
+    # Drafts that did not fit on the board last time are still there: count them again.
+    by_member = await _member_drafts(ctx)
+
+    def start(doc: Doc[Any]) -> None:
+        d.set_drafting(doc, True)
+        for member, drafts in by_member.items():
+            d.set_draft_count(doc, member, len(drafts))
+
+    await ctx.room.apply_server_change(start)
     return {"drafting": True}
 
 
@@ -59,25 +93,47 @@ async def drafts_reveal(ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
     if not d.is_drafting(ctx.room.doc):
         raise ApiError(409, "not_drafting", "Silent brainstorming is not running.")
     services = ctx.services
-    max_text = services.settings.max_note_text
-    prefix = drafts_doc_id(ctx.board_id, "")
-    by_member: dict[str, list[d.Draft]] = {}
-    for doc_id in await services.store.list_docs(prefix):
-        member = doc_id[len(prefix) :]
-        async with services.rooms.using(doc_id) as private:
-            drafts = await private.apply_server_change(lambda doc: d.take_drafts(doc, max_text))
-        if drafts:
-            by_member[member] = drafts
+    settings = services.settings
+    by_member = await _member_drafts(ctx)
     now = time.time() * 1000.0
 
-    def reveal(doc: Doc[Any]) -> dict[str, Any]:
-        placed = d.place_drafts(
-            doc, by_member, now, f.current_item(doc), origin_y=d.lowest_note_y(doc)
+    def reveal(doc: Doc[Any]) -> d.Placement:
+        placement = d.place_drafts(
+            doc,
+            by_member,
+            key=settings.secret or "",
+            board_id=ctx.board_id,
+            now_ms=now,
+            item=f.current_item(doc),
+            max_notes=settings.max_notes_per_board,
+            origin_y=d.lowest_note_y(doc),
         )
         d.set_drafting(doc, False)
-        return {"revealed": placed, "members": len(by_member)}
+        return placement
 
-    return await ctx.room.apply_server_change(reveal)
+    placement = await ctx.room.apply_server_change(reveal)
+    # Only now leave the private docs: a crash in between re-reveals under the same ids.
+    for member in set(placement.placed) | set(placement.already):
+        done = placement.placed.get(member, []) + placement.already.get(member, [])
+        await _remove(ctx, member, done)
+    for member, left in placement.left.items():
+        detail = (
+            f"{left} of your drafts did not fit on the board (at most "
+            f"{settings.max_notes_per_board} notes); they stay in your drafts"
+        )
+        ctx.room.notify(member, Notice("drafts_not_placed", detail))
+    answer: dict[str, Any] = {
+        "revealed": placement.placed_count,
+        "members": len(by_member),
+        "not_placed": placement.left_count,
+    }
+    if placement.left:
+        answer["not_placed_by_member"] = dict(placement.left)
+        answer["message"] = (
+            f"{placement.left_count} drafts did not fit on the board (at most "
+            f"{settings.max_notes_per_board} notes); they stay in their writers' drafts."
+        )
+    return answer
 
 
 def register_draft_commands() -> None:

@@ -12,11 +12,21 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from crdt import protocol as p
 
 SERVER_CLIENT_ID = 0
+
+
+@dataclass(frozen=True)
+class Notice:
+    """Something the server tells one member that no broken rule of the guard carries."""
+
+    rule: str
+    detail: str
+
 
 MESSAGES = {
     "read_only": "You are a viewer on this board, so your change was undone.",
@@ -29,6 +39,7 @@ MESSAGES = {
     "shape": "The board refused a malformed change.",
     "limit": "The board or the note is full; your change was undone.",
     "unknown_root": "The board refused data it does not know.",
+    "drafts_not_placed": "Some of your drafts did not fit on the board; they stay in your drafts.",
 }
 
 

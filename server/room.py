@@ -12,7 +12,6 @@ import contextlib
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
 from pycrdt import Doc, TransactionEvent, merge_updates
@@ -22,7 +21,8 @@ from crdt.policy import MalformedUpdate, PendingUpdate, Prepared, Violation
 from server.backplane import Backplane, DocHandlers
 from server.connection import CLOSE_MALFORMED, Connection
 from server.metrics import Metrics
-from server.notices import SERVER_CLIENT_ID, notice_frame
+from server.notices import notice_frame
+from server.presence import Presence, frames, roster_identity
 from server.store.base import Store
 
 SERVER_OWNER = "@server"  # the owner of the server's own Yjs client id (crdt.policy)
@@ -57,14 +57,6 @@ class UpdateGuard(Protocol):
 RESYNC_REQUEST_SECONDS = 2.0
 
 
-@dataclass(slots=True)
-class AwarenessRecord:
-    clock: int
-    state: str
-    owner: Connection | None  # None: a client of another instance
-    instance: str | None = None  # for a remote client: the instance it is connected to
-
-
 class Room:
     def __init__(
         self,
@@ -85,7 +77,7 @@ class Room:
         self.guard = guard_factory(self.doc)
         self._actor_factory = actor_factory
         self.connections: set[Connection] = set()
-        self.awareness: dict[int, AwarenessRecord] = {}
+        self.presence = Presence(lambda conn: roster_identity(self.doc, conn.claims))
         # Every update up to `position` is in the doc. With a relaying backplane positions are
         # consecutive per doc: those received beyond a gap wait in `_ahead` until it is filled.
         self.position = 0
@@ -398,29 +390,25 @@ class Room:
             self.metrics.messages_out.inc(count)
             self.metrics.bytes_out.inc(count * len(frame))
 
+    def notify(self, participant_id: str, notice: Any) -> int:
+        """Send a notice to every connection of one member here; how many received it."""
+        self._notice_clock = max(self._notice_clock + 1, int(time.time() * 1000))
+        frame = notice_frame([notice], self._notice_clock)
+        targets = [c for c in self.connections if c.claims.participant_id == participant_id]
+        for conn in targets:
+            conn.send(frame)
+        return len(targets)
+
     # -- connections --------------------------------------------------------------------------
     def join(self, conn: Connection) -> None:
         self.connections.add(conn)
         conn.send(p.encode_sync_step1(self.doc.get_state()))
-        states = [
-            p.AwarenessEntry(cid, rec.clock, rec.state)
-            for cid, rec in self.awareness.items()
-            if rec.state != "null"
-        ]
-        if states:
-            conn.send(p.encode_awareness(states))
+        for frame in self.presence.join_frames():
+            conn.send(frame)
 
     async def leave(self, conn: Connection) -> None:
         self.connections.discard(conn)
-        gone = [
-            p.AwarenessEntry(cid, self.awareness[cid].clock + 1, "null")
-            for cid in conn.awareness_ids
-            if cid in self.awareness and self.awareness[cid].owner is conn
-        ]
-        for entry in gone:
-            del self.awareness[entry.client_id]
-        if gone:
-            frame = p.encode_awareness(gone)
+        for frame in frames(self.presence.leave(conn)):
             self.broadcast(frame, exclude=None)
             with contextlib.suppress(Exception):
                 await self.backplane.publish_awareness(self.doc_id, frame[1:])
@@ -452,30 +440,12 @@ class Room:
         elif isinstance(message, p.AwarenessUpdate):
             await self._handle_awareness(conn, message)
         elif isinstance(message, p.QueryAwareness):
-            states = [
-                p.AwarenessEntry(cid, rec.clock, rec.state) for cid, rec in self.awareness.items()
-            ]
-            if states:
-                conn.send(p.encode_awareness(states))
+            for frame in self.presence.query_frames(conn):
+                conn.send(frame)
 
     async def _handle_awareness(self, conn: Connection, message: p.AwarenessUpdate) -> None:
-        accepted: list[p.AwarenessEntry] = []
-        for entry in message.entries:
-            if entry.client_id == SERVER_CLIENT_ID:
-                continue  # reserved for the server's notices
-            rec = self.awareness.get(entry.client_id)
-            if rec is not None and rec.owner is not None and rec.owner is not conn:
-                continue  # a client id belongs to the connection that first used it
-            # (a client that was on another instance and reconnected here takes its id along)
-            if rec is not None and entry.clock < rec.clock:
-                continue
-            if entry.state == "null":
-                self.awareness.pop(entry.client_id, None)
-                conn.awareness_ids.discard(entry.client_id)
-            else:
-                self.awareness[entry.client_id] = AwarenessRecord(entry.clock, entry.state, conn)
-                conn.awareness_ids.add(entry.client_id)
-            accepted.append(entry)
+        """Relay what the presence rules accept (server.presence), identities bound."""
+        accepted = self.presence.accept_local(conn, message.entries)
         if not accepted:
             return
         frame = p.encode_awareness(accepted)
@@ -490,54 +460,19 @@ class Room:
             return
         if not isinstance(message, p.AwarenessUpdate):
             return
-        accepted: list[p.AwarenessEntry] = []
-        for entry in message.entries:
-            rec = self.awareness.get(entry.client_id)
-            if rec is not None:
-                if rec.owner is not None:
-                    continue  # our own client's id: we are its authority
-                if entry.clock == rec.clock and entry.state != "null":
-                    # Already known (a query's answer), or the client reconnected to another
-                    # instance and re-sent its state: follow it there, nothing to show.
-                    rec.instance = instance_id
-                    continue
-                if entry.clock < rec.clock:
-                    continue  # old news
-            if entry.state == "null":
-                self.awareness.pop(entry.client_id, None)
-            else:
-                self.awareness[entry.client_id] = AwarenessRecord(
-                    entry.clock, entry.state, None, instance_id
-                )
-            accepted.append(entry)
-        if accepted:
-            self.broadcast(p.encode_awareness(accepted), exclude=None)
+        for frame in frames(self.presence.accept_remote(instance_id, message.entries)):
+            self.broadcast(frame, exclude=None)
 
     async def _on_instance_gone(self, instance_id: str) -> None:
         """An instance stopped heartbeating: its clients' presence goes (null state, clock+1),
         and it may have stored an update it never published, so read the store's tail."""
-        gone = [
-            p.AwarenessEntry(cid, rec.clock + 1, "null")
-            for cid, rec in self.awareness.items()
-            if rec.owner is None and rec.instance == instance_id
-        ]
-        for entry in gone:
-            del self.awareness[entry.client_id]
-        for start in range(0, len(gone), p.MAX_AWARENESS_ENTRIES):
-            self.broadcast(
-                p.encode_awareness(gone[start : start + p.MAX_AWARENESS_ENTRIES]), exclude=None
-            )
+        for frame in frames(self.presence.instance_gone(instance_id)):
+            self.broadcast(frame, exclude=None)
         self._request_resync(0.0)
 
     async def _on_awareness_query(self) -> None:
         """Another instance just subscribed: tell it about our own clients' presence."""
-        states = [
-            p.AwarenessEntry(cid, rec.clock, rec.state)
-            for cid, rec in self.awareness.items()
-            if rec.owner is not None
-        ]
-        for start in range(0, len(states), p.MAX_AWARENESS_ENTRIES):
-            frame = p.encode_awareness(states[start : start + p.MAX_AWARENESS_ENTRIES])
+        for frame in frames(self.presence.live_entries(local_only=True)):
             await self.backplane.publish_awareness(self.doc_id, frame[1:])
 
     async def close(self) -> None:

@@ -1,4 +1,10 @@
-"""Keeps ballots in step with the board: deleting a voted note gives its dots back."""
+"""Keeps ballots in step with the board: deleting a voted note gives its dots back.
+
+In an open round at once. In a secret round the refund waits for the voter's next ballot
+(`refund_gone_notes`, run by `vote` and `unvote`; `votes/me` already shows the dots as free):
+refunding at the deletion would move the public "done" count and tell whoever deleted the note
+that done voters had dots on it.
+"""
 
 from __future__ import annotations
 
@@ -33,8 +39,8 @@ def attach_vote_cleanup(room: Room, store: Store) -> None:
 
     async def _cleanup(note_ids: list[str]) -> None:
         state = f.voting_state(room.doc)
-        if state is None or state.status != "open" or state.kind != "dots":
-            return  # estimation ballots of a deleted note are simply left out of the reveal
+        if state is None or state.status != "open" or state.secret or state.kind != "dots":
+            return  # estimation rounds: a deleted note's cards are left out of the reveal
         # A compensated (unlawful) deletion restores the note in the same step: skip those.
         gone = [n for n in note_ids if not f.note_exists(room.doc, n)]
         removed = 0
@@ -56,3 +62,20 @@ def attach_vote_cleanup(room: Room, store: Store) -> None:
             log.exception("could not publish vote cleanup on %s", board_id)
 
     room.subscriptions.append(notes.observe(on_notes))
+
+
+def on_existing_notes(doc: Doc[Any], counts: dict[str, int]) -> dict[str, int]:
+    """Ballots or tallies without those of deleted notes (a secret round keeps them a while)."""
+    return {note_id: n for note_id, n in counts.items() if f.note_exists(doc, note_id)}
+
+
+async def refund_gone_notes(
+    store: Store, doc: Doc[Any], board_id: str, round_no: int, participant_id: str
+) -> list[str]:
+    """Give a voter back the dots on notes deleted since; the ids of those notes."""
+    ballots = await store.ballots(board_id, round_no, participant_id)
+    gone = [note_id for note_id in ballots if not f.note_exists(doc, note_id)]
+    for note_id in gone:
+        for _ in range(ballots[note_id]):
+            await store.remove_vote(board_id, round_no, participant_id, note_id)
+    return gone

@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 
 from starlette.websockets import WebSocket
 
+from crdt import facilitation as f
 from crdt import protocol as p
 from server import connection as c
 from server.auth import Claims, TokenError, verify_token
@@ -15,6 +16,25 @@ from server.ids import drafts_doc_id, is_board_id
 from server.services import Services
 
 log = logging.getLogger("planboard.ws")
+
+# The token may also come in the handshake's Sec-WebSocket-Protocol header, out of URLs and
+# so out of proxy and server logs: offer `planboard.v1, planboard.token.<JWT>` (a JWT is
+# base64url and dots, a valid subprotocol token); the server answers `planboard.v1`.
+SUBPROTOCOL = "planboard.v1"
+TOKEN_SUBPROTOCOL_PREFIX = "planboard.token."
+
+
+def offered_subprotocols(websocket: WebSocket) -> list[str]:
+    offered = websocket.scope.get("subprotocols") or []
+    return [p for p in offered if isinstance(p, str)]
+
+
+def offered_token(websocket: WebSocket) -> str:
+    """The token from the subprotocol header if there is one, else from `?token=`."""
+    for proto in offered_subprotocols(websocket):
+        if proto.startswith(TOKEN_SUBPROTOCOL_PREFIX):
+            return proto[len(TOKEN_SUBPROTOCOL_PREFIX) :]
+    return websocket.query_params.get("token", "")
 
 
 def origin_allowed(websocket: WebSocket, services: Services) -> bool:
@@ -37,6 +57,12 @@ async def _refuse(websocket: WebSocket, services: Services, code: int, reason: s
     await websocket.close(code=code, reason=reason)
 
 
+async def _current_role(services: Services, claims: Claims) -> str:
+    """The roster's role wins over the token's (a member demoted to viewer loses drafts)."""
+    async with services.rooms.using(claims.board_id) as board:
+        return f.role_of(board.doc, claims.participant_id) or claims.role
+
+
 async def _admit(websocket: WebSocket, services: Services, drafts: bool) -> Claims | None:
     """Return the claims of an admitted client, or close with the design's code."""
     board_id = websocket.path_params["board_id"]
@@ -50,9 +76,7 @@ async def _admit(websocket: WebSocket, services: Services, drafts: bool) -> Clai
         await _refuse(websocket, services, c.CLOSE_FORBIDDEN, "origin not allowed")
         return None
     try:
-        claims = verify_token(
-            services.settings.secret or "", websocket.query_params.get("token", "")
-        )
+        claims = verify_token(services.settings.secret or "", offered_token(websocket))
     except TokenError as exc:
         await _refuse(websocket, services, c.CLOSE_BAD_TOKEN, str(exc))
         return None
@@ -69,7 +93,7 @@ async def _admit(websocket: WebSocket, services: Services, drafts: bool) -> Clai
         if info is None:
             await _refuse(websocket, services, c.CLOSE_NOT_FOUND, "no such board")
             return None
-    if drafts and claims.role == "viewer":
+    if drafts and await _current_role(services, claims) == "viewer":
         await _refuse(websocket, services, c.CLOSE_FORBIDDEN, "viewers have no drafts")
         return None
     if services.monitor.overloaded:
@@ -82,7 +106,8 @@ async def websocket_endpoint(websocket: WebSocket) -> None:
     services: Services = websocket.app.state.services
     settings = services.settings
     drafts = websocket.url.path.endswith("/drafts")
-    await websocket.accept()
+    chosen = SUBPROTOCOL if SUBPROTOCOL in offered_subprotocols(websocket) else None
+    await websocket.accept(subprotocol=chosen)
     claims = await _admit(websocket, services, drafts)
     if claims is None:
         return

@@ -17,8 +17,12 @@ def server_factory(tmp_path: Path) -> Iterator[Any]:
     """Start any number of planboard processes; all are stopped at the end of the test."""
     started: list[PlanboardProcess] = []
 
-    def make(env: dict[str, str] | None = None, data_dir: Path | None = None) -> PlanboardProcess:
-        server = PlanboardProcess(data_dir or tmp_path / f"data{len(started)}", env=env)
+    def make(
+        env: dict[str, str] | None = None,
+        data_dir: Path | None = None,
+        args: list[str] | None = None,
+    ) -> PlanboardProcess:
+        server = PlanboardProcess(data_dir or tmp_path / f"data{len(started)}", env=env, args=args)
         started.append(server)
         return server.start()
 

@@ -24,8 +24,13 @@ MEMBERS: dict[str, Role] = {
 
 
 class Board:
-    def __init__(self, limits: DocLimits | None = None, template: str = "kickoff") -> None:
-        self.doc: Doc[Any] = Doc()
+    def __init__(
+        self,
+        limits: DocLimits | None = None,
+        template: str = "kickoff",
+        client_id: int | None = None,
+    ) -> None:
+        self.doc: Doc[Any] = Doc() if client_id is None else Doc(client_id=client_id)
         self.guard = BoardGuard(self.doc, limits or DocLimits())
         self._captured: list[bytes] = []
         self._sub = self.doc.observe(self._capture)
@@ -41,6 +46,17 @@ class Board:
             for pid, role in MEMBERS.items():
                 board.add_participant(pid, name=pid.title(), role=role, joined_at=1.0)
         self._captured.clear()
+
+    @classmethod
+    def from_update(cls, update: bytes, limits: DocLimits | None = None) -> Board:
+        """A board whose doc is a copy of another's (same items, same ids)."""
+        board = cls.__new__(cls)
+        board.doc = Doc()
+        board.doc.apply_update(update)
+        board.guard = BoardGuard(board.doc, limits or DocLimits())
+        board._captured = []
+        board._sub = board.doc.observe(board._capture)
+        return board
 
     def _capture(self, event: TransactionEvent) -> None:
         if event.update != b"\x00\x00":

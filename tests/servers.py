@@ -42,11 +42,17 @@ class PlanboardProcess:
     """`planboard serve` as a real uvicorn process on a free port with its own data folder."""
 
     def __init__(
-        self, data_dir: Path, *, port: int | None = None, env: dict[str, str] | None = None
+        self,
+        data_dir: Path,
+        *,
+        port: int | None = None,
+        env: dict[str, str] | None = None,
+        args: list[str] | None = None,
     ) -> None:
         self.data_dir = data_dir
         self.port = port or free_port()
         self.env = env or {}
+        self.args = args or ["--log-level", "warning"]  # `planboard serve` flags
         self.proc: subprocess.Popen[bytes] | None = None
         self.log_path = data_dir / f"server-{self.port}.log"
 
@@ -69,7 +75,7 @@ class PlanboardProcess:
         }
         log = open(self.log_path, "ab")  # noqa: SIM115 - the process owns it until it exits
         self.proc = subprocess.Popen(
-            [str(VENV_BIN / "planboard"), "serve", "--log-level", "warning"],
+            [str(VENV_BIN / "planboard"), "serve", *self.args],
             env=env,
             stdout=log,
             stderr=subprocess.STDOUT,

@@ -50,7 +50,11 @@ async def test_awareness_relay_query_and_removal(live_server: PlanboardProcess) 
     b = await YClient(ws_url(live_server, board["id"], board["token"])).connect()
     await a.set_awareness({"user": {"name": "Ana"}, "cursor": {"x": 1, "y": 2}})
     await wait_for(lambda: b.awareness.get(a.doc.client_id), what="b sees a's cursor")
-    assert b.awareness[a.doc.client_id] == {"user": {"name": "Ana"}, "cursor": {"x": 1, "y": 2}}
+    # The server binds the identity in `user` to the token's member and the roster.
+    assert b.awareness[a.doc.client_id] == {
+        "user": {"name": "Facilitator", "id": board["participant_id"], "role": "facilitator"},
+        "cursor": {"x": 1, "y": 2},
+    }
     # A late joiner receives current states on join.
     c = await YClient(ws_url(live_server, board["id"], board["token"])).connect()
     await wait_for(lambda: c.awareness.get(a.doc.client_id), what="late joiner sees a")

@@ -14,7 +14,9 @@ const provider = new WebsocketProvider(base + '/ws', boardId, doc, {
   params: { token },
   disableBc: true
 })
+// The server binds user.id, name and role to the token; `agent` is the client's own field.
 provider.awareness.setLocalStateField('user', { name: 'yjs-client', id: participantId })
+provider.awareness.setLocalStateField('agent', 'yjs-client')
 
 const waitFor = (check, what) => new Promise((resolve, reject) => {
   const tick = () => {
@@ -42,7 +44,7 @@ try {
   })
   await waitFor(() => notes.get(peerNoteId) !== undefined, 'the peer note')
   await waitFor(
-    () => [...provider.awareness.getStates().values()].some(s => s.user && s.user.name === 'python-client'),
+    () => [...provider.awareness.getStates().values()].some(s => s.agent === 'python-client'),
     'the peer awareness'
   )
   await waitFor(() => String(notes.get(peerNoteId).get('text')).includes('python'), 'peer text')

@@ -26,7 +26,7 @@ async def test_yjs_and_python_clients_converge(live_server: PlanboardProcess) ->
     board = create_board(live_server.url)
     py = join_board(live_server.url, board["id"], "Py")
     client = await YClient(f"{live_server.ws_url}/ws/{board['id']}?token={py['token']}").connect()
-    await client.set_awareness({"user": {"name": "python-client"}})
+    await client.set_awareness({"user": {"name": "python-client"}, "agent": "python-client"})
     add_note(client.doc, "py-note", py["participant_id"], "from python")
     # The JS client uses the facilitator token so it may co-edit the Python client's note.
     proc = await asyncio.create_subprocess_exec(
@@ -45,7 +45,8 @@ async def test_yjs_and_python_clients_converge(live_server: PlanboardProcess) ->
         await wait_for(lambda: "js-note" in note_texts(client.doc), 20, "the yjs client's note")
         await wait_for(
             lambda: any(
-                (s or {}).get("user", {}).get("name") == "yjs-client"
+                (s or {}).get("agent") == "yjs-client"
+                and (s or {}).get("user", {}).get("id") == board["participant_id"]
                 for s in client.awareness.values()
             ),
             20,

@@ -76,8 +76,8 @@ async def test_presence_crosses_instances_and_dies_with_its_instance(
     await on_a.set_awareness({"user": {"name": "Fay"}, "cursor": {"x": 1, "y": 2}})
     await on_b.set_awareness({"user": {"name": "Ana"}})
     await wait_for(lambda: on_b.awareness.get(on_a.doc.client_id), 10, "b sees a's cursor")
-    assert on_b.awareness[on_a.doc.client_id] == {
-        "user": {"name": "Fay"},
+    assert on_b.awareness[on_a.doc.client_id] == {  # the identity is bound by the server
+        "user": {"name": "Facilitator", "id": board["participant_id"], "role": "facilitator"},
         "cursor": {"x": 1, "y": 2},
     }
     await wait_for(lambda: on_a.awareness.get(on_b.doc.client_id), 10, "a sees b")
@@ -162,7 +162,9 @@ async def test_redis_restart_instances_recover_and_keep_edits(
         assert not client.closed.is_set()  # nobody was disconnected
     await wait_for(lambda: set(note_texts(late.doc)) == expected, 20, "late joiner synced")
     await late.close()
-    assert clients[1].awareness.get(clients[0].doc.client_id) == {"user": {"name": "P0"}}
+    assert clients[1].awareness.get(clients[0].doc.client_id) == {
+        "user": {"name": "P0", "id": people[0]["participant_id"], "role": "participant"}
+    }
     for server in servers:
         fresh = await YClient(ws(server, bid, board["token"])).connect()
         assert set(note_texts(fresh.doc)) == expected  # stored, too

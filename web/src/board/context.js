@@ -18,7 +18,9 @@ export function wsBase () {
 
 export function openProvider (roomname, doc, token) {
   return new WebsocketProvider(wsBase(), roomname, doc, {
-    params: { token },
+    // The token rides in the Sec-WebSocket-Protocol header, not the URL: URLs end up in
+    // proxy and server logs. The server answers with `planboard.v1`.
+    protocols: ['planboard.v1', `planboard.token.${token}`],
     // Never sync through BroadcastChannel: two members in two tabs of one browser must not
     // see each other's drafts, and every change must pass the server's rules.
     disableBc: true,

@@ -1,0 +1,248 @@
+"""Presence (y-websocket awareness) of one room: bounded, live, and bound to who is connected.
+
+Awareness is relayed, not stored, but a hostile client could still make every joiner download
+megabytes or pass itself off as the facilitator. So:
+- a connection holds at most a few client ids (a stock client has one), a state has a size
+  limit, and a room a number of states; what is over a limit is dropped, not relayed;
+- join and query-awareness answers hold only live states (not null, renewed within the
+  awareness timeout), in frames of at most 64 entries and 256 KiB; a connection gets at most
+  one query answer per interval;
+- `user.id`, `user.name` and `user.role` of every state are those of the connection's token
+  and the board's roster (other `user` fields, a colour for instance, are the client's);
+- a client id stays bound to the member who used it, after that member's socket is gone too,
+  so another member cannot take it over and have the owner's own presence refused.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from pycrdt import Map
+
+from crdt import facilitation as f
+from crdt import protocol as p
+from server.auth import Claims
+from server.connection import Connection
+from server.notices import SERVER_CLIENT_ID
+
+MAX_FRAME_BYTES = 256 * 1024
+
+
+@dataclass(frozen=True)
+class PresenceLimits:
+    ids_per_connection: int = 4
+    max_state_bytes: int = 8 * 1024
+    max_states: int = 1000
+    timeout_seconds: float = 30.0
+    query_interval_seconds: float = 1.0
+
+
+@dataclass(slots=True)
+class AwarenessRecord:
+    clock: int
+    state: str
+    owner: Connection | None  # None: a client of another instance
+    instance: str | None = None  # for a remote client: the instance it is connected to
+    participant: str | None = None
+    updated: float = 0.0  # time.monotonic() of the last state or renewal
+
+
+def roster_identity(doc: Any, claims: Claims) -> dict[str, str]:
+    """Who a connection is: the roster's name and role win over the token's (they change)."""
+    pid = claims.participant_id
+    entry = doc.get("participants", type=Map).get(pid)
+    name = entry.get("name") if isinstance(entry, Map) else None
+    return {
+        "id": pid,
+        "name": name if isinstance(name, str) else claims.name,
+        "role": f.role_of(doc, pid) or claims.role,
+    }
+
+
+def _user_id(state: str) -> str | None:
+    try:
+        user = json.loads(state).get("user")
+    except (ValueError, AttributeError):
+        return None
+    uid = user.get("id") if isinstance(user, dict) else None
+    return uid if isinstance(uid, str) else None
+
+
+def frames(entries: list[p.AwarenessEntry]) -> list[bytes]:
+    """Awareness frames of at most MAX_AWARENESS_ENTRIES entries and about MAX_FRAME_BYTES."""
+    out: list[bytes] = []
+    chunk: list[p.AwarenessEntry] = []
+    size = 0
+    for entry in entries:
+        length = len(entry.state) + 16
+        if chunk and (len(chunk) >= p.MAX_AWARENESS_ENTRIES or size + length > MAX_FRAME_BYTES):
+            out.append(p.encode_awareness(chunk))
+            chunk, size = [], 0
+        chunk.append(entry)
+        size += length
+    if chunk:
+        out.append(p.encode_awareness(chunk))
+    return out
+
+
+class Presence:
+    def __init__(
+        self,
+        identity: Callable[[Connection], dict[str, str]],
+        limits: PresenceLimits | None = None,
+    ) -> None:
+        self.records: dict[int, AwarenessRecord] = {}
+        self.bindings: dict[int, str] = {}  # client id -> member; outlives their socket
+        self.limits = limits or PresenceLimits()
+        self._identity = identity
+        self._last_query: dict[Connection, float] = {}
+
+    # -- answers ------------------------------------------------------------------------------
+    def live_entries(self, *, local_only: bool = False) -> list[p.AwarenessEntry]:
+        cutoff = time.monotonic() - self.limits.timeout_seconds
+        return [
+            p.AwarenessEntry(cid, rec.clock, rec.state)
+            for cid, rec in self.records.items()
+            if rec.state != "null"
+            and rec.updated >= cutoff
+            and (not local_only or rec.owner is not None)
+        ]
+
+    def join_frames(self) -> list[bytes]:
+        return frames(self.live_entries())
+
+    def query_frames(self, conn: Connection) -> list[bytes]:
+        """The answer to a query-awareness: nothing when this connection asked just before."""
+        now = time.monotonic()
+        last = self._last_query.get(conn)
+        if last is not None and now - last < self.limits.query_interval_seconds:
+            return []
+        self._last_query[conn] = now
+        return frames(self.live_entries())
+
+    # -- local clients ------------------------------------------------------------------------
+    def _bind_id(self, client_id: int, participant: str) -> None:
+        self.bindings.pop(client_id, None)
+        self.bindings[client_id] = participant
+        while len(self.bindings) > 4 * self.limits.max_states:
+            del self.bindings[next(iter(self.bindings))]  # the oldest binding goes first
+
+    def _bound_state(self, state: str, conn: Connection) -> str | None:
+        try:
+            value = json.loads(state)
+        except ValueError:
+            return None
+        if not isinstance(value, dict):
+            return None
+        user = value.get("user")
+        value["user"] = {**(user if isinstance(user, dict) else {}), **self._identity(conn)}
+        return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+    def accept_local(
+        self, conn: Connection, entries: Iterable[p.AwarenessEntry]
+    ) -> list[p.AwarenessEntry]:
+        """The entries of a client's awareness update that may be relayed, identity bound."""
+        limits = self.limits
+        pid = conn.claims.participant_id
+        accepted: list[p.AwarenessEntry] = []
+        now = time.monotonic()
+        for entry in entries:
+            cid = entry.client_id
+            if cid == SERVER_CLIENT_ID:
+                continue  # reserved for the server's notices
+            if self.bindings.get(cid, pid) != pid:
+                continue  # another member's client id, even when their socket is gone
+            rec = self.records.get(cid)
+            if rec is not None and rec.owner is not None and rec.owner is not conn:
+                continue  # a live client id belongs to the connection that first used it
+            if rec is not None and entry.clock < rec.clock:
+                continue
+            if (
+                cid not in conn.awareness_ids
+                and len(conn.awareness_ids) >= limits.ids_per_connection
+            ):
+                continue
+            if entry.state == "null":
+                self.records.pop(cid, None)
+                conn.awareness_ids.discard(cid)
+                accepted.append(entry)
+                continue
+            if len(entry.state.encode()) > limits.max_state_bytes:
+                continue
+            if rec is None and len(self.records) >= limits.max_states:
+                continue
+            state = self._bound_state(entry.state, conn)
+            if state is None:
+                continue
+            self.records[cid] = AwarenessRecord(entry.clock, state, conn, None, pid, now)
+            conn.awareness_ids.add(cid)
+            self._bind_id(cid, pid)
+            accepted.append(p.AwarenessEntry(cid, entry.clock, state))
+        return accepted
+
+    def leave(self, conn: Connection) -> list[p.AwarenessEntry]:
+        """The null states of a connection that went (its ids stay bound to its member)."""
+        self._last_query.pop(conn, None)
+        gone = [
+            p.AwarenessEntry(cid, self.records[cid].clock + 1, "null")
+            for cid in conn.awareness_ids
+            if cid in self.records and self.records[cid].owner is conn
+        ]
+        for entry in gone:
+            del self.records[entry.client_id]
+        return gone
+
+    # -- clients of other instances -----------------------------------------------------------
+    def accept_remote(
+        self, instance_id: str, entries: Iterable[p.AwarenessEntry]
+    ) -> list[p.AwarenessEntry]:
+        """Presence relayed by another instance (which bound identities); we remember which
+        instance, to expire it with it."""
+        accepted: list[p.AwarenessEntry] = []
+        now = time.monotonic()
+        for entry in entries:
+            cid = entry.client_id
+            if cid == SERVER_CLIENT_ID:
+                continue
+            rec = self.records.get(cid)
+            if rec is not None:
+                if rec.owner is not None:
+                    continue  # our own client's id: we are its authority
+                if entry.clock == rec.clock and entry.state != "null":
+                    # Already known (a query's answer), or the client reconnected to another
+                    # instance and re-sent its state: follow it there, nothing to show.
+                    rec.instance, rec.updated = instance_id, now
+                    continue
+                if entry.clock < rec.clock:
+                    continue  # old news
+            if entry.state == "null":
+                self.records.pop(cid, None)
+                accepted.append(entry)
+                continue
+            if len(entry.state.encode()) > self.limits.max_state_bytes:
+                continue
+            if rec is None and len(self.records) >= self.limits.max_states:
+                continue
+            participant = _user_id(entry.state)
+            self.records[cid] = AwarenessRecord(
+                entry.clock, entry.state, None, instance_id, participant, now
+            )
+            if participant is not None:
+                self._bind_id(cid, participant)
+            accepted.append(entry)
+        return accepted
+
+    def instance_gone(self, instance_id: str) -> list[p.AwarenessEntry]:
+        """The null states (clock + 1) of a dead instance's clients."""
+        gone = [
+            p.AwarenessEntry(cid, rec.clock + 1, "null")
+            for cid, rec in self.records.items()
+            if rec.owner is None and rec.instance == instance_id
+        ]
+        for entry in gone:
+            del self.records[entry.client_id]
+        return gone

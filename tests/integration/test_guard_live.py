@@ -1,0 +1,150 @@
+"""The review's single-message attacks, sent over a real socket to a real server.
+
+After each: the board holds no forbidden state (a fresh reader sees it), the attacker holds no
+new power (commands answer 403), /healthz answers within a second, other members' lawful edits
+still go through, and the board's HTTP readers (board info, export) answer 200.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+import httpx
+from pycrdt import Map
+
+from crdt import protocol as p
+from crdt import yupdate as y
+from crdt.structindex import StructIndex
+from tests.boards import add_note, note_texts
+from tests.conftest import command, create_board, join_board
+from tests.servers import PlanboardProcess
+from tests.yclient import YClient, wait_for
+from tests.yjs_encoder import Item, Run, encode, find_type, find_value, state_of
+
+HOSTILE = 888_000_001
+
+
+def index_of(client: YClient) -> StructIndex:
+    """Where every item of the client's replica sits (the server's doc has the same items)."""
+    index = StructIndex()
+    index.record(y.decode_update(client.doc.get_update()))
+    return index
+
+
+async def healthy_within_a_second(server: PlanboardProcess) -> None:
+    started = time.monotonic()
+    async with httpx.AsyncClient(timeout=1.0) as http:
+        response = await http.get(f"{server.url}/healthz")
+    assert response.status_code == 200
+    assert time.monotonic() - started < 1.0
+
+
+async def setup(
+    server: PlanboardProcess,
+) -> tuple[dict[str, Any], dict[str, Any], YClient, YClient]:
+    board = create_board(server.url, template="quarterly")
+    ana = join_board(server.url, board["id"], "Ana")
+    url = f"{server.ws_url}/ws/{board['id']}"
+    fac_client = await YClient(f"{url}?token={board['token']}").connect()
+    ana_client = await YClient(f"{url}?token={ana['token']}").connect()
+    add_note(fac_client.doc, "fn", board["participant_id"], "facilitator's note")
+    await wait_for(lambda: "fn" in note_texts(ana_client.doc), what="the note reaches Ana")
+    return board, ana, fac_client, ana_client
+
+
+async def board_still_works(
+    server: PlanboardProcess, board: dict[str, Any], fac_client: YClient
+) -> None:
+    await healthy_within_a_second(server)
+    add_note(fac_client.doc, f"after{time.monotonic_ns()}", board["participant_id"], "after")
+    reader = await YClient(f"{server.ws_url}/ws/{board['id']}?token={board['token']}").connect()
+    await wait_for(
+        lambda: set(note_texts(reader.doc)) == set(note_texts(fac_client.doc)),
+        what="a fresh reader sees the facilitator's lawful edits",
+    )
+    headers = {"Authorization": f"Bearer {board['token']}"}
+    async with httpx.AsyncClient() as http:
+        info = await http.get(f"{server.url}/api/boards/{board['id']}", headers=headers)
+        export = await http.get(
+            f"{server.url}/api/boards/{board['id']}/export?format=json", headers=headers
+        )
+    assert info.status_code == 200, info.text
+    assert export.status_code == 200, export.text
+    await reader.close()
+
+
+async def test_partial_apply_grants_no_role(live_server: PlanboardProcess) -> None:
+    board, ana, fac_client, ana_client = await setup(live_server)
+    index = index_of(ana_client)
+    entry = find_type(index, ("participants", ana["participant_id"]))
+    run = Run(HOSTILE, 0)
+    run.add(Item(("any", ["facilitator"]), origin=find_value(index, entry, "role")))
+    run.add(Item(("any", ["x"]), parent="meta", sub="title"))
+    string_id = run.add(Item(("string", "s"), parent="notes", sub="zz"))
+    run.add(Item(("any", [1]), parent=string_id))
+    await ana_client.send_raw(p.encode_update(encode([run])))
+    await wait_for(lambda: ana_client.awareness.get(0), what="Ana is told her edit was undone")
+    for kind in ("lock", "voting.reveal"):
+        response = command(live_server.url, board["id"], ana["token"], kind)
+        assert response.status_code == 403, (kind, response.text)
+    await board_still_works(live_server, board, fac_client)
+
+
+async def test_hostile_roots_and_contents_never_stop_the_server(
+    live_server: PlanboardProcess,
+) -> None:
+    board, _ana, fac_client, ana_client = await setup(live_server)
+    index = index_of(ana_client)
+    text_id = find_type(index, ("notes", "fn", "text"))
+    attacks = [
+        Run(HOSTILE, 0, [Item(("string", "é"), parent="x")]),  # froze the process
+        Run(HOSTILE + 1, 0, [Item(("format", ("b", "1")), parent="evil", sub="k")]),  # bricked
+        Run(HOSTILE + 2, 0, [Item(("format", ("b", "1")), parent="notes", sub="f")]),  # a 500
+        Run(HOSTILE + 3, 0, [Item(("embed", "x" * 50_000), parent=text_id)]),
+        Run(HOSTILE + 4, 0, [Item(("doc", "sub"), parent="notes", sub="d")]),
+    ]
+    for attack in attacks:
+        await fac_client.send_raw(p.encode_update(encode([attack])))
+        await board_still_works(live_server, board, fac_client)
+    assert "x" not in {str(k) for k in fac_client.doc} or not len(fac_client.doc.get("x", type=Map))
+    assert note_texts(fac_client.doc)["fn"] == "facilitator's note"
+
+
+async def test_deep_nesting_is_judged_without_blocking(live_server: PlanboardProcess) -> None:
+    board, _ana, fac_client, ana_client = await setup(live_server)
+    run = Run(HOSTILE, 0)
+    parent: str | y.ID = "notes"
+    sub: str | None = "deep"
+    for _ in range(40_000):
+        parent = run.add(Item(("type", y.TYPE_MAP), parent=parent, sub=sub))
+        sub = "k"
+    data = encode([run])
+    assert len(data) < 1 << 20
+    await ana_client.send_raw(p.encode_update(data))
+    await wait_for(lambda: ana_client.awareness.get(0), 20, what="the deep update was judged")
+    await board_still_works(live_server, board, fac_client)
+    assert "deep" not in note_texts(fac_client.doc)
+
+
+async def test_pending_blocks_are_never_released_as_someone_elses(
+    live_server: PlanboardProcess,
+) -> None:
+    board, _ana, fac_client, ana_client = await setup(live_server)
+    fac_next = state_of(fac_client.doc)[fac_client.doc.client_id]
+    run = Run(HOSTILE, 0)
+    run.add(Item(("any", ["hijacked"]), origin=(fac_client.doc.client_id, fac_next)))
+    run.add(Item(("any", ["hijacked"]), parent="meta", sub="title"))
+    await ana_client.send_raw(p.encode_update(encode([run])))
+    # The facilitator's next keystrokes would have released it into their own transaction.
+    for i in range(3):
+        add_note(fac_client.doc, f"k{i}", board["participant_id"], "next keystroke")
+    reader = await YClient(
+        f"{live_server.ws_url}/ws/{board['id']}?token={board['token']}"
+    ).connect()
+    await wait_for(lambda: "k2" in note_texts(reader.doc), what="the facilitator's edits arrive")
+    assert reader.doc.get("meta", type=Map)["title"] == "Test board"
+    assert HOSTILE not in state_of(reader.doc)
+    await board_still_works(live_server, board, fac_client)
+    await asyncio.gather(reader.close(), ana_client.close(), fac_client.close())
