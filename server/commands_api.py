@@ -27,9 +27,8 @@ from server.voting import on_existing_notes, refund_gone_notes
 
 FACILITATOR = frozenset({"facilitator"})
 MEMBERS = frozenset({"facilitator", "participant"})
-NO_AUDIT = frozenset(
-    {"vote", "unvote", "estimate"}
-)  # ballots are secret; the audit log is exported
+# Ballots are secret, and the audit log is exported: ballots never go into it.
+NO_AUDIT = frozenset({"vote", "unvote", "estimate"})
 
 
 @dataclass
