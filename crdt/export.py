@@ -58,9 +58,14 @@ def build_export(
         session.get("voting") if isinstance(session.get("voting"), dict) else {}
     )
     settings = session.get("rounds") if isinstance(session.get("rounds"), dict) else {}
+    estimation_rounds: list[dict[str, Any]] = []
     for round_key in sorted(results, key=lambda k: int(float(k)) if k.isdigit() else 0):
-        tally = {n: int(c) for n, c in (results[round_key] or {}).items()}
         number = int(float(round_key)) if round_key.isdigit() else 0
+        entries = results[round_key] or {}
+        if any(isinstance(v, dict) for v in entries.values()):
+            estimation_rounds.append(_estimation_round(number, entries, notes))
+            continue
+        tally = {n: int(c) for n, c in entries.items() if isinstance(c, int | float)}
         status = "revealed"
         kept = settings.get(round_key)
         secret = bool(kept.get("secret", True)) if isinstance(kept, dict) else None
@@ -98,6 +103,7 @@ def build_export(
             "group_title": _str(group.get("title")) if isinstance(group, dict) else None,
             "votes": latest_votes.get(note_id, 0),
             "votes_by_round": votes_by_round.get(note_id, {}),
+            "estimate": note.get("estimate") if isinstance(note.get("estimate"), str) else None,
             "created_at": _iso(note.get("created_at")),
         }
 
@@ -216,6 +222,7 @@ def build_export(
         "agenda": agenda_out,
         "unassigned_notes": by_item.get(None, []),
         "voting_rounds": rounds,
+        "estimation_rounds": estimation_rounds,
         "decisions": decisions_out,
         "actions": actions_out,
         "audit": audit,
@@ -248,6 +255,37 @@ def _group_totals(
 
 def _dots(n: int) -> str:
     return f"{n} vote" if n == 1 else f"{n} votes"
+
+
+def _estimation_round(
+    number: int, entries: dict[str, Any], notes: dict[str, Any]
+) -> dict[str, Any]:
+    """A revealed estimation round: per note its distribution, median, spread, agreed value."""
+    rows = []
+    for note_id, summary in sorted(entries.items()):
+        if not isinstance(summary, dict):
+            continue
+        found = notes.get(note_id)
+        note: dict[str, Any] = found if isinstance(found, dict) else {}
+        distribution = summary.get("distribution")
+        rows.append(
+            {
+                "note_id": note_id,
+                "text": _str(note.get("text")),
+                "distribution": {
+                    str(k): int(v)
+                    for k, v in (distribution or {}).items()
+                    if isinstance(v, int | float)
+                },
+                "count": int(summary.get("count") or 0),
+                "median": summary.get("median") if isinstance(summary.get("median"), str) else None,
+                "discuss": summary.get("discuss")
+                if isinstance(summary.get("discuss"), str)
+                else None,
+                "agreed": note.get("estimate") if isinstance(note.get("estimate"), str) else None,
+            }
+        )
+    return {"round": number, "status": "revealed", "notes": rows}
 
 
 def _md(text: Any) -> str:
@@ -304,7 +342,7 @@ def to_markdown(data: dict[str, Any]) -> str:
         out += ["### Other notes", "", *_note_lines(data["unassigned_notes"]), ""]
 
     out += ["## Voting results", ""]
-    if not data["voting_rounds"]:
+    if not data["voting_rounds"] and not data.get("estimation_rounds"):
         out += ["_No revealed voting round._", ""]
     for r in data["voting_rounds"]:
         kind = "" if r["secret"] is None else (" (secret)" if r["secret"] else " (open)")
@@ -319,6 +357,17 @@ def to_markdown(data: dict[str, Any]) -> str:
                 for t in r["group_totals"]
             ]
             out.append("")
+
+    for r in data.get("estimation_rounds", []):
+        out += [f"### Estimation round {r['round']}: {r['status']}", ""]
+        out += ["| Note | Agreed | Median | Cards | Spread |", "| --- | ---: | ---: | --- | --- |"]
+        for row in r["notes"]:
+            cards = ", ".join(f"{_md(k)}: {v}" for k, v in row["distribution"].items())
+            out.append(
+                f"| {_md(row['text'])} | {_md(row['agreed'] or '')} | {_md(row['median'] or '')}"
+                f" | {cards} | {_md(row['discuss'] or '')} |"
+            )
+        out.append("")
 
     out += ["## Decisions", ""]
     if not data["decisions"]:
@@ -366,6 +415,8 @@ def _note_lines(notes: list[dict[str, Any]]) -> list[str]:
             votes = " · " + ", ".join(f"round {k}: {_dots(v)}" for k, v in by_round.items())
         else:
             votes = f" · {_dots(note['votes'])}" if note["votes"] else ""
+        if note.get("estimate"):
+            votes += f" · estimate {_md(note['estimate'])}"
         author = f" ({_md(note['author_name'])})" if note["author_name"] else ""
         lines.append(f"{indent}- {_md(note['text']) or '_empty_'}{author}{votes}")
     return lines

@@ -303,6 +303,9 @@ class VotingState:
     secret: bool
     scope: str | None
     done: int
+    kind: str = "dots"  # or "estimate" (crdt.estimation); absent from dot rounds' map
+    scale: tuple[str, ...] = ()
+    notes: tuple[str, ...] | None = None
 
 
 def voting_state(doc: Doc[Any]) -> VotingState | None:
@@ -318,6 +321,9 @@ def voting_state(doc: Doc[Any]) -> VotingState | None:
         secret=bool(data.get("secret", True)),
         scope=data.get("scope") if isinstance(data.get("scope"), str) else None,
         done=int(data.get("done", 0)),
+        kind="estimate" if data.get("kind") == "estimate" else "dots",
+        scale=tuple(str(c) for c in data.get("scale") or ()),
+        notes=tuple(str(n) for n in data["notes"]) if isinstance(data.get("notes"), list) else None,
     )
 
 

@@ -46,6 +46,8 @@ NOTE_FIELDS = ("text", "x", "y", "color", "author", "created_at", "group", "item
 NOTE_MOVE_FIELDS = frozenset({"x", "y", "group", "item"})
 NOTE_CONTENT_FIELDS = frozenset({"text", "color"})
 NOTE_FIXED_FIELDS = frozenset({"author", "created_at"})
+# Written only by server commands (`estimate.agree`), never accepted from a client.
+NOTE_SERVER_FIELDS = frozenset({"estimate"})
 GROUP_FIELDS = ("title", "x", "y", "w", "h", "color")
 ACTION_FIELDS = ("text", "owner", "due", "status", "note", "item", "created_at")
 DECISION_FIELDS = ("text", "item", "created_at", "rationale", "notes", "round")

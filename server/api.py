@@ -7,7 +7,7 @@ import time
 from typing import Any
 
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from pycrdt import Doc
+from pycrdt import Doc, Map
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 
@@ -75,6 +75,13 @@ async def create_board(request: Request) -> Response:
         async with services.rooms.using(earlier[0]) as room:
             await room.apply_server_change(lambda d: add_follow_up_link(d, board_id))
     base = _base_url(request, services)
+    if services.outbox is not None:
+        await services.outbox.emit(
+            board_id,
+            "board.created",
+            {"template": template_id, "objective": objective, "board_url": f"{base}/b/{board_id}"},
+            title=title,
+        )
     return JSONResponse(
         {
             "id": board_id,
@@ -136,6 +143,14 @@ async def join_board(request: Request) -> Response:
             lambda doc: BoardDoc(doc).add_participant(
                 pid, name=name, role=role, joined_at=time.time() * 1000
             )
+        )
+        title = room.doc.get("meta", type=Map).get("title")
+    if services.outbox is not None:
+        await services.outbox.emit(
+            board_id,
+            "participant.joined",
+            {"participant": {"id": pid, "name": name, "role": role}},
+            title=title if isinstance(title, str) else None,
         )
     return JSONResponse(
         {"participant_id": pid, "token": _token(services, board_id, pid, role, name), "role": role},

@@ -124,6 +124,16 @@ def build_services(settings: Settings) -> Services:
     rooms.room_created.append(
         lambda room: attach_draft_counter(room, rooms, settings.max_drafts_per_member)
     )
+    from server.estimation import register_estimation_commands
+
+    register_estimation_commands()
+    from server.outcome_commands import register_outcome_commands
+
+    register_outcome_commands()
+    from server.events import Outbox, attach_outcome_watch
+
+    outbox = Outbox(settings, store)
+    rooms.room_created.append(lambda room: attach_outcome_watch(room, outbox))
     return Services(
         settings=settings,
         store=store,
@@ -132,6 +142,7 @@ def build_services(settings: Settings) -> Services:
         rooms=rooms,
         monitor=LoadMonitor(metrics, settings.max_loop_lag_seconds),
         board_creation=RateWindow(settings.boards_per_ip_per_hour, 3600.0),
+        outbox=outbox,
     )
 
 
@@ -154,6 +165,9 @@ def _routes() -> list[BaseRoute]:
 
     routes.extend(command_routes())
     routes.extend(export_routes())
+    from server.webhooks_api import webhook_routes
+
+    routes.extend(webhook_routes())
     with contextlib.suppress(ImportError):
         from server.pages import page_routes, web_dir
 
@@ -163,19 +177,37 @@ def _routes() -> list[BaseRoute]:
 
 def create_app(settings: Settings) -> Starlette:
     settings = settings.resolve_secret()
+    if settings.webhook_url:
+        from server.webhooks import UnsafeTarget, check_url_shape
+
+        if not settings.webhook_secret:
+            raise SystemExit("PLANBOARD_WEBHOOK_SECRET is required with PLANBOARD_WEBHOOK_URL.")
+        try:
+            check_url_shape(settings.webhook_url)
+        except UnsafeTarget as exc:
+            raise SystemExit(f"PLANBOARD_WEBHOOK_URL: {exc}") from exc
     services = build_services(settings)
+    from server.mcp_server import PATH as MCP_PATH
+    from server.mcp_server import McpEndpoint
+
+    mcp = McpEndpoint(services)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await services.store.open()
         await services.backplane.start()
         services.monitor.start()
+        if services.outbox is not None:
+            services.outbox.start()
         log.info("planboard instance %s ready", settings.instance_id)
         try:
-            yield
+            async with mcp.running():
+                yield
         finally:
             services.shutting_down = True
             await services.rooms.close()
+            if services.outbox is not None:
+                await services.outbox.stop()
             await services.monitor.stop()
             await services.backplane.stop()
             await services.store.close()
@@ -187,7 +219,7 @@ def create_app(settings: Settings) -> Starlette:
         Exception: unexpected_error_handler,
     }
     app = Starlette(
-        routes=_routes(),
+        routes=[*_routes(), Route(MCP_PATH, endpoint=mcp)],
         middleware=[Middleware(SecurityHeadersMiddleware, public_url=settings.public_url)],
         exception_handlers=handlers,
         lifespan=lifespan,

@@ -27,7 +27,8 @@ from server.voting import on_existing_notes, refund_gone_notes
 
 FACILITATOR = frozenset({"facilitator"})
 MEMBERS = frozenset({"facilitator", "participant"})
-NO_AUDIT = frozenset({"vote", "unvote"})  # ballots are secret; the audit log is exported
+# Ballots are secret, and the audit log is exported: ballots never go into it.
+NO_AUDIT = frozenset({"vote", "unvote", "estimate"})
 
 
 @dataclass
@@ -190,6 +191,13 @@ def _state_dict(state: f.VotingState) -> dict[str, Any]:
 
 
 async def voting_start(ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
+    kind = body.get("kind", "dots")
+    if kind == "estimate":
+        from server.estimation import estimation_start  # estimation builds on this module
+
+        return await estimation_start(ctx, body)
+    if kind != "dots":
+        raise ApiError(422, "invalid", "`kind` must be dots or estimate.")
     budget = _int(body, "budget", 5, 1, 100)
     cap = _int(body, "max_per_note", budget, 1, 100)
     if cap > budget:
@@ -203,6 +211,11 @@ async def voting_start(ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
 
 
 async def voting_close(ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
+    state = f.voting_state(ctx.room.doc)
+    if state is not None and state.kind == "estimate":
+        from server.estimation import estimation_close
+
+        return await estimation_close(ctx, state)
     return await _change(ctx, lambda doc: {"voting": _state_dict(f.voting_close(doc))})
 
 
@@ -210,6 +223,10 @@ async def voting_reveal(ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
     state = f.voting_state(ctx.room.doc)
     if state is None:
         raise ApiError(409, "no_round", "No voting round to reveal.")
+    if state.kind == "estimate":
+        from server.estimation import estimation_reveal
+
+        return await estimation_reveal(ctx, state)
     tally = await ctx.services.store.tally(ctx.board_id, state.round)
 
     def reveal(doc: Doc[Any]) -> dict[str, Any]:
@@ -224,6 +241,8 @@ def _open_round(ctx: Context) -> f.VotingState:
     state = f.voting_state(ctx.room.doc)
     if state is None or state.status != "open":
         raise ApiError(409, "voting_closed", "No voting round is open.")
+    if state.kind != "dots":
+        raise ApiError(409, "wrong_kind", "The open round is an estimation: use `estimate`.")
     return state
 
 
@@ -336,6 +355,15 @@ async def run_command(request: Request) -> Response:
     claims = bearer_claims(request, board_id)
     assert claims is not None
     body = await read_json(request, services.settings.max_json_body)
+    result = await execute_command(services, board_id, claims, body)
+    return JSONResponse({"ok": True, **result})
+
+
+async def execute_command(
+    services: Services, board_id: str, claims: Claims, body: dict[str, Any]
+) -> dict[str, Any]:
+    """Check the role against the roster, run the command, audit it: the one way in for HTTP
+    and MCP alike. Raises ApiError."""
     kind = body.get("type")
     if not isinstance(kind, str) or kind not in COMMANDS:
         known = ", ".join(sorted(COMMANDS))
@@ -361,7 +389,9 @@ async def run_command(request: Request) -> Response:
                 board_id,
                 {"actor": claims.participant_id, "name": claims.name, "type": kind, "args": args},
             )
-    return JSONResponse({"ok": True, **result})
+        if services.outbox is not None:
+            await services.outbox.after_command(room, board_id, kind, result)
+    return result
 
 
 async def my_votes(request: Request) -> Response:
@@ -375,6 +405,20 @@ async def my_votes(request: Request) -> Response:
         state = f.voting_state(room.doc)
     if state is None:
         return JSONResponse({"round": None, "status": None, "ballots": {}, "used": 0, "left": 0})
+    if state.kind == "estimate":
+        mine = await services.store.my_estimates(board_id, state.round, claims.participant_id)
+        return JSONResponse(
+            {
+                "round": state.round,
+                "status": state.status,
+                "kind": state.kind,
+                "scale": list(state.scale),
+                "estimates": mine,
+                "ballots": {},
+                "used": 0,
+                "left": 0,
+            }
+        )
     ballots = await services.store.ballots(board_id, state.round, claims.participant_id)
     async with services.rooms.using(board_id) as room:
         ballots = on_existing_notes(room.doc, ballots)  # dots on deleted notes are free again

@@ -75,6 +75,15 @@ class Settings:
     max_http_connections_per_ip: int = 100
     keep_alive_seconds: float = 5.0
     limit_concurrency: int = 10000  # connections and tasks; over it uvicorn answers 503
+    # Webhooks (server/webhooks.py): an operator-wide endpoint, the SSRF switch, retry timing.
+    webhook_url: str | None = None
+    webhook_secret: str | None = None
+    webhook_allow_private: bool = False
+    webhook_retry_base_seconds: float = 1.0  # first retry after about this; doubles, capped
+    webhook_retry_cap_seconds: float = 300.0
+    webhook_max_age_seconds: float = 24 * 3600.0  # then a delivery is given up ("failed")
+    webhook_timeout_seconds: float = 10.0
+    webhook_max_response_bytes: int = 64 * 1024
     instance_id: str = field(default_factory=lambda: secrets.token_hex(6))
 
     @classmethod
@@ -137,6 +146,21 @@ class Settings:
             ),
             keep_alive_seconds=_env_float("PLANBOARD_KEEP_ALIVE", cls.keep_alive_seconds),
             limit_concurrency=_env_int("PLANBOARD_LIMIT_CONCURRENCY", cls.limit_concurrency),
+            webhook_url=os.environ.get("PLANBOARD_WEBHOOK_URL") or None,
+            webhook_secret=os.environ.get("PLANBOARD_WEBHOOK_SECRET") or None,
+            webhook_allow_private=os.environ.get("PLANBOARD_WEBHOOK_ALLOW_PRIVATE", "") == "1",
+            webhook_retry_base_seconds=_env_float(
+                "PLANBOARD_WEBHOOK_RETRY_BASE", cls.webhook_retry_base_seconds
+            ),
+            webhook_retry_cap_seconds=_env_float(
+                "PLANBOARD_WEBHOOK_RETRY_CAP", cls.webhook_retry_cap_seconds
+            ),
+            webhook_max_age_seconds=_env_float(
+                "PLANBOARD_WEBHOOK_MAX_AGE", cls.webhook_max_age_seconds
+            ),
+            webhook_timeout_seconds=_env_float(
+                "PLANBOARD_WEBHOOK_TIMEOUT", cls.webhook_timeout_seconds
+            ),
         )
         known = {f.name for f in fields(cls)}
         clean = {k: v for k, v in overrides.items() if v is not None and k in known}

@@ -46,6 +46,22 @@ async def load_doc(store: Store, doc_id: str) -> Doc[Any]:
     return doc
 
 
+EXPORT_EVENT_EVERY = 60.0  # the summary page reads the export each time it opens
+_last_export_event: dict[tuple[str, str], float] = {}
+
+
+def _first_export_in_a_while(board_id: str, fmt: str) -> bool:
+    """One `session.exported` per board and format a minute, however often it is read."""
+    now = time.monotonic()
+    if len(_last_export_event) > 10_000:
+        _last_export_event.clear()
+    key = (board_id, fmt)
+    if now - _last_export_event.get(key, -EXPORT_EVENT_EVERY) < EXPORT_EVENT_EVERY:
+        return False
+    _last_export_event[key] = now
+    return True
+
+
 def render(
     data: dict[str, Any], fmt: str, table: str = "actions", round_no: int | None = None
 ) -> str:
@@ -126,6 +142,10 @@ async def export_endpoint(request: Request) -> Response:
         raise ApiError(404, "board_not_found", "No such board.")
     async with services.rooms.using(board_id) as room:
         data = await export_board(services.store, board_id, room.doc)
+    if services.outbox is not None and _first_export_in_a_while(board_id, fmt):
+        await services.outbox.emit(
+            board_id, "session.exported", {"format": fmt}, title=data["board"]["title"]
+        )
     name = file_name(data["board"]["title"], fmt, table)
     return PlainTextResponse(
         render(data, fmt, table, round_no),

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from server.backplane import Backplane
 from server.config import Settings
+from server.events import Outbox
 from server.metrics import Metrics
 from server.rooms import RoomManager
 from server.store.base import Store
@@ -77,3 +78,4 @@ class Services:
     board_creation: RateWindow
     connections_per_ip: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     shutting_down: bool = False
+    outbox: Outbox | None = None  # webhook events (server/events.py)

@@ -39,8 +39,8 @@ def attach_vote_cleanup(room: Room, store: Store) -> None:
 
     async def _cleanup(note_ids: list[str]) -> None:
         state = f.voting_state(room.doc)
-        if state is None or state.status != "open" or state.secret:
-            return
+        if state is None or state.status != "open" or state.secret or state.kind != "dots":
+            return  # estimation rounds: a deleted note's cards are left out of the reveal
         # A compensated (unlawful) deletion restores the note in the same step: skip those.
         gone = [n for n in note_ids if not f.note_exists(room.doc, n)]
         removed = 0

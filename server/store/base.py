@@ -42,6 +42,25 @@ class VoteResult:
     on_note: int  # this participant's dots on the note after the call
 
 
+@dataclass
+class Delivery:
+    """One event for one webhook endpoint, in the durable outbox (see server/webhooks.py)."""
+
+    id: str
+    board_id: str
+    endpoint_id: str
+    event_id: str
+    event_type: str
+    body: bytes
+    status: str  # pending, delivered, failed (gave up after the retry window)
+    attempts: int
+    next_at: float
+    created_at: float
+    last_status: int | None = None
+    last_error: str | None = None
+    delivered_at: float | None = None
+
+
 class Store(Protocol):
     """Async storage; implementations never block the event loop."""
 
@@ -106,6 +125,46 @@ class Store(Protocol):
     ) -> int:
         """Merging duplicates: every dot on `from_note` goes to `to_note`; returns dots moved."""
         ...
+
+    # Estimation ballots: one card per member per note, replaced in one atomic step; refused
+    # (False) once the round is closed in the store, so a late ballot cannot slip in.
+    async def cast_estimate(
+        self, board_id: str, round_no: int, participant_id: str, note_id: str, value: str | None
+    ) -> bool: ...
+
+    async def close_estimates(self, board_id: str, round_no: int) -> None: ...
+
+    async def estimate_ballots(self, board_id: str, round_no: int) -> dict[str, dict[str, str]]:
+        """participant -> note -> card, for the reveal and the "n done" count."""
+
+    async def my_estimates(
+        self, board_id: str, round_no: int, participant_id: str
+    ) -> dict[str, str]: ...
+
+    # Webhooks: endpoints per board, and the outbox. Each (board, endpoint) queue is delivered
+    # in order: only its oldest undelivered entry can be claimed, by one instance at a time.
+    async def put_webhook(self, board_id: str, hook: dict[str, Any]) -> None: ...
+
+    async def list_webhooks(self, board_id: str) -> list[dict[str, Any]]: ...
+
+    async def delete_webhook(self, board_id: str, webhook_id: str) -> bool: ...
+
+    async def enqueue_deliveries(self, deliveries: list[Delivery]) -> None: ...
+
+    async def claim_deliveries(
+        self, now: float, lease_seconds: float, limit: int
+    ) -> list[Delivery]:
+        """Heads of due queues, leased so that no other instance delivers them meanwhile."""
+
+    async def finish_delivery(self, delivery: Delivery) -> None:
+        """Store the attempt's outcome (status, attempts, next_at, errors) and free the queue."""
+
+    async def list_deliveries(
+        self, board_id: str, endpoint_id: str, limit: int
+    ) -> list[Delivery]: ...
+
+    async def redeliver(self, board_id: str, endpoint_id: str, delivery_id: str) -> bool:
+        """Queue a copy of a delivery's event again (a manual retry; same event id)."""
 
     # Audit log of facilitation commands (who, what, when)
     async def append_audit(self, board_id: str, entry: dict[str, Any]) -> None: ...

@@ -13,6 +13,14 @@ slot:
     vote:{b}:{r}:p:{participant}  hash note -> dots;  vote:{b}:{r}:used  hash participant -> dots
     vote:{b}:{r}:tally            hash note -> dots (all participants)
     audit:{id}        list   JSON entries
+    est:{b}:{r}       hash   JSON [participant, note] -> card (estimation ballots)
+    est:{b}:{r}:closed string set when the round closes: later ballots are refused
+    hooks:{b}         hash   webhook id -> JSON endpoint
+    delivery:{b}:{id} string JSON delivery (outbox entry)
+    outbox:{b}:{e}    list   undelivered delivery ids of one endpoint, oldest first (the queue)
+    deliveries:{b}:{e} list  every delivery id of the endpoint (the log, last 1000)
+    outbox:lease:{b}:{e} string the instance delivering that queue's head (SET NX PX)
+    outbox:due        zset   "board endpoint" (JSON) -> when the queue's head is due
 
 Positions are consecutive per doc: the append script increments `seq` and pushes in one atomic
 step, so the log always holds exactly the positions `seq - LLEN + 1 .. seq`, and the snapshot
@@ -42,7 +50,7 @@ from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialWithJitterBackoff, NoBackoff
 from redis.exceptions import RedisError
 
-from server.store.base import BoardInfo, LoadedDoc, VoteResult
+from server.store.base import BoardInfo, Delivery, LoadedDoc, VoteResult
 from server.store.compaction import fold_updates
 from server.store.replication import NodeEpoch, ReplicaPolicy, new_token, parse_replication
 from server.supervisor import Loops, backoff_delay
@@ -215,6 +223,38 @@ local t = tonumber(redis.call('HGET', KEYS[2], ARGV[2]) or '0')
 redis.call('HDEL', KEYS[2], ARGV[2])
 if t > 0 then redis.call('HINCRBY', KEYS[2], ARGV[3], t) end
 return moved
+"""
+
+# KEYS: the round's ballots, its closed marker. ARGV: field, card ("" clears). One atomic step:
+# one card per member per note, and none once the round is closed, whatever the instance.
+CAST_ESTIMATE = """
+if redis.call('EXISTS', KEYS[2]) == 1 then return 0 end
+if ARGV[2] == '' then redis.call('HDEL', KEYS[1], ARGV[1])
+else redis.call('HSET', KEYS[1], ARGV[1], ARGV[2]) end
+return 1
+"""
+
+
+# KEYS: the queue, the due index. ARGV: the queue's member in the index. Removes the queue
+# from the index only if it is still empty (an enqueue may have raced the claim).
+DROP_EMPTY_QUEUE = """
+if redis.call('LLEN', KEYS[1]) == 0 then redis.call('ZREM', KEYS[2], ARGV[1]) return 1 end
+return 0
+"""
+
+# KEYS: delivery, queue, due index, lease. ARGV: delivery JSON, id, member, finished (1/0),
+# next due time. A finished head leaves the queue; the next head is due at once.
+FINISH_DELIVERY = """
+redis.call('SET', KEYS[1], ARGV[1])
+if ARGV[4] == '1' then
+  if redis.call('LINDEX', KEYS[2], 0) == ARGV[2] then redis.call('LPOP', KEYS[2]) end
+  if redis.call('LLEN', KEYS[2]) > 0 then redis.call('ZADD', KEYS[3], 0, ARGV[3])
+  else redis.call('ZREM', KEYS[3], ARGV[3]) end
+else
+  redis.call('ZADD', KEYS[3], ARGV[5], ARGV[3])
+end
+redis.call('DEL', KEYS[4])
+return 1
 """
 
 
@@ -725,6 +765,168 @@ class RedisStore:
             MOVE_NOTE_VOTES, [used_key, tally_key], [prefix, from_note, to_note]
         )
         return int(moved)
+
+    # -- estimation ballots: the field is the JSON pair [participant, note] (any ids, no clash)
+    def _estimate_key(self, board_id: str, round_no: int) -> str:
+        return f"{self.prefix}est:{{{board_id}}}:{round_no}"
+
+    async def cast_estimate(
+        self, board_id: str, round_no: int, participant_id: str, note_id: str, value: str | None
+    ) -> bool:
+        key = self._estimate_key(board_id, round_no)
+        done = await self._script(
+            CAST_ESTIMATE,
+            [key, key + ":closed"],
+            [json.dumps([participant_id, note_id]), value or ""],
+        )
+        return bool(done)
+
+    async def close_estimates(self, board_id: str, round_no: int) -> None:
+        await self.client.set(self._estimate_key(board_id, round_no) + ":closed", "1")
+
+    async def estimate_ballots(self, board_id: str, round_no: int) -> dict[str, dict[str, str]]:
+        raw = await self.client.hgetall(self._estimate_key(board_id, round_no))
+        out: dict[str, dict[str, str]] = {}
+        for field_name, value in raw.items():
+            participant, note = json.loads(field_name)
+            out.setdefault(participant, {})[note] = _text(value)
+        return out
+
+    async def my_estimates(
+        self, board_id: str, round_no: int, participant_id: str
+    ) -> dict[str, str]:
+        return (await self.estimate_ballots(board_id, round_no)).get(participant_id, {})
+
+    # -- webhooks and their outbox
+    def _hooks_key(self, board_id: str) -> str:
+        return f"{self.prefix}hooks:{{{board_id}}}"
+
+    def _queue_keys(self, board_id: str, endpoint_id: str) -> tuple[str, str, str, str]:
+        """queue, log, lease, and the queue's member in the due index."""
+        tail = f"{{{board_id}}}:{endpoint_id}"
+        return (
+            f"{self.prefix}outbox:{tail}",
+            f"{self.prefix}deliveries:{tail}",
+            f"{self.prefix}outbox:lease:{tail}",
+            json.dumps([board_id, endpoint_id]),
+        )
+
+    def _delivery_key(self, board_id: str, delivery_id: str) -> str:
+        return f"{self.prefix}delivery:{{{board_id}}}:{delivery_id}"
+
+    @staticmethod
+    def _delivery_json(d: Delivery) -> str:
+        data = {**d.__dict__, "body": d.body.decode()}
+        return json.dumps(data)
+
+    @staticmethod
+    def _delivery_from(raw: Any) -> Delivery:
+        data = json.loads(raw)
+        data["body"] = data["body"].encode()
+        return Delivery(**data)
+
+    async def put_webhook(self, board_id: str, hook: dict[str, Any]) -> None:
+        await self.client.hset(self._hooks_key(board_id), hook["id"], json.dumps(hook))
+
+    async def list_webhooks(self, board_id: str) -> list[dict[str, Any]]:
+        raw = await self.client.hgetall(self._hooks_key(board_id))
+        hooks = [json.loads(v) for v in raw.values()]
+        return sorted(hooks, key=lambda h: (h.get("created_at", 0), h["id"]))
+
+    async def delete_webhook(self, board_id: str, webhook_id: str) -> bool:
+        removed = await self.client.hdel(self._hooks_key(board_id), webhook_id)
+        queue, _, _, member = self._queue_keys(board_id, webhook_id)
+        async with self.client.pipeline(transaction=True) as pipe:
+            pipe.delete(queue)
+            pipe.zrem(f"{self.prefix}outbox:due", member)
+            await pipe.execute()
+        return bool(removed)
+
+    async def enqueue_deliveries(self, deliveries: list[Delivery]) -> None:
+        due = f"{self.prefix}outbox:due"
+        async with self.client.pipeline(transaction=True) as pipe:
+            for d in deliveries:
+                queue, log_key, _, member = self._queue_keys(d.board_id, d.endpoint_id)
+                pipe.set(self._delivery_key(d.board_id, d.id), self._delivery_json(d))
+                pipe.rpush(queue, d.id)
+                pipe.rpush(log_key, d.id)
+                pipe.ltrim(log_key, -1000, -1)
+                pipe.zadd(due, {member: d.next_at}, nx=True)
+            await pipe.execute()
+
+    async def claim_deliveries(
+        self, now: float, lease_seconds: float, limit: int
+    ) -> list[Delivery]:
+        due = f"{self.prefix}outbox:due"
+        members = await self.client.zrangebyscore(due, "-inf", now, start=0, num=limit)
+        out: list[Delivery] = []
+        for member in members:
+            board_id, endpoint_id = json.loads(_text(member))
+            queue, _, lease, _ = self._queue_keys(board_id, endpoint_id)
+            if not await self.client.set(lease, "1", nx=True, px=int(lease_seconds * 1000)):
+                continue  # another instance is delivering this queue's head
+            head = await self.client.lindex(queue, 0)
+            raw = (
+                None
+                if head is None
+                else await self.client.get(self._delivery_key(board_id, _text(head)))
+            )
+            if raw is None:
+                await self._script(DROP_EMPTY_QUEUE, [queue, due], [_text(member)])
+                await self.client.delete(lease)
+                continue
+            delivery = self._delivery_from(raw)
+            if delivery.next_at > now:  # the index said due; the entry says later: wait
+                await self.client.zadd(due, {_text(member): delivery.next_at})
+                await self.client.delete(lease)
+                continue
+            out.append(delivery)
+        return out
+
+    async def finish_delivery(self, delivery: Delivery) -> None:
+        queue, _, lease, member = self._queue_keys(delivery.board_id, delivery.endpoint_id)
+        finished = "1" if delivery.status != "pending" else "0"
+        await self._script(
+            FINISH_DELIVERY,
+            [
+                self._delivery_key(delivery.board_id, delivery.id),
+                queue,
+                f"{self.prefix}outbox:due",
+                lease,
+            ],
+            [self._delivery_json(delivery), delivery.id, member, finished, delivery.next_at],
+        )
+
+    async def list_deliveries(self, board_id: str, endpoint_id: str, limit: int) -> list[Delivery]:
+        _, log_key, _, _ = self._queue_keys(board_id, endpoint_id)
+        ids = await self.client.lrange(log_key, -limit, -1)
+        if not ids:
+            return []
+        raws = await self.client.mget([self._delivery_key(board_id, _text(i)) for i in ids])
+        return [self._delivery_from(r) for r in reversed(raws) if r is not None]
+
+    async def redeliver(self, board_id: str, endpoint_id: str, delivery_id: str) -> bool:
+        raw = await self.client.get(self._delivery_key(board_id, delivery_id))
+        if raw is None:
+            return False
+        old = self._delivery_from(raw)
+        if old.endpoint_id != endpoint_id:
+            return False
+        now = time.time()
+        copy = Delivery(
+            id=f"{old.id}.r{int(now * 1000)}",
+            board_id=board_id,
+            endpoint_id=endpoint_id,
+            event_id=old.event_id,
+            event_type=old.event_type,
+            body=old.body,
+            status="pending",
+            attempts=0,
+            next_at=now,
+            created_at=now,
+        )
+        await self.enqueue_deliveries([copy])
+        return True
 
     # -- audit
     async def append_audit(self, board_id: str, entry: dict[str, Any]) -> None:

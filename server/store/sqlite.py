@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
 
-from server.store.base import BoardInfo, LoadedDoc, VoteResult
+from server.store.base import BoardInfo, Delivery, LoadedDoc, VoteResult
 from server.store.compaction import fold_updates
 
 T = TypeVar("T")
@@ -60,6 +60,44 @@ CREATE TABLE IF NOT EXISTS clients (
     owner TEXT NOT NULL,
     PRIMARY KEY (doc, client)
 );
+CREATE TABLE IF NOT EXISTS estimates (
+    board TEXT NOT NULL,
+    round INTEGER NOT NULL,
+    participant TEXT NOT NULL,
+    note TEXT NOT NULL,
+    value TEXT NOT NULL,
+    PRIMARY KEY (board, round, participant, note)
+);
+CREATE TABLE IF NOT EXISTS webhooks (
+    board TEXT NOT NULL,
+    id TEXT NOT NULL,
+    data TEXT NOT NULL,
+    PRIMARY KEY (board, id)
+);
+CREATE TABLE IF NOT EXISTS outbox (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    board TEXT NOT NULL,
+    endpoint TEXT NOT NULL,
+    event_id TEXT NOT NULL,
+    event_type TEXT NOT NULL,
+    body BLOB NOT NULL,
+    status TEXT NOT NULL,
+    attempts INTEGER NOT NULL,
+    next_at REAL NOT NULL,
+    created_at REAL NOT NULL,
+    last_status INTEGER,
+    last_error TEXT,
+    delivered_at REAL,
+    leased_until REAL NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS outbox_queue ON outbox (board, endpoint, status, seq);
+CREATE INDEX IF NOT EXISTS outbox_due ON outbox (status, next_at);
+CREATE TABLE IF NOT EXISTS estimate_rounds_closed (
+    board TEXT NOT NULL,
+    round INTEGER NOT NULL,
+    PRIMARY KEY (board, round)
+);
 """
 
 
@@ -91,6 +129,8 @@ class SQLiteStore:
         db.execute("PRAGMA synchronous=NORMAL")
         db.execute("PRAGMA busy_timeout=5000")
         db.executescript(SCHEMA)
+        # One process owns the file: leases of a previous (killed) process are void.
+        db.execute("UPDATE outbox SET leased_until = 0 WHERE leased_until > 0")
         self._db = db
 
     async def open(self) -> None:
@@ -439,6 +479,247 @@ class SQLiteStore:
             db.execute("DELETE FROM ballots WHERE board = ? AND round = ? AND note = ?", key)
             db.execute("COMMIT")
             return int(moved)
+
+        return await self._run(work)
+
+    # -- estimation ballots
+    async def cast_estimate(
+        self, board_id: str, round_no: int, participant_id: str, note_id: str, value: str | None
+    ) -> bool:
+        def work(db: sqlite3.Connection) -> bool:
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                closed = db.execute(
+                    "SELECT 1 FROM estimate_rounds_closed WHERE board = ? AND round = ?",
+                    (board_id, round_no),
+                ).fetchone()
+                if closed:
+                    db.execute("ROLLBACK")
+                    return False
+                key = (board_id, round_no, participant_id, note_id)
+                if value is None:
+                    db.execute(
+                        "DELETE FROM estimates WHERE board = ? AND round = ? AND participant = ?"
+                        " AND note = ?",
+                        key,
+                    )
+                else:
+                    db.execute(
+                        "INSERT INTO estimates (board, round, participant, note, value)"
+                        " VALUES (?, ?, ?, ?, ?) ON CONFLICT (board, round, participant, note)"
+                        " DO UPDATE SET value = excluded.value",
+                        (*key, value),
+                    )
+                db.execute("COMMIT")
+            except BaseException:
+                if db.in_transaction:
+                    db.execute("ROLLBACK")
+                raise
+            return True
+
+        return await self._run(work)
+
+    async def close_estimates(self, board_id: str, round_no: int) -> None:
+        await self._run(
+            lambda db: db.execute(
+                "INSERT OR IGNORE INTO estimate_rounds_closed (board, round) VALUES (?, ?)",
+                (board_id, round_no),
+            )
+        )
+
+    async def estimate_ballots(self, board_id: str, round_no: int) -> dict[str, dict[str, str]]:
+        def work(db: sqlite3.Connection) -> dict[str, dict[str, str]]:
+            rows = db.execute(
+                "SELECT participant, note, value FROM estimates WHERE board = ? AND round = ?",
+                (board_id, round_no),
+            ).fetchall()
+            out: dict[str, dict[str, str]] = {}
+            for participant, note, value in rows:
+                out.setdefault(participant, {})[note] = value
+            return out
+
+        return await self._run(work)
+
+    async def my_estimates(
+        self, board_id: str, round_no: int, participant_id: str
+    ) -> dict[str, str]:
+        def work(db: sqlite3.Connection) -> dict[str, str]:
+            rows = db.execute(
+                "SELECT note, value FROM estimates WHERE board = ? AND round = ?"
+                " AND participant = ?",
+                (board_id, round_no, participant_id),
+            ).fetchall()
+            return {r[0]: r[1] for r in rows}
+
+        return await self._run(work)
+
+    # -- webhooks and their outbox
+    async def put_webhook(self, board_id: str, hook: dict[str, Any]) -> None:
+        await self._run(
+            lambda db: db.execute(
+                "INSERT INTO webhooks (board, id, data) VALUES (?, ?, ?)"
+                " ON CONFLICT (board, id) DO UPDATE SET data = excluded.data",
+                (board_id, hook["id"], json.dumps(hook)),
+            )
+        )
+
+    async def list_webhooks(self, board_id: str) -> list[dict[str, Any]]:
+        def work(db: sqlite3.Connection) -> list[dict[str, Any]]:
+            rows = db.execute(
+                "SELECT data FROM webhooks WHERE board = ? ORDER BY rowid", (board_id,)
+            ).fetchall()
+            return [json.loads(r[0]) for r in rows]
+
+        return await self._run(work)
+
+    async def delete_webhook(self, board_id: str, webhook_id: str) -> bool:
+        def work(db: sqlite3.Connection) -> bool:
+            cur = db.execute(
+                "DELETE FROM webhooks WHERE board = ? AND id = ?", (board_id, webhook_id)
+            )
+            db.execute(
+                "UPDATE outbox SET status = 'failed', last_error = 'endpoint deleted'"
+                " WHERE board = ? AND endpoint = ? AND status = 'pending'",
+                (board_id, webhook_id),
+            )
+            return cur.rowcount > 0
+
+        return await self._run(work)
+
+    async def enqueue_deliveries(self, deliveries: list[Delivery]) -> None:
+        def work(db: sqlite3.Connection) -> None:
+            db.execute("BEGIN")
+            try:
+                for d in deliveries:
+                    db.execute(
+                        "INSERT INTO outbox (id, board, endpoint, event_id, event_type, body,"
+                        " status, attempts, next_at, created_at)"
+                        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        (
+                            d.id,
+                            d.board_id,
+                            d.endpoint_id,
+                            d.event_id,
+                            d.event_type,
+                            d.body,
+                            d.status,
+                            d.attempts,
+                            d.next_at,
+                            d.created_at,
+                        ),
+                    )
+                db.execute("COMMIT")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+
+        await self._run(work)
+
+    _DELIVERY_COLUMNS = (
+        "id, board, endpoint, event_id, event_type, body, status, attempts, next_at,"
+        " created_at, last_status, last_error, delivered_at"
+    )
+
+    @staticmethod
+    def _delivery(row: tuple[Any, ...]) -> Delivery:
+        return Delivery(
+            id=row[0],
+            board_id=row[1],
+            endpoint_id=row[2],
+            event_id=row[3],
+            event_type=row[4],
+            body=bytes(row[5]),
+            status=row[6],
+            attempts=int(row[7]),
+            next_at=float(row[8]),
+            created_at=float(row[9]),
+            last_status=row[10],
+            last_error=row[11],
+            delivered_at=row[12],
+        )
+
+    async def claim_deliveries(
+        self, now: float, lease_seconds: float, limit: int
+    ) -> list[Delivery]:
+        def work(db: sqlite3.Connection) -> list[Delivery]:
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                rows = db.execute(
+                    f"SELECT {self._DELIVERY_COLUMNS} FROM outbox AS o"
+                    " WHERE status = 'pending' AND next_at <= ? AND leased_until <= ?"
+                    " AND seq = (SELECT MIN(seq) FROM outbox WHERE board = o.board"
+                    " AND endpoint = o.endpoint AND status = 'pending')"
+                    " ORDER BY next_at LIMIT ?",
+                    (now, now, limit),
+                ).fetchall()
+                for row in rows:
+                    db.execute(
+                        "UPDATE outbox SET leased_until = ? WHERE id = ?",
+                        (now + lease_seconds, row[0]),
+                    )
+                db.execute("COMMIT")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            return [self._delivery(r) for r in rows]
+
+        return await self._run(work)
+
+    async def finish_delivery(self, delivery: Delivery) -> None:
+        d = delivery
+        await self._run(
+            lambda db: db.execute(
+                "UPDATE outbox SET status = ?, attempts = ?, next_at = ?, last_status = ?,"
+                " last_error = ?, delivered_at = ?, leased_until = 0 WHERE id = ?",
+                (
+                    d.status,
+                    d.attempts,
+                    d.next_at,
+                    d.last_status,
+                    d.last_error,
+                    d.delivered_at,
+                    d.id,
+                ),
+            )
+        )
+
+    async def list_deliveries(self, board_id: str, endpoint_id: str, limit: int) -> list[Delivery]:
+        def work(db: sqlite3.Connection) -> list[Delivery]:
+            rows = db.execute(
+                f"SELECT {self._DELIVERY_COLUMNS} FROM outbox WHERE board = ? AND endpoint = ?"
+                " ORDER BY seq DESC LIMIT ?",
+                (board_id, endpoint_id, limit),
+            ).fetchall()
+            return [self._delivery(r) for r in rows]
+
+        return await self._run(work)
+
+    async def redeliver(self, board_id: str, endpoint_id: str, delivery_id: str) -> bool:
+        def work(db: sqlite3.Connection) -> bool:
+            row = db.execute(
+                f"SELECT {self._DELIVERY_COLUMNS} FROM outbox WHERE id = ? AND board = ?"
+                " AND endpoint = ?",
+                (delivery_id, board_id, endpoint_id),
+            ).fetchone()
+            if row is None:
+                return False
+            d = self._delivery(row)
+            now = time.time()
+            db.execute(
+                "INSERT INTO outbox (id, board, endpoint, event_id, event_type, body, status,"
+                " attempts, next_at, created_at) VALUES (?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?)",
+                (
+                    f"{d.id}.r{int(now * 1000)}",
+                    board_id,
+                    endpoint_id,
+                    d.event_id,
+                    d.event_type,
+                    d.body,
+                    now,
+                    now,
+                ),
+            )
+            return True
 
         return await self._run(work)
 

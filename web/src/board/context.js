@@ -146,7 +146,7 @@ export class Board extends EventTarget {
   /** Tallies visible to everyone now: revealed, or an open (non-secret) round. */
   visibleTally () {
     const v = this.voting()
-    if (!v) return null
+    if (!v || v.kind === 'estimate') return null // estimates show on the notes (estimation.js)
     if (v.status !== 'revealed' && v.secret !== false) return null
     const r = this.results.get(String(v.round))
     return r instanceof Y.Map ? r.toJSON() : {}

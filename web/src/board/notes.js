@@ -681,7 +681,7 @@ export class NotesLayer {
   votingActive (view) {
     if (view.draft || this.board.isViewer()) return false
     const v = this.board.voting()
-    return Boolean(v && v.status === 'open')
+    return Boolean(v && v.status === 'open' && v.kind !== 'estimate') // estimates: the deck
   }
 
   vote (id) { this.voteHandler?.vote(id) }

@@ -140,6 +140,7 @@ export class SessionPanel {
 
     const v = b.voting()
     if (!v) this.votingState.textContent = 'No voting round yet.'
+    else if (v.kind === 'estimate') this.votingState.textContent = `Round ${v.round} is an estimation round (${v.status}).`
     else {
       const kind = v.secret ? 'secret' : 'open'
       const members = b.roster().filter((p) => p.role !== 'viewer').length
@@ -512,6 +513,7 @@ export class ResultsPanel {
     const out = []
     b.results.forEach((tally, key) => {
       if (!(tally instanceof Y.Map)) return
+      if ([...tally.values()].some((value) => value instanceof Y.Map)) return // an estimation round
       const round = Number(key)
       const secretOpen = v && v.round === round && v.status !== 'revealed' && v.secret !== false
       if (!secretOpen) out.push({ round, tally: tally.toJSON(), live: v && v.round === round && v.status !== 'revealed' })

@@ -28,6 +28,7 @@ export class Voting extends EventTarget {
       this.board.ui.left = null
       this.changed()
     }
+    if (v && v.kind === 'estimate') return // estimation rounds: board/estimation.js
     if (previous !== null && v && v.status === 'revealed' && !previous.endsWith(':revealed')) {
       toast(`Results of voting round ${v.round} are revealed.`, { kind: 'ok' })
       this.dispatchEvent(new Event('revealed'))

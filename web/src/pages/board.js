@@ -14,6 +14,7 @@ import { Presence } from '../board/presence.js'
 import { Connection } from '../board/connection.js'
 import { Voting } from '../board/voting.js'
 import { Drafts } from '../board/drafts.js'
+import { Estimation } from '../board/estimation.js'
 import { AgendaPanel } from '../board/agenda.js'
 import { Banners } from '../board/banners.js'
 import { SessionBar } from '../board/facbar.js'
@@ -81,6 +82,7 @@ function start () {
   const tabs = new Tabs()
   const sessionPanel = new SessionPanel({ board, presence, viewport })
   new SuggestPanel({ board }) // eslint-disable-line no-new
+  new Estimation({ board, notes }) // eslint-disable-line no-new
   new OutcomesPanel({ board }) // eslint-disable-line no-new
   const results = new ResultsPanel({ board, tabs })
   voting.addEventListener('revealed', () => {
