@@ -120,7 +120,7 @@ def focused(page: Page) -> str:
     )
 
 
-def tab_to(page: Page, selector: str, *, limit: int = 80, back: bool = False) -> None:
+def tab_to(page: Page, selector: str, *, limit: int = 200, back: bool = False) -> None:
     """Press Tab (Shift+Tab with back) until the focused element matches `selector`: proves that
     a keyboard alone reaches it."""
     for _ in range(limit):

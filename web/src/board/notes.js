@@ -510,6 +510,7 @@ export class NotesLayer {
     const editor = view.editor
     this.carry = {
       id: view.id,
+      synced: view.ytext ? view.ytext.toString() : '', // what the server has of this draft
       text: editor.value,
       start: editor.selectionStart ?? editor.value.length,
       end: editor.selectionEnd ?? editor.value.length,
@@ -545,7 +546,7 @@ export class NotesLayer {
   resumeCarry () {
     const c = this.carry
     if (!c) return
-    const view = this.views.get(`board:${c.id}`)
+    const view = this.views.get(`board:${c.id}`) || this.revealedAs(c)
     if (!view || !view.ytext) return
     this.carry = null
     clearTimeout(this.carryTimer)
@@ -557,6 +558,19 @@ export class NotesLayer {
     view.editor?.setSelectionRange(Math.min(c.start, text.length), Math.min(c.end, text.length))
   }
 
+  /** A revealed draft gets a fresh id on the board (the server derives it): it is the new
+   * note of mine whose text is what the server had of the draft. */
+  revealedAs (c) {
+    for (const [key, view] of this.views) {
+      if (!key.startsWith('board:') || !view.ytext) continue
+      const note = this.board.notes.get(view.id)
+      if (note && note.get('author') === this.board.me && view.ytext.toString() === c.synced) {
+        return view
+      }
+    }
+    return null
+  }
+
   /** The revealed note never came (e.g. drafting was stopped another way): the text becomes a
    * public note of mine rather than being lost. */
   settleCarry () {
@@ -564,6 +578,7 @@ export class NotesLayer {
     if (!c) return
     this.carry = null
     if (this.views.has(`board:${c.id}`) || this.board.notes.has(c.id) || !c.text.trim()) return
+    if (this.revealedAs(c)) return
     const spot = this.nextSpot()
     const id = this.create(spot.x, spot.y, this.lastColor, { edit: false })
     const note = id && this.board.notes.get(id)

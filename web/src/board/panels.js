@@ -604,7 +604,7 @@ export class ResultsPanel {
             h('span', { class: 'ranking__text', text: r.label || '(empty note)' }),
             h('span', { class: 'ranking__votes', 'aria-label': `${r.value} ${r.value === 1 ? 'dot' : 'dots'}` }, String(r.value)),
             bar,
-            fac ? h('button', { class: 'btn btn--sm btn--ghost ranking__decide', type: 'button', 'aria-label': `Record decision from result #${r.rank}: ${r.label}`, on: { click: () => decide(r) } }, 'Decide') : null)
+            fac ? h('button', { class: 'btn btn--sm btn--ghost ranking__decide', type: 'button', 'aria-label': `Decide: record a decision from result #${r.rank}, ${r.label}`, on: { click: () => decide(r) } }, 'Decide') : null)
         }))),
       showGroups
         ? h('div', { class: 'section', id: 'group-totals' },
