@@ -11,7 +11,7 @@ import redis.asyncio as aioredis
 
 from server.backplane import DocHandlers
 from server.redis_backplane import RedisBackplane, decode_message, encode_message
-from tests.multi.support import started_redis
+from tests.multi.support import eventually, started_redis
 from tests.servers import RedisProcess
 from tests.yclient import wait_for
 
@@ -156,7 +156,12 @@ async def test_not_ready_while_redis_is_down(redis_proc: RedisProcess) -> None:
         await a.publish_update("doc", 1, b"kept")  # queued, not raised
         await asyncio.get_running_loop().run_in_executor(None, redis_proc.start)
         await wait_for(lambda: ra.resyncs == 1, 15, "reconnected and resynced")
-        await a.ping()
         await wait_for(lambda: not a._outbox, 10, "the queued update went out")
+
+        async def ready_again() -> bool:
+            await a.ping()  # raises until every loop is back
+            return True
+
+        await eventually(ready_again, 10, "ready again")
     finally:
         await a.stop()
