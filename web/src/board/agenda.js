@@ -8,14 +8,15 @@ import { serverNow } from '../lib/api.js'
 import { icon } from '../lib/icons.js'
 import { toast } from '../lib/toast.js'
 import { newId } from './context.js'
+import { t } from '../lib/i18n.js'
 
 const KIND_LABEL = {
-  brainstorm: 'Brainstorm',
-  group: 'Cluster',
-  vote: 'Vote',
-  discuss: 'Discuss',
-  decide: 'Decide',
-  actions: 'Actions'
+  brainstorm: t('kind.brainstorm'),
+  group: t('kind.group'),
+  vote: t('kind.vote'),
+  discuss: t('kind.discuss'),
+  decide: t('kind.decide'),
+  actions: t('kind.actions')
 }
 
 const KINDS = Object.keys(KIND_LABEL)
@@ -80,7 +81,7 @@ export class AgendaPanel {
 
   buildControls () {
     const b = this.board
-    this.minutes = h('input', { type: 'number', min: '1', max: '240', step: '1', value: '5', id: 'timer-minutes', 'aria-label': 'Timer minutes', 'aria-describedby': 'timer-error' })
+    this.minutes = h('input', { type: 'number', min: '1', max: '240', step: '1', value: '5', id: 'timer-minutes', 'aria-label': t('agenda.timerMinutes'), 'aria-describedby': 'timer-error' })
     this.timerError = h('p', { class: 'form-error timer__error', id: 'timer-error', role: 'alert' })
     this.minutes.addEventListener('input', () => { this.timerError.textContent = '' })
     const start = () => {
@@ -88,27 +89,27 @@ export class AgendaPanel {
       const raw = String(this.minutes.value).trim()
       const n = Number(raw)
       if (!raw || !Number.isInteger(n) || n < 1 || n > 240) {
-        this.timerError.textContent = 'Enter whole minutes from 1 to 240.'
+        this.timerError.textContent = t('agenda.minutesRange')
         this.minutes.focus()
         return
       }
       this.timerError.textContent = ''
       b.command('timer.start', { seconds: n * 60 }).catch(() => {})
     }
-    this.startBtn = h('button', { class: 'btn btn--sm btn--primary', type: 'button', id: 'timer-start', on: { click: start } }, 'Start')
+    this.startBtn = h('button', { class: 'btn btn--sm btn--primary', type: 'button', id: 'timer-start', on: { click: start } }, t('agenda.start'))
     this.minutes.addEventListener('keydown', (e) => { if (e.key === 'Enter') { e.preventDefault(); start() } })
-    this.pauseBtn = h('button', { class: 'btn btn--sm', type: 'button', id: 'timer-pause', on: { click: () => b.command('timer.pause').catch(() => {}) } }, 'Pause')
-    this.resumeBtn = h('button', { class: 'btn btn--sm', type: 'button', id: 'timer-resume', on: { click: () => b.command('timer.resume').catch(() => {}) } }, 'Resume')
-    this.resetBtn = h('button', { class: 'btn btn--sm btn--ghost', type: 'button', id: 'timer-reset', on: { click: () => b.command('timer.reset').catch(() => {}) } }, 'Reset')
-    this.add1 = h('button', { class: 'btn btn--sm btn--ghost', type: 'button', id: 'timer-add1', 'aria-label': 'Add one minute', on: { click: () => b.command('timer.add', { seconds: 60 }).catch(() => {}) } }, '+1 min')
-    this.add5 = h('button', { class: 'btn btn--sm btn--ghost', type: 'button', id: 'timer-add5', 'aria-label': 'Add five minutes', on: { click: () => b.command('timer.add', { seconds: 300 }).catch(() => {}) } }, '+5 min')
+    this.pauseBtn = h('button', { class: 'btn btn--sm', type: 'button', id: 'timer-pause', on: { click: () => b.command('timer.pause').catch(() => {}) } }, t('agenda.pause'))
+    this.resumeBtn = h('button', { class: 'btn btn--sm', type: 'button', id: 'timer-resume', on: { click: () => b.command('timer.resume').catch(() => {}) } }, t('agenda.resume'))
+    this.resetBtn = h('button', { class: 'btn btn--sm btn--ghost', type: 'button', id: 'timer-reset', on: { click: () => b.command('timer.reset').catch(() => {}) } }, t('agenda.reset'))
+    this.add1 = h('button', { class: 'btn btn--sm btn--ghost', type: 'button', id: 'timer-add1', 'aria-label': t('agenda.addOne'), on: { click: () => b.command('timer.add', { seconds: 60 }).catch(() => {}) } }, t('agenda.plusMin', { count: 1 }))
+    this.add5 = h('button', { class: 'btn btn--sm btn--ghost', type: 'button', id: 'timer-add5', 'aria-label': t('agenda.addFive'), on: { click: () => b.command('timer.add', { seconds: 300 }).catch(() => {}) } }, t('agenda.plusMin', { count: 5 }))
     let soundOn = false
     try { soundOn = localStorage.getItem('planboard.timer-sound') === '1' } catch {}
     this.sound = h('input', { type: 'checkbox', id: 'timer-sound', checked: soundOn })
     this.sound.addEventListener('change', () => { try { localStorage.setItem('planboard.timer-sound', this.sound.checked ? '1' : '0') } catch {} })
     this.controls.append(
-      h('div', { class: 'timer__set' }, this.minutes, h('span', { class: 'muted small' }, 'min'), this.startBtn, this.pauseBtn, this.resumeBtn, this.resetBtn),
-      h('div', { class: 'timer__more' }, this.add1, this.add5, h('label', { class: 'check small' }, this.sound, 'Sound at the end')),
+      h('div', { class: 'timer__set' }, this.minutes, h('span', { class: 'muted small' }, t('agenda.min')), this.startBtn, this.pauseBtn, this.resumeBtn, this.resetBtn),
+      h('div', { class: 'timer__more' }, this.add1, this.add5, h('label', { class: 'check small' }, this.sound, t('agenda.sound'))),
       this.timerError)
     this.overrun = $('#session-overrun')
   }
@@ -117,11 +118,11 @@ export class AgendaPanel {
   elapsedNow () {
     const b = this.board
     const out = { ...b.sessionSet('elapsed') }
-    const t = b.timer()
-    if (t && typeof t.item === 'string' && typeof t.duration_ms === 'number') {
-      const remaining = typeof t.started_at === 'number' ? t.duration_ms - (serverNow() - t.started_at) : (t.remaining_ms ?? t.duration_ms)
-      const used = Math.max(0, (t.spent_ms || 0) + t.duration_ms - remaining)
-      out[t.item] = (t.base_ms || 0) + used
+    const timer = b.timer()
+    if (timer && typeof timer.item === 'string' && typeof timer.duration_ms === 'number') {
+      const remaining = typeof timer.started_at === 'number' ? timer.duration_ms - (serverNow() - timer.started_at) : (timer.remaining_ms ?? timer.duration_ms)
+      const used = Math.max(0, (timer.spent_ms || 0) + timer.duration_ms - remaining)
+      out[timer.item] = (timer.base_ms || 0) + used
     }
     return out
   }
@@ -142,16 +143,16 @@ export class AgendaPanel {
       else if (index === ci) behind += Math.max(0, spent - plan)
       const el = this.list.querySelector(`[data-item="${CSS.escape(String(item.id))}"] .agenda-item__min`)
       if (!el) return
-      const minutes = typeof item.minutes === 'number' ? `${item.minutes} min` : ''
+      const minutes = typeof item.minutes === 'number' ? t('agenda.minutes', { count: item.minutes }) : ''
       const over = spent - plan
       let text = minutes
-      if (spent > 0 && plan > 0 && over >= 60_000) text = `${minutes} · ${Math.floor(over / 60_000)} min over`
-      else if (spent >= 60_000 && plan > 0) text = `${Math.min(item.minutes, Math.floor(spent / 60_000))} of ${minutes}`
+      if (spent > 0 && plan > 0 && over >= 60_000) text = t('agenda.minOver', { minutes, count: Math.floor(over / 60_000) })
+      else if (spent >= 60_000 && plan > 0) text = t('agenda.minOf', { spent: Math.min(item.minutes, Math.floor(spent / 60_000)), minutes })
       if (el.textContent !== text) el.textContent = text
       el.classList.toggle('is-over', spent > 0 && plan > 0 && over >= 60_000)
     })
     const mins = Math.round(Math.abs(behind) / 60_000)
-    const text = !any ? '' : behind >= 60_000 ? `${mins} min behind` : behind <= -60_000 ? `${mins} min ahead` : 'On time'
+    const text = !any ? '' : behind >= 60_000 ? t('agenda.behind', { count: mins }) : behind <= -60_000 ? t('agenda.ahead', { count: mins }) : t('agenda.onTime')
     if (this.overrun && this.overrun.textContent !== text) this.overrun.textContent = text
     if (this.overrun) {
       this.overrun.hidden = !text
@@ -204,7 +205,7 @@ export class AgendaPanel {
       const focused = this.list.contains(document.activeElement) ? document.activeElement.dataset.item : null
       this.list.replaceChildren(...items.map((item, index) => {
         const kind = KIND_LABEL[item.kind] || (typeof item.kind === 'string' ? item.kind : '')
-        const minutes = typeof item.minutes === 'number' ? `${item.minutes} min` : ''
+        const minutes = typeof item.minutes === 'number' ? t('outline.agenda.minutes', { count: item.minutes }) : ''
         const isCurrent = item.id === current
         // The visible text is the button's name (WCAG 2.5.3), with the position and state for
         // screen readers around it.
@@ -214,7 +215,7 @@ export class AgendaPanel {
             kind ? ' ' : null, kind ? h('span', { class: 'agenda-item__kind', text: kind }) : null),
           ' ',
           h('span', { class: 'agenda-item__min', text: minutes }),
-          h('span', { class: 'sr-only', text: isCurrent ? ', current item' : (fac ? ', go to this item' : '') })
+          h('span', { class: 'sr-only', text: isCurrent ? t('agenda.srCurrent') : (fac ? t('agenda.srGoto') : '') })
         ]
         const attrs = {
           class: `agenda-item${currentIndex >= 0 && index < currentIndex ? ' is-done' : ''}`,
@@ -225,7 +226,7 @@ export class AgendaPanel {
           return h('li', null, h('button', {
             ...attrs,
             type: 'button',
-            title: isCurrent ? 'Current item' : 'Go to this item (starts its timebox)',
+            title: isCurrent ? t('agenda.currentTitle') : t('agenda.gotoTitle'),
             on: { click: () => { if (!isCurrent) b.command('agenda.goto', { item: item.id }).catch(() => {}) } }
           }, ...content))
         }
@@ -268,8 +269,8 @@ export class AgendaPanel {
     if (on && !this.board.isFacilitator()) return
     this.editing = on
     this.editBtn.setAttribute('aria-pressed', String(on))
-    this.editBtn.textContent = on ? 'Done' : 'Edit'
-    this.editBtn.title = on ? 'Stop editing the agenda' : 'Edit the agenda: add, rename, reorder, remove items'
+    this.editBtn.textContent = on ? t('board.done') : t('outline.note.edit')
+    this.editBtn.title = on ? t('agenda.stopEditing') : t('agenda.editTitle')
     this.editor.hidden = !on
     this.list.classList.toggle('is-editing', on)
     $('#agenda-panel').classList.toggle('is-editing-agenda', on)
@@ -282,21 +283,21 @@ export class AgendaPanel {
   }
 
   buildAddForm () {
-    this.addTitle = h('input', { id: 'agenda-add-title', maxlength: String(MAX_TITLE), placeholder: 'New item, e.g. “Review risks”', 'aria-label': 'Title of the new agenda item', autocomplete: 'off' })
-    this.addMinutes = h('input', { id: 'agenda-add-minutes', type: 'number', min: '0', max: String(MAX_MINUTES), step: '1', value: '10', 'aria-label': 'Minutes for the new agenda item' })
-    this.addKind = h('select', { id: 'agenda-add-kind', 'aria-label': 'Kind of the new agenda item' }, ...kindOptions('discuss'))
-    this.addForm = h('form', { class: 'agenda-add', id: 'agenda-add', 'aria-label': 'Add an agenda item' },
-      h('h3', { class: 'agenda-add__title' }, 'Add an item'),
+    this.addTitle = h('input', { id: 'agenda-add-title', maxlength: String(MAX_TITLE), placeholder: t('agenda.newPh'), 'aria-label': t('agenda.newTitle'), autocomplete: 'off' })
+    this.addMinutes = h('input', { id: 'agenda-add-minutes', type: 'number', min: '0', max: String(MAX_MINUTES), step: '1', value: '10', 'aria-label': t('agenda.newMinutes') })
+    this.addKind = h('select', { id: 'agenda-add-kind', 'aria-label': t('agenda.newKind') }, ...kindOptions('discuss'))
+    this.addForm = h('form', { class: 'agenda-add', id: 'agenda-add', 'aria-label': t('agenda.addForm') },
+      h('h3', { class: 'agenda-add__title' }, t('agenda.addItem')),
       this.addTitle,
       h('div', { class: 'agenda-edit__row' },
-        h('label', { class: 'agenda-edit__min' }, this.addMinutes, h('span', { 'aria-hidden': 'true' }, 'min')),
+        h('label', { class: 'agenda-edit__min' }, this.addMinutes, h('span', { 'aria-hidden': 'true' }, t('agenda.min'))),
         this.addKind,
-        h('button', { class: 'btn btn--sm btn--primary agenda-add__submit', type: 'submit', id: 'agenda-add-submit' }, icon('plus'), 'Add')))
+        h('button', { class: 'btn btn--sm btn--primary agenda-add__submit', type: 'submit', id: 'agenda-add-submit' }, icon('plus'), t('agenda.add'))))
     this.addForm.addEventListener('submit', (e) => {
       e.preventDefault()
       const title = this.addTitle.value.trim()
       if (!title) {
-        toast('Give the new agenda item a title.')
+        toast(t('agenda.needTitle'))
         this.addTitle.focus()
         return
       }
@@ -307,7 +308,7 @@ export class AgendaPanel {
       this.addTitle.focus()
     })
     this.editor.append(this.addForm,
-      h('p', { class: 'agenda-editor__hint' }, 'Changes are saved as you go. ', h('kbd', null, 'Alt'), ' + ', h('kbd', null, '↑'), ' / ', h('kbd', null, '↓'), ' moves an item. The current item cannot be removed.'))
+      h('p', { class: 'agenda-editor__hint' }, t('agenda.hintSaved'), h('kbd', null, 'Alt'), ' + ', h('kbd', null, '↑'), ' / ', h('kbd', null, '↓'), t('agenda.hintMove')))
   }
 
   indexOf (id) {
@@ -340,7 +341,7 @@ export class AgendaPanel {
   remove (id) {
     const b = this.board
     if (id === b.currentItem()) {
-      toast('This is the current item. Go to another item before removing it.')
+      toast(t('agenda.isCurrent'))
       return
     }
     const index = this.indexOf(id)
@@ -351,7 +352,7 @@ export class AgendaPanel {
     this.pendingFocus = neighbour ? { id: neighbour.id, field: 'remove' } : { add: true }
     const title = String(b.agenda.get(index).get('title') ?? '')
     b.transact(() => b.agenda.delete(index, 1))
-    toast(`Removed “${title}” from the agenda.`)
+    toast(t('agenda.removed', { title }))
   }
 
   makeRow (id) {
@@ -359,7 +360,7 @@ export class AgendaPanel {
     const commitTitle = () => {
       const value = row.title.value.trim()
       if (!value) {
-        toast('An agenda item needs a title.')
+        toast(t('agenda.itemNeedsTitle'))
         row.title.value = row.item.title
         return
       }
@@ -392,7 +393,7 @@ export class AgendaPanel {
     row.el = h('li', { class: 'agenda-edit', dataset: { item: id } },
       row.num, row.title,
       h('div', { class: 'agenda-edit__row' },
-        h('label', { class: 'agenda-edit__min' }, row.minutes, h('span', { 'aria-hidden': 'true' }, 'min')),
+        h('label', { class: 'agenda-edit__min' }, row.minutes, h('span', { 'aria-hidden': 'true' }, t('agenda.min'))),
         row.kind,
         h('span', { class: 'agenda-edit__tools' }, row.up, row.down, row.remove)))
     row.el.addEventListener('keydown', (e) => {
@@ -414,18 +415,18 @@ export class AgendaPanel {
     if (document.activeElement !== row.title) row.title.value = title
     if (document.activeElement !== row.minutes) row.minutes.value = typeof item.minutes === 'number' ? String(item.minutes) : ''
     if (KINDS.includes(item.kind)) row.kind.value = item.kind
-    row.title.setAttribute('aria-label', `Title of agenda item ${n}`)
-    row.minutes.setAttribute('aria-label', `Minutes for agenda item ${n}`)
-    row.kind.setAttribute('aria-label', `Kind of agenda item ${n}`)
-    row.up.setAttribute('aria-label', `Move “${title}” up`)
-    row.up.title = 'Move up (Alt+↑)'
-    row.down.setAttribute('aria-label', `Move “${title}” down`)
-    row.down.title = 'Move down (Alt+↓)'
+    row.title.setAttribute('aria-label', t('agenda.rowTitle', { n }))
+    row.minutes.setAttribute('aria-label', t('agenda.rowMinutes', { n }))
+    row.kind.setAttribute('aria-label', t('agenda.rowKind', { n }))
+    row.up.setAttribute('aria-label', t('agenda.up', { title }))
+    row.up.title = t('agenda.upTitle')
+    row.down.setAttribute('aria-label', t('agenda.down', { title }))
+    row.down.title = t('agenda.downTitle')
     row.up.disabled = index === 0
     row.down.disabled = index === count - 1
     row.remove.disabled = isCurrent
-    row.remove.setAttribute('aria-label', isCurrent ? `Remove “${title}” (not possible: it is the current item)` : `Remove “${title}”`)
-    row.remove.title = isCurrent ? 'The current item cannot be removed: go to another item first' : 'Remove from the agenda'
+    row.remove.setAttribute('aria-label', isCurrent ? t('agenda.removeCurrent', { title }) : t('agenda.remove', { title }))
+    row.remove.title = isCurrent ? t('agenda.removeCurrentTitle') : t('agenda.removeTitle')
   }
 
   renderEditor (items, current) {
@@ -481,7 +482,7 @@ export class AgendaPanel {
     mini.hidden = remaining === null
     mini.dataset.state = state
     if (mini.textContent !== text) mini.textContent = text
-    const labels = { idle: 'No timer running', running: 'Time left', warning: 'Almost done', over: 'Over time', paused: 'Paused' }
+    const labels = { idle: t('timer.idle'), running: t('board.timeLeft'), warning: t('timer.warning'), over: t('timer.over'), paused: t('timer.paused') }
     this.label.textContent = labels[state]
     const share = remaining === null || !duration ? 0 : Math.max(0, Math.min(1, remaining / duration))
     this.fill.style.width = `${(state === 'over' ? 1 : share) * 100}%`
@@ -491,7 +492,7 @@ export class AgendaPanel {
     this.add1.hidden = state === 'idle'
     this.add5.hidden = state === 'idle'
     if (state === 'over' && (this.prevState === 'running' || this.prevState === 'warning')) {
-      toast('Time is up for this agenda item.', { kind: 'warn' })
+      toast(t('timer.up'), { kind: 'warn' })
       this.beep()
     }
     this.tickElapsed()
@@ -546,7 +547,7 @@ class DetailsDialog {
     const title = this.title.value.trim().slice(0, MAX_TITLE)
     const objective = this.objective.value.trim().slice(0, MAX_OBJECTIVE)
     if (!title) {
-      this.error.textContent = 'The board needs a title.'
+      this.error.textContent = t('agenda.boardNeedsTitle')
       this.title.focus()
       return
     }

@@ -1,6 +1,7 @@
 // The banners over the canvas: locked, read-only, voting (dots left), silent brainstorming.
 import { icon } from '../lib/icons.js'
 import { $, h } from '../lib/dom.js'
+import { t } from '../lib/i18n.js'
 
 export class Banners {
   constructor ({ board, voting, onInvite }) {
@@ -30,21 +31,21 @@ export class Banners {
     if (this.welcome) {
       out.push(h('div', { class: 'banner', id: 'welcome-banner' },
         icon('sparkle', 'banner__icon'),
-        h('span', null, 'Your board is ready. Invite people with the link.'),
-        h('button', { class: 'btn btn--sm btn--primary', type: 'button', id: 'welcome-copy', on: { click: async () => { await this.onInvite(true); this.welcome = false; this.render() } } }, 'Copy invite link'),
-        h('button', { class: 'icon-btn', type: 'button', 'aria-label': 'Dismiss', on: { click: () => { this.welcome = false; this.render() } } }, icon('close'))
+        h('span', null, t('banner.welcome')),
+        h('button', { class: 'btn btn--sm btn--primary', type: 'button', id: 'welcome-copy', on: { click: async () => { await this.onInvite(true); this.welcome = false; this.render() } } }, t('board.copyInvite')),
+        h('button', { class: 'icon-btn', type: 'button', 'aria-label': t('common.dismiss'), on: { click: () => { this.welcome = false; this.render() } } }, icon('close'))
       ))
     }
     if (b.isViewer()) {
       out.push(h('div', { class: 'banner banner--viewer', id: 'viewer-banner' },
         icon('eye', 'banner__icon'),
-        h('span', null, 'You are a viewer: you can follow along, but not edit.')))
+        h('span', null, t('outline.status.viewer'))))
     } else if (b.locked()) {
       out.push(h('div', { class: 'banner banner--locked', id: 'locked-banner' },
         icon('lock', 'banner__icon'),
         h('span', null, b.isFacilitator()
-          ? 'The board is locked: participants cannot edit until you unlock it.'
-          : 'The facilitator has locked the board. You can look around, but not edit.')))
+          ? t('banner.lockedFac')
+          : t('banner.locked'))))
     }
     const v = b.voting()
     if (v && v.status === 'open') {
@@ -54,17 +55,17 @@ export class Banners {
         const budget = v.budget || 0
         const dots = h('span', { class: 'dots', 'aria-hidden': 'true' })
         for (let i = 0; i < budget; i++) dots.append(h('span', { class: left !== null && i >= left ? 'is-used' : '' }))
-        parts.push(h('span', null, h('strong', null, `Voting round ${v.round}`), ': click a note to give it a dot.'), dots,
-          h('span', { id: 'dots-left', text: left === null ? '' : `${left} of ${budget} dots left` }))
+        parts.push(h('span', null, h('strong', null, t('banner.round', { round: v.round })), t('banner.clickToVote')), dots,
+          h('span', { id: 'dots-left', text: left === null ? '' : t('banner.dotsLeft', { count: left, budget }) }))
       } else {
-        parts.push(h('span', null, h('strong', null, `Voting round ${v.round}`), ' is open.'))
+        parts.push(h('span', null, h('strong', null, t('banner.round', { round: v.round })), t('banner.isOpen')))
       }
-      if (v.secret) parts.push(h('span', { class: 'chip chip--muted' }, 'secret'))
+      if (v.secret) parts.push(h('span', { class: 'chip chip--muted' }, t('banner.secret')))
       out.push(h('div', { class: 'banner banner--voting', id: 'voting-banner' }, ...parts))
     } else if (v && v.status === 'closed') {
       out.push(h('div', { class: 'banner banner--voting', id: 'voting-banner' },
         icon('hourglass', 'banner__icon'),
-        h('span', null, `Voting round ${v.round} is closed; results come when the facilitator reveals them.`)))
+        h('span', null, t('outline.status.votingClosed', { round: v.round }))))
     }
     if (b.drafting()) {
       const counts = b.sessionSet('drafts')
@@ -72,8 +73,8 @@ export class Banners {
       const total = Object.values(counts).reduce((a, n) => a + (typeof n === 'number' ? n : 0), 0)
       out.push(h('div', { class: 'banner banner--drafts', id: 'drafts-banner' },
         icon('eyeOff', 'banner__icon'),
-        h('span', null, h('strong', null, 'Silent brainstorming'),
-          b.isViewer() ? `: ${total} private notes so far.` : `: your notes stay private until the facilitator reveals them. You: ${mine}, everyone: ${total}.`)))
+        h('span', null, h('strong', null, t('outline.fac.drafts')),
+          b.isViewer() ? t('banner.draftsViewer', { count: total }) : t('banner.drafts', { mine, total }))))
     }
     const key = out.map((el) => el.textContent).join('|')
     if (key === this.lastKey) return

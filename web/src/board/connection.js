@@ -3,11 +3,12 @@
 // signals so that going offline and back is noticed at once.
 import { $ } from '../lib/dom.js'
 import { LOCAL } from './context.js'
+import { t } from '../lib/i18n.js'
 
 const MESSAGES = {
-  4401: 'Your access to this board has expired or is not valid. Join again to get a new one.',
-  4403: 'This board does not accept your access token (it is for another board, or this site is not allowed).',
-  4404: 'There is no board at this link any more.'
+  4401: 'conn.4401',
+  4403: 'conn.4403',
+  4404: 'conn.4404'
 }
 
 export class Connection {
@@ -79,7 +80,7 @@ export class Connection {
   fatal (code) {
     this.failed = true
     this.render()
-    this.onFatal(code, MESSAGES[code] || 'The server refused the connection.')
+    this.onFatal(code, t(MESSAGES[code] || 'conn.refused'))
   }
 
   render () {
@@ -88,21 +89,21 @@ export class Connection {
     let text
     if (this.failed) {
       state = 'failed'
-      text = 'Disconnected'
+      text = t('conn.disconnected')
     } else if (this.isOnline(p)) {
       state = 'online'
-      text = 'Online'
+      text = t('conn.online')
     } else if (this.browserOffline) {
       state = 'offline'
-      text = this.pending ? `Offline · ${this.pending} ${this.pending === 1 ? 'change' : 'changes'} pending` : 'Offline'
+      text = this.pending ? t('conn.offlinePending', { count: this.pending }) : t('conn.offline')
     } else {
       state = this.everConnected ? 'reconnecting' : 'connecting'
       text = this.everConnected
-        ? (this.pending ? `Reconnecting · ${this.pending} pending` : 'Reconnecting…')
-        : 'Connecting…'
+        ? (this.pending ? t('conn.reconnectingPending', { count: this.pending }) : t('conn.reconnecting'))
+        : t('conn.connecting')
     }
     this.el.dataset.state = state
     if (this.text.textContent !== text) this.text.textContent = text
-    this.el.title = state === 'online' ? 'Connected: changes are shared live.' : 'Your changes are kept on this device and sent when the connection is back.'
+    this.el.title = state === 'online' ? t('conn.onlineTitle') : t('conn.offlineTitle')
   }
 }

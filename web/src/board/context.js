@@ -5,6 +5,7 @@ import { api, ApiError } from '../lib/api.js'
 import { toast } from '../lib/toast.js'
 import { PEOPLE_COLORS, personColor } from '../lib/colors.js'
 import { rafThrottle } from '../lib/dom.js'
+import { t } from '../lib/i18n.js'
 
 export const LOCAL = 'planboard-local' // origin of this client's own transactions
 
@@ -93,7 +94,7 @@ export class Board extends EventTarget {
 
   name (id) {
     const p = this.participant(id)
-    return (p && typeof p.name === 'string' && p.name) || (id === this.me ? this.auth.name : 'Someone')
+    return (p && typeof p.name === 'string' && p.name) || (id === this.me ? this.auth.name : t('common.someone'))
   }
 
   role () {

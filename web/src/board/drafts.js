@@ -3,6 +3,7 @@
 import * as Y from 'yjs'
 import { openProvider } from './context.js'
 import { toast } from '../lib/toast.js'
+import { t } from '../lib/i18n.js'
 
 const HIGHLIGHT_MS = 4000
 
@@ -42,13 +43,13 @@ export class Drafts {
       if (views.length) {
         const n = views.length
         const p = authors.size
-        toast(`${n} ${n === 1 ? 'note' : 'notes'} from ${p} ${p === 1 ? 'person' : 'people'} revealed.`, { kind: 'ok' })
+        toast(t('drafts.revealed', { notes: t('outline.notes.count', { count: n }), people: t('panels.persons', { count: p }) }), { kind: 'ok' })
         const boxes = views.map((v) => ({ x: v.cache.x ?? 0, y: v.cache.y ?? 0, w: v.el.offsetWidth || 200, h: v.el.offsetHeight || 136 }))
         if (!b.ui.following) this.viewport?.fit(boxes, 'program')
         for (const v of views) v.el.classList.add('is-revealed')
         setTimeout(() => { for (const v of views) v.el.classList.remove('is-revealed') }, HIGHLIGHT_MS)
       } else {
-        toast('Silent brainstorming ended: nobody had written a note.')
+        toast(t('drafts.none'))
       }
     }
     this.wasDrafting = drafting

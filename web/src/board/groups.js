@@ -4,6 +4,7 @@ import * as Y from 'yjs'
 import { h, rafThrottle } from '../lib/dom.js'
 import { NOTE_COLORS, noteColor } from '../lib/colors.js'
 import { LOCAL, newId } from './context.js'
+import { t } from '../lib/i18n.js'
 
 const NOTE_W = 200 // as notes.js (not imported: notes.js imports this layer's users)
 const NOTE_H = 136
@@ -26,19 +27,19 @@ class GroupView {
     this.title = h('span', { class: 'group__title' })
     this.count = h('span', { class: 'group__count' })
     this.colorBtn = h('button', {
-      class: 'note-tool', type: 'button', 'aria-label': 'Change group colour', title: 'Colour',
+      class: 'note-tool', type: 'button', 'aria-label': t('groups.colour'), title: t('outline.notes.colour'),
       on: { click: (e) => { e.stopPropagation(); this.cycleColor() } }
     }, h('span', { class: 'note-tool__swatch' }))
     this.renameBtn = h('button', {
-      class: 'note-tool', type: 'button', 'aria-label': 'Rename group', title: 'Rename',
+      class: 'note-tool', type: 'button', 'aria-label': t('groups.rename'), title: t('outline.groups.rename'),
       on: { click: (e) => { e.stopPropagation(); this.rename() } }
     }, icon('pencil'))
     this.tidyBtn = h('button', {
-      class: 'note-tool', type: 'button', 'aria-label': 'Tidy: arrange the notes of this group in a grid', title: 'Tidy (arrange in a grid)',
+      class: 'note-tool', type: 'button', 'aria-label': t('groups.tidyLabel'), title: t('groups.tidy'),
       on: { click: (e) => { e.stopPropagation(); this.layer.tidy(this.id) } }
     }, icon('grid'))
     this.deleteBtn = h('button', {
-      class: 'note-tool note-tool--danger', type: 'button', 'aria-label': 'Delete group (keeps its notes)', title: 'Delete group',
+      class: 'note-tool note-tool--danger', type: 'button', 'aria-label': t('groups.delete'), title: t('outline.groups.delete'),
       on: { click: (e) => { e.stopPropagation(); this.remove() } }
     }, icon('trash'))
     this.head = h('div', { class: 'group__head' }, this.title, this.count,
@@ -65,11 +66,11 @@ class GroupView {
     this.apply(g)
     const title = typeof this.ymap.get('title') === 'string' ? this.ymap.get('title') : String(this.ymap.get('title') ?? '')
     if (this.cache.title !== title && !this.input) {
-      this.title.textContent = title || 'Untitled group'
-      this.el.setAttribute('aria-label', `Group ${title || 'Untitled group'}`)
+      this.title.textContent = title || t('outline.groups.untitled')
+      this.el.setAttribute('aria-label', t('groups.label', { title: title || t('outline.groups.untitled') }))
       this.cache.title = title
     }
-    this.count.textContent = count === 1 ? '1 note' : `${count} notes`
+    this.count.textContent = t('outline.notes.count', { count })
     const color = this.ymap.get('color')
     const cls = NOTE_COLORS.some((c) => c.id === color) ? color : 'indigo'
     if (this.cache.color !== cls) {
@@ -154,7 +155,7 @@ class GroupView {
 
   rename () {
     if (!this.board.canEdit() || this.input) return
-    const input = h('input', { class: 'group__title-input', value: this.ymap.get('title') || '', maxlength: '120', 'aria-label': 'Group name' })
+    const input = h('input', { class: 'group__title-input', value: this.ymap.get('title') || '', maxlength: '120', 'aria-label': t('outline.groups.name') })
     this.input = input
     const done = (save) => {
       if (!this.input) return
@@ -194,7 +195,7 @@ class GroupView {
     const groups = this.board.groups
     const id = this.id
     const title = this.ymap.get('title')
-    this.board.undo.destructive(`Group “${typeof title === 'string' && title ? title : 'Untitled group'}” deleted; its notes stay.`, () => {
+    this.board.undo.destructive(t('groups.deleted', { title: typeof title === 'string' && title ? title : t('outline.groups.untitled') }), () => {
       for (const n of this.members()) n.set('group', null)
       groups.delete(id)
     })
@@ -327,7 +328,7 @@ export class GroupsLayer {
     this.guard.edit(`group:${id}:exists`, () => groups.has(id), () => {
       this.board.transact(() => {
         groups.set(id, group)
-        group.set('title', 'New group')
+        group.set('title', t('outline.groups.new'))
         group.set('x', Math.round(x))
         group.set('y', Math.round(y))
         group.set('w', 480)

@@ -6,6 +6,7 @@ import { NOTE_COLORS, noteColor } from '../lib/colors.js'
 import { applyDiff, bindText } from './textbind.js'
 import { LOCAL, newId } from './context.js'
 import { freeSpot } from './placement.js'
+import { t } from '../lib/i18n.js'
 
 export const NOTE_W = 200
 export const NOTE_H = 136
@@ -56,20 +57,20 @@ class NoteView {
     this.editingBy = h('div', { class: 'note__editing-by', hidden: true })
     this.swatchDot = h('span', { class: 'note-tool__swatch' })
     this.colorBtn = h('button', {
-      class: 'note-tool', type: 'button', 'aria-label': 'Change colour', 'aria-haspopup': 'true', title: 'Colour',
+      class: 'note-tool', type: 'button', 'aria-label': t('notes.changeColour'), 'aria-haspopup': 'true', title: t('outline.notes.colour'),
       on: { click: (e) => { e.stopPropagation(); this.togglePalette() } }
     }, this.swatchDot)
     this.deleteBtn = h('button', {
-      class: 'note-tool note-tool--danger', type: 'button', 'aria-label': 'Delete note', title: 'Delete (Del)',
+      class: 'note-tool note-tool--danger', type: 'button', 'aria-label': t('notes.delete'), title: t('notes.deleteTitle'),
       on: { click: (e) => { e.stopPropagation(); this.remove() } }
     }, icon('trash'))
     this.palette = null
-    this.tools = h('div', { class: 'note__tools', role: 'toolbar', 'aria-label': 'Note tools' }, this.colorBtn, this.deleteBtn)
+    this.tools = h('div', { class: 'note__tools', role: 'toolbar', 'aria-label': t('notes.tools') }, this.colorBtn, this.deleteBtn)
     this.meta = h('footer', { class: 'note__meta' },
-      this.draft ? h('span', { class: 'note__draft-tag', text: 'Private' }) : null,
+      this.draft ? h('span', { class: 'note__draft-tag', text: t('notes.private') }) : null,
       this.author, this.votes)
     this.el = h('article', {
-      class: 'note', tabindex: '0', 'aria-roledescription': 'sticky note', dataset: { id: this.id, source: this.source.name }
+      class: 'note', tabindex: '0', 'aria-roledescription': t('notes.roleDescription'), dataset: { id: this.id, source: this.source.name }
     }, this.count, this.rank, this.editingBy, this.tools, this.body, this.meta)
     if (this.draft) this.el.classList.add('note--draft')
     this.el.addEventListener('pointerdown', (e) => this.onPointerDown(e))
@@ -106,7 +107,7 @@ class NoteView {
     }
     this.paintBy()
     const authorId = m.get('author')
-    const authorName = this.draft ? 'You' : (authorId === this.board.me ? `${this.board.name(authorId)} (you)` : this.board.name(authorId))
+    const authorName = this.draft ? t('notes.you') : (authorId === this.board.me ? t('notes.nameYou', { name: this.board.name(authorId) }) : this.board.name(authorId))
     if (c.authorName !== authorName) {
       this.author.textContent = authorName
       c.authorName = authorName
@@ -130,7 +131,7 @@ class NoteView {
     requestAnimationFrame(() => {
       const clipped = !this.editing && this.body.scrollHeight > this.body.clientHeight + 2
       this.el.classList.toggle('is-clipped', clipped)
-      if (clipped) this.body.title = 'Long note: double-click to read all of it'
+      if (clipped) this.body.title = t('notes.long')
       else this.body.removeAttribute('title')
     })
   }
@@ -160,7 +161,7 @@ class NoteView {
   }
 
   updateLabel () {
-    const label = `${this.draft ? 'Private draft' : 'Note'} by ${this.cache.authorName}: ${snippet(textOf(this.ymap)) || 'empty'}`
+    const label = t(this.draft ? 'notes.labelDraft' : 'notes.label', { name: this.cache.authorName, text: snippet(textOf(this.ymap)) || t('notes.empty') })
     if (this.cache.label !== label) {
       this.el.setAttribute('aria-label', label)
       this.cache.label = label
@@ -192,11 +193,11 @@ class NoteView {
       this.votes.replaceChildren()
       if (open && mine > 0) {
         for (let i = 0; i < mine; i++) this.votes.append(h('span', { class: 'vote-dot', 'aria-hidden': 'true' }))
-        this.votes.append(h('span', { class: 'sr-only', text: `Your dots: ${mine}` }))
+        this.votes.append(h('span', { class: 'sr-only', text: t('notes.yourDots', { count: mine }) }))
         if (!this.board.isViewer()) {
           this.votes.append(h('button', {
-            class: 'vote-remove', type: 'button', title: 'Remove one of your dots',
-            'aria-label': 'Remove one of your dots from this note',
+            class: 'vote-remove', type: 'button', title: t('notes.unvoteTitle'),
+            'aria-label': t('notes.unvote'),
             on: { click: (e) => { e.stopPropagation(); layer.unvote(this.id) } }
           }, '−'))
         }
@@ -229,7 +230,7 @@ class NoteView {
     this.editingBy.hidden = people.length === 0
     this.el.classList.toggle('is-remote-editing', people.length > 0)
     if (people.length) {
-      this.editingBy.textContent = `${people.map((p) => p.name).join(', ')} ${people.length > 1 ? 'are' : 'is'} typing…`
+      this.editingBy.textContent = t('notes.typing', { count: people.length, names: people.map((p) => p.name).join(', ') })
       this.el.style.setProperty('--c', people[0].color)
     }
   }
@@ -239,7 +240,7 @@ class NoteView {
     if (this.editing || !this.ytext || !this.canWrite()) return
     this.editing = true
     this.el.classList.add('is-editing')
-    const editor = h('textarea', { class: 'note__editor', maxlength: String(MAX_TEXT), 'aria-label': 'Note text', spellcheck: 'true' })
+    const editor = h('textarea', { class: 'note__editor', maxlength: String(MAX_TEXT), 'aria-label': t('outline.note.text'), spellcheck: 'true' })
     this.editor = editor
     const read = () => (this.source.notes.get(this.id) === this.ymap ? textOf(this.ymap) : null)
     const noteInfo = { author: this.ymap.get('author') }
@@ -265,14 +266,14 @@ class NoteView {
       counter.hidden = n < COUNTER_FROM
       counter.classList.toggle('is-full', n >= MAX_TEXT)
       counter.textContent = n >= MAX_TEXT
-        ? `Full: ${MAX_TEXT.toLocaleString()} characters at most`
-        : `${n.toLocaleString()} / ${MAX_TEXT.toLocaleString()}`
+        ? t('notes.full', { max: MAX_TEXT })
+        : t('notes.counter', { n, max: MAX_TEXT })
     }
     editor.addEventListener('input', count)
     editor.addEventListener('paste', (e) => {
       const pasted = e.clipboardData?.getData('text') || ''
       const room = MAX_TEXT - (editor.value.length - (editor.selectionEnd - editor.selectionStart))
-      if (pasted.length > room) setTimeout(() => { count(); counter.textContent = `Cut to ${MAX_TEXT.toLocaleString()} characters (the limit of a note)` }, 0)
+      if (pasted.length > room) setTimeout(() => { count(); counter.textContent = t('notes.cut', { max: MAX_TEXT }) }, 0)
     })
     this.el.append(counter)
     count()
@@ -309,9 +310,9 @@ class NoteView {
     }
     const current = noteColor(this.ymap.get('color'))
     const close = () => { this.palette?.remove(); this.palette = null }
-    this.palette = h('div', { class: 'palette', role: 'group', 'aria-label': 'Note colour' },
+    this.palette = h('div', { class: 'palette', role: 'group', 'aria-label': t('notes.colour') },
       NOTE_COLORS.map((c) => h('button', {
-        class: `swatch swatch--${c.id}`, type: 'button', 'aria-label': c.label, 'aria-pressed': String(c.id === current),
+        class: `swatch swatch--${c.id}`, type: 'button', 'aria-label': t(`colour.${c.id}`), 'aria-pressed': String(c.id === current),
         on: {
           click: (e) => {
             e.stopPropagation()
@@ -342,7 +343,7 @@ class NoteView {
     const id = this.id
     const del = () => notes.delete(id)
     const undo = this.board.undo
-    if (undo) undo.destructive(this.draft ? 'Draft deleted.' : 'Note deleted.', del, { doc: this.source.doc, scopes: this.draft ? [notes] : undefined })
+    if (undo) undo.destructive(this.draft ? t('notes.draftDeleted') : t('notes.deleted'), del, { doc: this.source.doc, scopes: this.draft ? [notes] : undefined })
     else this.source.doc.transact(del, LOCAL)
   }
 

@@ -8,6 +8,7 @@ import { downloadExport } from '../lib/api.js'
 import { toast } from '../lib/toast.js'
 import { bindText } from './textbind.js'
 import { newId } from './context.js'
+import { t } from '../lib/i18n.js'
 
 function section (title, ...children) {
   return h('div', { class: 'section' }, h('div', { class: 'section__head' }, h('h3', null, title)), ...children)
@@ -17,7 +18,7 @@ function button (label, onClick, cls = 'btn btn--sm', attrs = {}) {
   return h('button', { class: cls, type: 'button', ...attrs, on: { click: onClick } }, label)
 }
 
-const ROLE_LABEL = { facilitator: 'Facilitator', participant: 'Participant', viewer: 'Viewer' }
+const ROLE_LABEL = { facilitator: t('role.facilitator'), participant: t('role.participant'), viewer: t('role.viewer') }
 
 // ---------------------------------------------------------------- tabs
 export class Tabs {
@@ -59,12 +60,12 @@ export class SessionPanel {
 
     // Board: lock, summon
     this.lockState = h('p', { class: 'state-line', id: 'lock-state' })
-    this.lockBtn = button('Lock board', () => b.command(b.locked() ? 'unlock' : 'lock').catch(() => {}), 'btn btn--sm', { id: 'lock-btn', 'aria-pressed': 'false' })
-    this.summonBtn = button('Bring everyone to my view', () => {
+    this.lockBtn = button(t('outline.fac.lock'), () => b.command(b.locked() ? 'unlock' : 'lock').catch(() => {}), 'btn btn--sm', { id: 'lock-btn', 'aria-pressed': 'false' })
+    this.summonBtn = button(t('panels.summon'), () => {
       const c = viewport.center()
-      b.command('summon', { x: c.x, y: c.y, zoom: viewport.zoom }).then(() => toast('Everyone now sees your view.')).catch(() => {})
+      b.command('summon', { x: c.x, y: c.y, zoom: viewport.zoom }).then(() => toast(t('panels.summoned'))).catch(() => {})
     }, 'btn btn--sm', { id: 'summon-btn' })
-    this.boardSection = section('Board', this.lockState, h('div', { class: 'row fac-only' }, this.lockBtn, this.summonBtn))
+    this.boardSection = section(t('panels.board'), this.lockState, h('div', { class: 'row fac-only' }, this.lockBtn, this.summonBtn))
 
     // Voting
     this.votingState = h('p', { class: 'state-line', id: 'voting-state' })
@@ -72,36 +73,36 @@ export class SessionPanel {
     this.cap = h('input', { type: 'number', min: '1', max: '100', value: '3', id: 'vote-cap' })
     this.secret = h('input', { type: 'checkbox', checked: true, id: 'vote-secret' })
     this.startForm = h('form', { class: 'inline-form fac-only', id: 'voting-form' },
-      h('label', null, 'Dots per person', this.budget),
-      h('label', null, 'Max per note', this.cap),
-      h('label', { class: 'check' }, this.secret, 'Secret until revealed'),
-      h('button', { class: 'btn btn--sm btn--primary', type: 'submit', id: 'voting-start' }, 'Start voting'))
+      h('label', null, t('outline.fac.budget'), this.budget),
+      h('label', null, t('outline.fac.cap'), this.cap),
+      h('label', { class: 'check' }, this.secret, t('outline.fac.secret')),
+      h('button', { class: 'btn btn--sm btn--primary', type: 'submit', id: 'voting-start' }, t('outline.fac.startVote')))
     this.startForm.addEventListener('submit', (e) => {
       e.preventDefault()
       b.command('voting.start', this.votingSettings()).catch(() => {})
     })
     for (const el of [this.budget, this.cap, this.secret]) el.addEventListener('change', () => b.emitState())
-    this.closeBtn = button('Close voting', run('voting.close'), 'btn btn--sm', { id: 'voting-close' })
-    this.revealBtn = button('Reveal results', run('voting.reveal'), 'btn btn--sm btn--primary', { id: 'voting-reveal' })
-    this.votingSection = section('Dot voting', this.votingState, this.startForm, h('div', { class: 'row fac-only' }, this.closeBtn, this.revealBtn))
+    this.closeBtn = button(t('outline.fac.closeVote'), run('voting.close'), 'btn btn--sm', { id: 'voting-close' })
+    this.revealBtn = button(t('outline.fac.revealVote'), run('voting.reveal'), 'btn btn--sm btn--primary', { id: 'voting-reveal' })
+    this.votingSection = section(t('outline.fac.voting'), this.votingState, this.startForm, h('div', { class: 'row fac-only' }, this.closeBtn, this.revealBtn))
 
     // Silent brainstorming
     this.draftState = h('p', { class: 'state-line', id: 'drafts-state' })
-    this.draftStart = button('Start silent brainstorming', run('drafts.start'), 'btn btn--sm', { id: 'drafts-start' })
-    this.draftReveal = button('Reveal all drafts', run('drafts.reveal'), 'btn btn--sm btn--primary', { id: 'drafts-reveal' })
-    this.draftSection = section('Silent brainstorming', this.draftState, h('div', { class: 'row fac-only' }, this.draftStart, this.draftReveal))
+    this.draftStart = button(t('outline.fac.startDrafts'), run('drafts.start'), 'btn btn--sm', { id: 'drafts-start' })
+    this.draftReveal = button(t('outline.fac.revealDrafts'), run('drafts.reveal'), 'btn btn--sm btn--primary', { id: 'drafts-reveal' })
+    this.draftSection = section(t('outline.fac.drafts'), this.draftState, h('div', { class: 'row fac-only' }, this.draftStart, this.draftReveal))
 
     // Me: ready, hand
-    this.readyBtn = button("I'm done", () => b.command(this.isFlag('ready') ? 'unready' : 'ready').catch(() => {}), 'btn btn--sm', { id: 'ready-btn', 'aria-pressed': 'false' })
-    this.handBtn = button('Raise hand', () => b.command(this.isFlag('hands') ? 'hand.lower' : 'hand.raise').catch(() => {}), 'btn btn--sm', { id: 'hand-btn', 'aria-pressed': 'false' })
-    this.meSection = section('You', h('div', { class: 'row' }, this.readyBtn, this.handBtn))
+    this.readyBtn = button(t('outline.you.ready'), () => b.command(this.isFlag('ready') ? 'unready' : 'ready').catch(() => {}), 'btn btn--sm', { id: 'ready-btn', 'aria-pressed': 'false' })
+    this.handBtn = button(t('outline.you.hand'), () => b.command(this.isFlag('hands') ? 'hand.lower' : 'hand.raise').catch(() => {}), 'btn btn--sm', { id: 'hand-btn', 'aria-pressed': 'false' })
+    this.meSection = section(t('outline.you'), h('div', { class: 'row' }, this.readyBtn, this.handBtn))
 
     // People
-    this.rosterTitle = h('h3', null, 'People')
+    this.rosterTitle = h('h3', null, t('panels.people'))
     this.roster = h('ul', { class: 'roster', id: 'roster' })
     this.peopleSection = h('div', { class: 'section' }, h('div', { class: 'section__head' }, this.rosterTitle), this.roster)
 
-    this.quiet = h('p', { class: 'empty', id: 'session-quiet' }, 'Nothing to set here: the bar above the board has the agenda item, the timer, your hand and “I’m done”.')
+    this.quiet = h('p', { class: 'empty', id: 'session-quiet' }, t('panels.quiet'))
     this.root.append(this.quiet, this.boardSection, this.votingSection, this.draftSection, this.meSection)
     $('#tab-people').append(this.peopleSection) // its own tab: reachable without scrolling
     board.addEventListener('state', () => this.render())
@@ -134,19 +135,19 @@ export class SessionPanel {
     const b = this.board
     const fac = b.isFacilitator()
     const locked = b.locked()
-    this.lockState.textContent = locked ? 'Locked: only facilitators can edit.' : 'Open: everyone but viewers can edit.'
-    this.lockBtn.textContent = locked ? 'Unlock board' : 'Lock board'
+    this.lockState.textContent = locked ? t('panels.locked') : t('panels.open')
+    this.lockBtn.textContent = locked ? t('outline.fac.unlock') : t('outline.fac.lock')
     this.lockBtn.setAttribute('aria-pressed', String(locked))
 
     const v = b.voting()
-    if (!v) this.votingState.textContent = 'No voting round yet.'
+    if (!v) this.votingState.textContent = t('panels.noRound')
     else if (v.kind === 'estimate') this.votingState.textContent = `Round ${v.round} is an estimation round (${v.status}).`
     else {
-      const kind = v.secret ? 'secret' : 'open'
+      const kind = v.secret ? t('panels.secret') : t('panels.openKind')
       const members = b.roster().filter((p) => p.role !== 'viewer').length
-      const statusText = { open: 'open', closed: 'closed', revealed: 'revealed' }[v.status] || v.status
-      this.votingState.textContent = `Round ${v.round} (${kind}) is ${statusText}: ${v.budget} dots each, at most ${v.max_per_note} per note.` +
-        (v.status === 'open' ? ` ${v.done || 0} of ${members} have used all their dots.` : '')
+      const statusText = ['open', 'closed', 'revealed'].includes(v.status) ? t(`panels.status.${v.status}`) : v.status
+      this.votingState.textContent = t('panels.round', { round: v.round, kind, status: statusText, count: v.budget, cap: v.max_per_note }) +
+        (v.status === 'open' ? t('panels.usedAll', { done: v.done || 0, count: members }) : '')
     }
     const open = v && v.status === 'open'
     this.startForm.hidden = !fac || Boolean(open)
@@ -158,9 +159,9 @@ export class SessionPanel {
     const total = Object.values(counts).reduce((a, n) => a + (typeof n === 'number' ? n : 0), 0)
     const people = Object.keys(counts).length
     this.draftState.textContent = drafting
-      ? `Running: ${total} private ${total === 1 ? 'note' : 'notes'} from ${people} ${people === 1 ? 'person' : 'people'}.`
-      : 'Off. While it runs, everyone writes notes privately until you reveal them.'
-    if (!fac && !drafting) this.draftState.textContent = 'Off.'
+      ? t('panels.drafting', { count: total, people: t('panels.persons', { count: people }) })
+      : t('panels.draftsOff')
+    if (!fac && !drafting) this.draftState.textContent = t('panels.off')
     this.draftStart.hidden = drafting
     this.draftReveal.hidden = !drafting
 
@@ -175,9 +176,9 @@ export class SessionPanel {
     const ready = this.isFlag('ready')
     const hand = this.isFlag('hands')
     this.readyBtn.setAttribute('aria-pressed', String(ready))
-    this.readyBtn.replaceChildren(...(ready ? [icon('check'), 'Done'] : ["I'm done"]))
+    this.readyBtn.replaceChildren(...(ready ? [icon('check'), t('board.done')] : [t('outline.you.ready')]))
     this.handBtn.setAttribute('aria-pressed', String(hand))
-    this.handBtn.replaceChildren(icon('hand'), hand ? 'Lower hand' : 'Raise hand')
+    this.handBtn.replaceChildren(icon('hand'), hand ? t('outline.you.handDown') : t('outline.you.hand'))
     this.renderRoster()
   }
 
@@ -199,33 +200,33 @@ export class SessionPanel {
     }
     this.rosterKey = key
     const here = people.filter((p) => online.has(p.id)).length
-    this.rosterTitle.textContent = `People (${here} here, ${people.length} joined)`
+    this.rosterTitle.textContent = t('panels.peopleCount', { here, count: people.length })
     this.roster.replaceChildren(...people.map((p) => {
       const avatar = h('span', { class: `avatar${online.has(p.id) ? '' : ' is-away'}`, 'aria-hidden': 'true' }, initials(p.name))
       avatar.style.setProperty('--c', b.color(p.id))
       const flags = h('span', { class: 'roster__flags' })
-      if (hands[p.id]) flags.append(h('span', { class: 'flag flag--hand', title: 'Hand raised', role: 'img', 'aria-label': 'hand raised' }, icon('hand')))
-      if (ready[p.id]) flags.append(h('span', { class: 'flag flag--done', title: 'Done', role: 'img', 'aria-label': 'done' }, icon('check')))
-      if (drafts[p.id]) flags.append(h('span', { class: 'chip chip--muted', title: 'Private drafts' }, `${drafts[p.id]} ${drafts[p.id] === 1 ? 'draft' : 'drafts'}`))
+      if (hands[p.id]) flags.append(h('span', { class: 'flag flag--hand', title: t('panels.handRaised'), role: 'img', 'aria-label': t('panels.handRaisedLabel') }, icon('hand')))
+      if (ready[p.id]) flags.append(h('span', { class: 'flag flag--done', title: t('board.done'), role: 'img', 'aria-label': t('panels.doneLabel') }, icon('check')))
+      if (drafts[p.id]) flags.append(h('span', { class: 'chip chip--muted', title: t('panels.privateDrafts') }, t('panels.drafts', { count: drafts[p.id] })))
       let role
       if (fac && p.id !== b.me) {
         role = h('select', {
-          'aria-label': `Role of ${p.name}`,
+          'aria-label': t('panels.roleOf', { name: p.name }),
           dataset: { participant: p.id },
           on: {
             change: (e) => b.command('role.set', { participant_id: p.id, role: e.target.value })
-              .then(() => toast(`${p.name} is now ${ROLE_LABEL[e.target.value].toLowerCase()}.`))
+              .then(() => toast(t('panels.roleNow', { name: p.name, role: ROLE_LABEL[e.target.value].toLowerCase() })))
               .catch(() => { this.rosterKey = null; this.renderRoster() })
           }
         },
-        h('option', { value: 'facilitator', selected: p.role === 'facilitator' }, 'Co-facilitator'),
-        h('option', { value: 'participant', selected: p.role === 'participant' }, 'Participant'),
-        h('option', { value: 'viewer', selected: p.role === 'viewer' }, 'Viewer'))
+        h('option', { value: 'facilitator', selected: p.role === 'facilitator' }, t('panels.cofacilitator')),
+        h('option', { value: 'participant', selected: p.role === 'participant' }, t('role.participant')),
+        h('option', { value: 'viewer', selected: p.role === 'viewer' }, t('role.viewer')))
       } else {
         role = h('span', { class: `chip${p.role === 'facilitator' ? '' : ' chip--muted'}` }, ROLE_LABEL[p.role] || p.role)
       }
       return h('li', { dataset: { participant: p.id } }, avatar,
-        h('span', { class: 'roster__name', title: p.name, text: p.id === b.me ? `${p.name} (you)` : p.name }),
+        h('span', { class: 'roster__name', title: p.name, text: p.id === b.me ? t('notes.nameYou', { name: p.name }) : p.name }),
         flags, role)
     }))
   }
@@ -240,15 +241,15 @@ class ActionRow {
     this.ymap = ymap
     const b = this.board
     this.check = h('input', {
-      type: 'checkbox', class: 'action__check', 'aria-label': 'Done',
+      type: 'checkbox', class: 'action__check', 'aria-label': t('board.done'),
       on: { change: () => b.transact(() => ymap.set('status', this.check.checked ? 'done' : 'open')) }
     })
-    this.text = h('input', { class: 'action__text', maxlength: '500', 'aria-label': 'Action item' })
-    this.owner = h('select', { 'aria-label': 'Owner', on: { change: () => b.transact(() => ymap.set('owner', this.owner.value || null)) } })
-    this.due = h('input', { type: 'date', 'aria-label': 'Due date', on: { change: () => b.transact(() => ymap.set('due', this.due.value || null)) } })
+    this.text = h('input', { class: 'action__text', maxlength: '500', 'aria-label': t('panels.actionItem') })
+    this.owner = h('select', { 'aria-label': t('outline.actions.owner'), on: { change: () => b.transact(() => ymap.set('owner', this.owner.value || null)) } })
+    this.due = h('input', { type: 'date', 'aria-label': t('outline.actions.due'), on: { change: () => b.transact(() => ymap.set('due', this.due.value || null)) } })
     this.del = h('button', {
-      class: 'icon-btn', type: 'button', 'aria-label': 'Delete action item', title: 'Delete',
-      on: { click: () => b.undo.destructive('Action item deleted.', () => b.actions.delete(id)) }
+      class: 'icon-btn', type: 'button', 'aria-label': t('panels.deleteAction'), title: t('panels.delete'),
+      on: { click: () => b.undo.destructive(t('panels.actionDeleted'), () => b.actions.delete(id)) }
     }, icon('close'))
     this.warn = h('p', { class: 'action__warn' })
     this.el = h('li', { class: 'action', dataset: { action: id } }, this.check, this.text, this.del,
@@ -281,16 +282,16 @@ class ActionRow {
     const key = JSON.stringify(people.map((p) => [p.id, p.name]))
     if (this.ownerKey !== key) {
       this.ownerKey = key
-      this.owner.replaceChildren(h('option', { value: '' }, 'No owner'), ...people.map((p) => h('option', { value: p.id }, p.name)))
+      this.owner.replaceChildren(h('option', { value: '' }, t('outline.actions.noOwner')), ...people.map((p) => h('option', { value: p.id }, p.name)))
     }
     if (document.activeElement !== this.owner) this.owner.value = owner
     const due = typeof m.get('due') === 'string' ? m.get('due') : ''
     if (document.activeElement !== this.due) this.due.value = due
     for (const el of [this.check, this.text, this.owner, this.due, this.del]) el.disabled = !editable
     const warnings = []
-    if (!owner) warnings.push('no owner')
-    if (!due) warnings.push('no due date')
-    this.warn.textContent = warnings.length ? `Not yet actionable: ${warnings.join(' and ')}` : ''
+    if (!owner) warnings.push(t('panels.noOwner'))
+    if (!due) warnings.push(t('panels.noDue'))
+    this.warn.textContent = warnings.length ? t('panels.notActionable', { what: warnings.join(t('panels.and')) }) : ''
     this.warn.hidden = warnings.length === 0
   }
 
@@ -309,12 +310,12 @@ export class OutcomesPanel {
 
     // Decisions: text, rationale, evidence (notes of a voting round), as the schema allows
     this.decisionItem = h('p', { class: 'muted small' })
-    this.decisionText = h('textarea', { rows: '2', maxlength: '1000', placeholder: 'What did the group decide?', 'aria-label': 'Decision', id: 'decision-text' })
-    this.decisionWhy = h('textarea', { rows: '2', maxlength: '1000', placeholder: 'Why? (rationale, optional)', 'aria-label': 'Rationale', id: 'decision-rationale' })
+    this.decisionText = h('textarea', { rows: '2', maxlength: '1000', placeholder: t('panels.decisionPh'), 'aria-label': t('panels.decision'), id: 'decision-text' })
+    this.decisionWhy = h('textarea', { rows: '2', maxlength: '1000', placeholder: t('panels.rationalePh'), 'aria-label': t('panels.rationale'), id: 'decision-rationale' })
     this.evidence = { notes: [], round: null }
     this.evidenceEl = h('div', { class: 'evidence', id: 'decision-evidence' })
     this.decisionForm = h('form', { class: 'form fac-only', id: 'decision-form' }, this.decisionText, this.decisionWhy, this.evidenceEl, this.decisionItem,
-      h('button', { class: 'btn btn--sm btn--primary', type: 'submit' }, 'Record decision'))
+      h('button', { class: 'btn btn--sm btn--primary', type: 'submit' }, t('panels.recordDecision')))
     this.decisionForm.addEventListener('submit', (e) => {
       e.preventDefault()
       const text = this.decisionText.value.trim()
@@ -341,12 +342,12 @@ export class OutcomesPanel {
     this.decisionList = h('ul', { class: 'list', id: 'decision-list' })
 
     // Actions
-    this.actionText = h('input', { maxlength: '500', placeholder: 'What needs to happen?', 'aria-label': 'New action item', id: 'action-text' })
-    this.actionOwner = h('select', { 'aria-label': 'Owner of the new action', id: 'action-owner' })
-    this.actionDue = h('input', { type: 'date', 'aria-label': 'Due date of the new action', id: 'action-due' })
+    this.actionText = h('input', { maxlength: '500', placeholder: t('panels.actionPh'), 'aria-label': t('outline.actions.new'), id: 'action-text' })
+    this.actionOwner = h('select', { 'aria-label': t('panels.newOwner'), id: 'action-owner' })
+    this.actionDue = h('input', { type: 'date', 'aria-label': t('panels.newDue'), id: 'action-due' })
     this.actionForm = h('form', { class: 'form edit-only', id: 'action-form' }, this.actionText,
       h('div', { class: 'row' }, h('div', { class: 'grow' }, this.actionOwner), h('div', { class: 'grow' }, this.actionDue)),
-      h('button', { class: 'btn btn--sm btn--primary', type: 'submit' }, 'Add action item'))
+      h('button', { class: 'btn btn--sm btn--primary', type: 'submit' }, t('outline.actions.add')))
     this.actionForm.addEventListener('submit', (e) => {
       e.preventDefault()
       const text = this.actionText.value.trim()
@@ -368,8 +369,8 @@ export class OutcomesPanel {
       this.actionText.focus()
     })
     this.actionList = h('ul', { class: 'list', id: 'action-list' })
-    this.actionsEmpty = h('p', { class: 'empty' }, 'No action items yet.')
-    this.decisionsEmpty = h('p', { class: 'empty' }, 'No decisions recorded yet.')
+    this.actionsEmpty = h('p', { class: 'empty' }, t('outline.actions.none'))
+    this.decisionsEmpty = h('p', { class: 'empty' }, t('outline.decisions.none'))
 
     // Export
     const exp = (fmt, label) => button(label, async () => {
@@ -378,12 +379,12 @@ export class OutcomesPanel {
       } catch (error) {
         toast(error.message, { kind: 'error' })
       }
-    }, 'btn btn--sm', { id: `export-${fmt}`, 'aria-label': `Export as ${label}` })
+    }, 'btn btn--sm', { id: `export-${fmt}`, 'aria-label': t('panels.exportAs', { format: label }) })
     this.root.append(
-      section('Decisions', this.decisionForm, this.decisionList, this.decisionsEmpty),
-      section('Action items', this.actionForm, this.actionList, this.actionsEmpty),
-      section('Export', h('div', { class: 'export-row' }, exp('md', 'Markdown'), exp('csv', 'CSV'), exp('json', 'JSON'),
-        h('a', { class: 'btn btn--sm btn--ghost', href: `/b/${encodeURIComponent(b.boardId)}/summary`, id: 'summary-link' }, 'Open summary →')))
+      section(t('outline.decisions'), this.decisionForm, this.decisionList, this.decisionsEmpty),
+      section(t('outline.actions'), this.actionForm, this.actionList, this.actionsEmpty),
+      section(t('summary.export'), h('div', { class: 'export-row' }, exp('md', 'Markdown'), exp('csv', 'CSV'), exp('json', 'JSON'),
+        h('a', { class: 'btn btn--sm btn--ghost', href: `/b/${encodeURIComponent(b.boardId)}/summary`, id: 'summary-link' }, t('panels.openSummary'))))
     )
     b.actions.observeDeep(() => this.render())
     b.decisions.observeDeep(() => this.render())
@@ -404,21 +405,22 @@ export class OutcomesPanel {
     if (!ids.length && typeof d.round !== 'number') return null
     const tally = typeof d.round === 'number' ? this.board.results.get(String(d.round)) : null
     const votes = (id) => (tally instanceof Y.Map ? Number(tally.get(id)) || 0 : 0)
-    return h('ul', { class: 'decision__evidence', 'aria-label': 'Evidence' },
-      typeof d.round === 'number' ? h('li', { class: 'decision__round', text: `Voting round ${d.round}` }) : null,
+    return h('ul', { class: 'decision__evidence', 'aria-label': t('panels.evidence') },
+      typeof d.round === 'number' ? h('li', { class: 'decision__round', text: t('panels.votingRoundN', { round: d.round }) }) : null,
       ...ids.map((id) => {
         const text = this.noteText(id)
         const n = votes(id)
-        return h('li', { title: text ?? 'a deleted note', text: `“${text ?? 'a deleted note'}”${n ? ` · ${n} ${n === 1 ? 'dot' : 'dots'}` : ''}` })
+        const shown = text ?? t('panels.deletedNote')
+        return h('li', { title: shown, text: n ? t('panels.evidenceDots', { text: shown, count: n }) : t('panels.quoted', { text: shown }) })
       }))
   }
 
   setEvidence (ev) {
     this.evidence = ev
-    const chips = ev.notes.map((id) => h('span', { class: 'chip chip--muted evidence__chip', title: this.noteText(id) || '' }, `“${this.noteText(id) || 'note'}”`))
+    const chips = ev.notes.map((id) => h('span', { class: 'chip chip--muted evidence__chip', title: this.noteText(id) || '' }, t('panels.quoted', { text: this.noteText(id) || t('panels.note') })))
     this.evidenceEl.replaceChildren(...(ev.notes.length || ev.round !== null
-      ? [h('span', { class: 'small muted' }, ev.round !== null ? `Evidence from voting round ${ev.round}:` : 'Evidence:'), ...chips,
-          h('button', { class: 'btn btn--sm btn--ghost', type: 'button', id: 'decision-evidence-clear', on: { click: () => this.setEvidence({ notes: [], round: null }) } }, 'Remove evidence')]
+      ? [h('span', { class: 'small muted' }, ev.round !== null ? t('panels.evidenceFrom', { round: ev.round }) : t('panels.evidenceColon')), ...chips,
+          h('button', { class: 'btn btn--sm btn--ghost', type: 'button', id: 'decision-evidence-clear', on: { click: () => this.setEvidence({ notes: [], round: null }) } }, t('panels.removeEvidence'))]
       : []))
     this.evidenceEl.hidden = !(ev.notes.length || ev.round !== null)
   }
@@ -439,7 +441,7 @@ export class OutcomesPanel {
     const items = b.agendaItems()
     const titles = new Map(items.map((i) => [i.id, i.title]))
     const current = b.currentItem()
-    this.decisionItem.textContent = current ? `For agenda item: ${titles.get(current) || current}` : 'Not tied to an agenda item.'
+    this.decisionItem.textContent = current ? t('panels.forItem', { title: titles.get(current) || current }) : t('panels.noItem')
 
     // decisions
     const decisions = []
@@ -454,7 +456,7 @@ export class OutcomesPanel {
           this.evidenceList(d),
           d.item && titles.has(d.item) ? h('span', { class: 'decision__item', text: titles.get(d.item) }) : null),
         b.isFacilitator()
-          ? h('button', { class: 'icon-btn', type: 'button', 'aria-label': 'Delete decision', on: { click: () => b.undo.destructive('Decision deleted.', () => b.decisions.delete(d.id)) } }, icon('close'))
+          ? h('button', { class: 'icon-btn', type: 'button', 'aria-label': t('panels.deleteDecision'), on: { click: () => b.undo.destructive(t('panels.decisionDeleted'), () => b.decisions.delete(d.id)) } }, icon('close'))
           : null)))
       this.decisionsEmpty.hidden = decisions.length > 0
     }
@@ -464,7 +466,7 @@ export class OutcomesPanel {
     if (okey !== this.okey) {
       this.okey = okey
       const selected = this.actionOwner.value
-      this.actionOwner.replaceChildren(h('option', { value: '' }, 'Owner…'), ...people.map((p) => h('option', { value: p.id }, p.name)))
+      this.actionOwner.replaceChildren(h('option', { value: '' }, t('panels.ownerPick')), ...people.map((p) => h('option', { value: p.id }, p.name)))
       this.actionOwner.value = selected
     }
 
@@ -544,7 +546,7 @@ export class ResultsPanel {
     if (!rounds.length) {
       this.board.decideFromTop = null
       this.publish(null)
-      this.root.replaceChildren(h('p', { class: 'empty', id: 'results-empty' }, 'Results appear here when the facilitator reveals a voting round (or live, in an open round).'))
+      this.root.replaceChildren(h('p', { class: 'empty', id: 'results-empty' }, t('panels.noResults')))
       return
     }
     const selected = rounds.find((r) => r.round === this.selected) || rounds[0]
@@ -554,12 +556,12 @@ export class ResultsPanel {
     for (const [noteId, count] of Object.entries(selected.tally)) {
       const note = b.notes.get(noteId)
       if (!(note instanceof Y.Map) || !(count > 0)) continue
-      const t = note.get('text')
-      rows.push({ id: noteId, label: t instanceof Y.Text ? t.toString() : String(t ?? ''), value: count, created: note.get('created_at') || 0 })
+      const text = note.get('text')
+      rows.push({ id: noteId, label: text instanceof Y.Text ? text.toString() : String(text ?? ''), value: count, created: note.get('created_at') || 0 })
       const gid = note.get('group')
       const group = typeof gid === 'string' ? b.groups.get(gid) : null
       const gkey = group instanceof Y.Map ? gid : ''
-      const entry = groupTotals.get(gkey) || { title: group instanceof Y.Map ? (String(group.get('title') || '') || 'Untitled group') : 'Not in a group', value: 0, notes: 0 }
+      const entry = groupTotals.get(gkey) || { title: group instanceof Y.Map ? (String(group.get('title') || '') || t('outline.groups.untitled')) : t('outline.notes.ungrouped'), value: 0, notes: 0 }
       entry.value += count
       entry.notes += 1
       groupTotals.set(gkey, entry)
@@ -569,49 +571,49 @@ export class ResultsPanel {
     let prev = null
     rows.forEach((r, i) => { if (r.value !== prev) { rank = i + 1; prev = r.value } r.rank = rank })
     const picker = rounds.length > 1
-      ? h('label', { class: 'row small' }, 'Round ', h('select', {
-        'aria-label': 'Voting round',
+      ? h('label', { class: 'row small' }, t('panels.roundLabel'), h('select', {
+        'aria-label': t('panels.votingRound'),
         on: { change: (e) => { this.selected = Number(e.target.value); this.render() } }
-      }, ...rounds.map((r) => h('option', { value: String(r.round), selected: r.round === selected.round }, `Round ${r.round}${r.live ? ' (live)' : ''}`))))
+      }, ...rounds.map((r) => h('option', { value: String(r.round), selected: r.round === selected.round }, t(r.live ? 'panels.roundLive' : 'summary.round', { round: r.round })))))
       : null
     const total = rows.reduce((a, r) => a + r.value, 0)
     const hide = h('label', { class: 'check small' },
       h('input', { type: 'checkbox', id: 'results-hide', checked: Boolean(b.ui.hideResults), on: { change: (e) => { b.ui.hideResults = e.target.checked; this.key = null; this.render() } } }),
-      'Hide results on the board')
+      t('panels.hideResults'))
     const fac = b.isFacilitator()
     const decide = (r) => b.prefillDecision?.({
       text: r.label,
-      rationale: `Ranked #${r.rank} in voting round ${selected.round} with ${r.value} ${r.value === 1 ? 'dot' : 'dots'} of ${total}.`,
+      rationale: t('panels.rankedRationale', { rank: r.rank, round: selected.round, count: r.value, total }),
       notes: [r.id],
       round: selected.round
     })
     b.decideFromTop = fac && rows.length ? () => decide(rows[0]) : null
     const groups = [...groupTotals.values()].sort((a, c) => c.value - a.value || a.title.localeCompare(c.title))
-    const showGroups = groups.length > 1 || (groups.length === 1 && groups[0].title !== 'Not in a group')
+    const showGroups = groups.length > 1 || (groups.length === 1 && groups[0].title !== t('outline.notes.ungrouped'))
     this.root.replaceChildren(
       h('div', { class: 'section', id: 'results' },
-        h('div', { class: 'section__head' }, h('h3', null, `Round ${selected.round}${selected.live ? ' (live)' : ''}`), picker),
-        h('p', { class: 'muted small' }, `${total} ${total === 1 ? 'dot' : 'dots'} on ${rows.length} ${rows.length === 1 ? 'note' : 'notes'}.`),
+        h('div', { class: 'section__head' }, h('h3', null, t(selected.live ? 'panels.roundLive' : 'summary.round', { round: selected.round })), picker),
+        h('p', { class: 'muted small' }, t('panels.dotsOn', { count: total, notes: t('outline.notes.count', { count: rows.length }) })),
         hide,
-        fac && rows.length ? h('button', { class: 'btn btn--sm btn--primary', type: 'button', id: 'decide-top', on: { click: () => decide(rows[0]) } }, 'Record decision from result #1') : null,
-        rows.length ? null : h('p', { class: 'empty' }, 'No dots were placed.'),
-        h('ol', { class: 'ranking', 'aria-label': 'Ranking' }, ...rows.map((r) => {
+        fac && rows.length ? h('button', { class: 'btn btn--sm btn--primary', type: 'button', id: 'decide-top', on: { click: () => decide(rows[0]) } }, t('facbar.decideTop')) : null,
+        rows.length ? null : h('p', { class: 'empty' }, t('summary.noDots')),
+        h('ol', { class: 'ranking', 'aria-label': t('panels.ranking') }, ...rows.map((r) => {
           const max = rows[0].value || 1
           const bar = h('span', { class: 'ranking__bar', 'aria-hidden': 'true' })
           bar.style.setProperty('--share', String(r.value / max))
           return h('li', { dataset: { note: r.id } },
             h('span', { class: 'ranking__rank' }, `${r.rank}.`),
-            h('span', { class: 'ranking__text', text: r.label || '(empty note)' }),
-            h('span', { class: 'ranking__votes', 'aria-label': `${r.value} ${r.value === 1 ? 'dot' : 'dots'}` }, String(r.value)),
+            h('span', { class: 'ranking__text', text: r.label || t('outline.note.emptyText') }),
+            h('span', { class: 'ranking__votes', 'aria-label': t('panels.dots', { count: r.value }) }, String(r.value)),
             bar,
-            fac ? h('button', { class: 'btn btn--sm btn--ghost ranking__decide', type: 'button', 'aria-label': `Decide: record a decision from result #${r.rank}, ${r.label}`, on: { click: () => decide(r) } }, 'Decide') : null)
+            fac ? h('button', { class: 'btn btn--sm btn--ghost ranking__decide', type: 'button', 'aria-label': t('panels.decideFrom', { rank: r.rank, label: r.label }), on: { click: () => decide(r) } }, t('panels.decide')) : null)
         }))),
       showGroups
         ? h('div', { class: 'section', id: 'group-totals' },
-          h('div', { class: 'section__head' }, h('h3', null, 'Dots per group')),
-          h('ol', { class: 'ranking ranking--groups', 'aria-label': 'Dots per group' }, ...groups.map((g) => h('li', null,
+          h('div', { class: 'section__head' }, h('h3', null, t('panels.dotsPerGroup'))),
+          h('ol', { class: 'ranking ranking--groups', 'aria-label': t('panels.dotsPerGroup') }, ...groups.map((g) => h('li', null,
             h('span', { class: 'ranking__rank' }, ''),
-            h('span', { class: 'ranking__text', text: `${g.title} (${g.notes} ${g.notes === 1 ? 'note' : 'notes'})` }),
+            h('span', { class: 'ranking__text', text: t('panels.groupNotes', { title: g.title, notes: t('outline.notes.count', { count: g.notes }) }) }),
             h('span', { class: 'ranking__votes' }, String(g.value))))))
         : null
     )

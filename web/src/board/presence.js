@@ -3,6 +3,12 @@ import { h, s, rafThrottle, throttle } from '../lib/dom.js'
 import { initials } from '../lib/colors.js'
 import { toast } from '../lib/toast.js'
 import { icon } from '../lib/icons.js'
+import { t } from '../lib/i18n.js'
+
+function avatarTitle (p, hand) {
+  const name = p.me ? t('notes.nameYou', { name: p.name }) : p.name
+  return hand ? t('presence.withHand', { name }) : name
+}
 
 function cursorArrow (color) {
   return s('svg', { viewBox: '0 0 20 20', 'aria-hidden': 'true' },
@@ -48,7 +54,7 @@ export class Presence extends EventTarget {
     viewport.addEventListener('change', (e) => {
       sendViewport()
       this.placeCursors()
-      if (this.following && e.detail.reason === 'user') this.setFollowing(false, 'You stopped following the facilitator.')
+      if (this.following && e.detail.reason === 'user') this.setFollowing(false, t('presence.stopped'))
     })
     sendViewport()
     followButton.addEventListener('click', () => this.setFollowing(!this.following))
@@ -83,12 +89,12 @@ export class Presence extends EventTarget {
 
   setFollowing (on, message) {
     if (on && !this.leader()) {
-      toast('No facilitator is online to follow right now.')
+      toast(t('presence.noFacilitator'))
       on = false
     }
     this.following = on
     this.followButton.setAttribute('aria-pressed', String(on))
-    this.followButton.textContent = on ? 'Following' : 'Follow'
+    this.followButton.textContent = on ? t('presence.following') : t('board.follow')
     if (message) toast(message)
     if (on) this.applyFollow()
   }
@@ -115,7 +121,7 @@ export class Presence extends EventTarget {
       this.lastSummon = counter
       if (summon.by !== this.board.me && typeof summon.x === 'number') {
         this.viewport.setCenter(summon.x, summon.y, summon.zoom || 1, 'summon')
-        toast(`${this.board.name(summon.by)} brought everyone to their view.`)
+        toast(t('presence.summoned', { name: this.board.name(summon.by) }))
       }
     }
   }
@@ -134,11 +140,11 @@ export class Presence extends EventTarget {
     const shown = list.slice(0, 6)
     const hands = this.board.sessionSet('hands')
     this.avatarList.replaceChildren(...shown.map((p) => h('span', {
-      class: `avatar${p.me ? ' avatar--me' : ''}${hands[p.id] ? ' has-hand' : ''}`, title: `${p.me ? `${p.name} (you)` : p.name}${hands[p.id] ? ', hand raised' : ''}`
+      class: `avatar${p.me ? ' avatar--me' : ''}${hands[p.id] ? ' has-hand' : ''}`, title: avatarTitle(p, hands[p.id])
     }, initials(p.name), hands[p.id] ? h('span', { class: 'avatar__hand', 'aria-hidden': 'true' }, icon('hand')) : null)))
     shown.forEach((p, i) => this.avatarList.children[i].style.setProperty('--c', p.color))
     if (list.length > shown.length) {
-      this.avatarList.append(h('span', { class: 'avatar avatar--more', title: list.slice(6).map((p) => p.name).join(', ') }, `+${list.length - shown.length}`))
+      this.avatarList.append(h('span', { class: 'avatar avatar--more', title: list.slice(6).map((p) => p.name).join(', ') }, t('presence.more', { count: list.length - shown.length })))
     }
 
     // Cursors, keyed by client (two tabs of one person are two cursors).
@@ -176,7 +182,7 @@ export class Presence extends EventTarget {
 
     if (this.following) {
       if (this.leader()) this.applyFollow()
-      else this.setFollowing(false, 'The facilitator left; you are no longer following.')
+      else this.setFollowing(false, t('presence.left'))
     }
     this.dispatchEvent(new Event('change'))
   }

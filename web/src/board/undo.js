@@ -6,6 +6,7 @@
 import * as Y from 'yjs'
 import { LOCAL } from './context.js'
 import { toast } from '../lib/toast.js'
+import { t } from '../lib/i18n.js'
 
 /** Origin of a destructive local transaction (the main manager tracks the class). */
 export class Destructive {}
@@ -55,7 +56,7 @@ export class Undo extends EventTarget {
       kind: 'info',
       timeout: TOAST_UNDO_MS,
       action: {
-        label: 'Undo',
+        label: t('undo.undo'),
         run: () => {
           if (done) return
           one.undo()

@@ -1,5 +1,6 @@
 // Dot voting: my ballots (GET votes/me), vote/unvote commands, and the round's life cycle.
 import { toast } from '../lib/toast.js'
+import { t } from '../lib/i18n.js'
 
 export class Voting extends EventTarget {
   constructor (board, notes) {
@@ -30,11 +31,11 @@ export class Voting extends EventTarget {
     }
     if (v && v.kind === 'estimate') return // estimation rounds: board/estimation.js
     if (previous !== null && v && v.status === 'revealed' && !previous.endsWith(':revealed')) {
-      toast(`Results of voting round ${v.round} are revealed.`, { kind: 'ok' })
+      toast(t('voting.revealed', { round: v.round }), { kind: 'ok' })
       this.dispatchEvent(new Event('revealed'))
     }
     if (previous !== null && v && v.status === 'open' && previous !== key) {
-      toast(`Voting round ${v.round} started: ${v.budget} dots each${v.secret ? ', secret until reveal' : ''}.`)
+      toast(t(v.secret ? 'voting.startedSecret' : 'voting.started', { round: v.round, count: v.budget }))
     }
   }
 
@@ -66,7 +67,7 @@ export class Voting extends EventTarget {
       const v = this.board.voting()
       if (!v || v.status !== 'open') return
       if (this.board.ui.left === 0) {
-        toast(`You have used all ${v.budget} dots. Remove one to place it elsewhere.`)
+        toast(t('voting.allUsed', { count: v.budget }))
         return
       }
       try {

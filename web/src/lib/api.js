@@ -1,4 +1,5 @@
 // JSON API client: bearer tokens, the error shape, and the server clock (X-Server-Time).
+import { t } from './i18n.js'
 
 export class ApiError extends Error {
   constructor (status, code, message) {
@@ -49,7 +50,7 @@ export async function api (path, { method = 'GET', body, token, raw = false } = 
       credentials: 'same-origin'
     })
   } catch {
-    throw new ApiError(0, 'network', 'Cannot reach the server. Check your connection and try again.')
+    throw new ApiError(0, 'network', t('api.network'))
   }
   noteServerTime(Number(response.headers.get('x-server-time')), sentAt, Date.now())
   if (raw && response.ok) return response
@@ -64,7 +65,7 @@ export async function api (path, { method = 'GET', body, token, raw = false } = 
     throw new ApiError(
       response.status,
       error.code || `http_${response.status}`,
-      error.message || `The request failed (${response.status}).`
+      error.message || t('api.failed', { status: response.status })
     )
   }
   return data

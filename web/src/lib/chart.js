@@ -1,14 +1,15 @@
 // A horizontal bar chart drawn as SVG; labels are SVG text nodes (textContent), never markup.
 import { s } from './dom.js'
+import { t } from './i18n.js'
 
 function truncate (text, max) {
   const chars = Array.from(String(text || '').replace(/\s+/g, ' ').trim())
-  if (chars.length === 0) return '(empty note)'
+  if (chars.length === 0) return t('outline.note.emptyText')
   return chars.length > max ? chars.slice(0, max - 1).join('') + '…' : chars.join('')
 }
 
 /** rows: [{label, value}] in display order. Returns an <svg> element. */
-export function barChart (rows, { title = 'Votes per note', width = 300 } = {}) {
+export function barChart (rows, { title = t('chart.title'), width = 300 } = {}) {
   const rowH = 30
   const labelW = Math.round(width * 0.46)
   const labelChars = Math.max(8, Math.floor((labelW - 10) / 6.8))

@@ -1,12 +1,13 @@
 // Note colours (names are what the document stores) and participant colours.
+import { t } from './i18n.js'
 
 export const NOTE_COLORS = [
-  { id: 'yellow', label: 'Yellow' },
-  { id: 'pink', label: 'Pink' },
-  { id: 'blue', label: 'Blue' },
-  { id: 'green', label: 'Green' },
-  { id: 'orange', label: 'Orange' },
-  { id: 'purple', label: 'Purple' }
+  { id: 'yellow', label: t('colour.yellow') },
+  { id: 'pink', label: t('colour.pink') },
+  { id: 'blue', label: t('colour.blue') },
+  { id: 'green', label: t('colour.green') },
+  { id: 'orange', label: t('colour.orange') },
+  { id: 'purple', label: t('colour.purple') }
 ]
 const KNOWN = new Set(NOTE_COLORS.map((c) => c.id))
 

@@ -64,6 +64,8 @@ export const PAGE_TEXTS = {
     ['#timer-title', 'board.timer'],
     ['#timer-time', 'board.timeLeft', 'label'],
     ['#agenda-title', 'board.agenda'],
+    ['#agenda-edit', 'outline.note.edit'],
+    ['#agenda-edit', 'agenda.editTitle', 'title'],
     ['#agenda-prev', 'board.prev', 'label'],
     ['#agenda-next', 'board.next', 'label'],
     ['#agenda-empty', 'board.noItems'],

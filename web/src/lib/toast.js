@@ -3,6 +3,7 @@
 // carry one action button (e.g. "Undo" after a destructive change).
 import { icon } from './icons.js'
 import { h } from './dom.js'
+import { t } from './i18n.js'
 
 export const MAX_TOASTS = 2
 
@@ -27,7 +28,7 @@ export function toast (message, { kind = 'info', timeout = 4500, action = null }
   const el = h('div', { class: `toast toast--${kind}`, role: kind === 'error' ? 'alert' : null },
     h('span', { class: 'toast__text', text: message }),
     actionBtn,
-    h('button', { class: 'toast__close', type: 'button', 'aria-label': 'Dismiss', on: { click: close } }, icon('close'))
+    h('button', { class: 'toast__close', type: 'button', 'aria-label': t('common.dismiss'), on: { click: close } }, icon('close'))
   )
   // The same message twice in a row is shown once.
   for (const other of box.children) {

@@ -22,6 +22,7 @@ import { freeSpot, inside as insideBox } from '../board/placement.js'
 import { OutcomesPanel, ResultsPanel, SessionPanel, Tabs } from '../board/panels.js'
 import { installOutline } from '../outline/index.js'
 import { SuggestPanel } from '../board/suggest.js'
+import { t } from '../lib/i18n.js'
 
 const data = pageData()
 const boardId = data.board_id
@@ -98,7 +99,7 @@ function start () {
   const openInvite = async (copyNow) => {
     if (copyNow) {
       const ok = await copyText(inviteUrl)
-      toast(ok ? 'Invite link copied. Paste it to your participants.' : `Copy this link: ${inviteUrl}`, { kind: ok ? 'ok' : 'info' })
+      toast(ok ? t('board.copied') : t('board.copyThis', { url: inviteUrl }), { kind: ok ? 'ok' : 'info' })
       return
     }
     $('#copy-status').textContent = ''
@@ -108,7 +109,7 @@ function start () {
   $('#invite-btn').addEventListener('click', () => openInvite(false))
   $('#copy-invite').addEventListener('click', async () => {
     const ok = await copyText(inviteUrl)
-    $('#copy-status').textContent = ok ? 'Copied to the clipboard.' : 'Select the link and copy it (Ctrl+C).'
+    $('#copy-status').textContent = ok ? t('board.copiedShort') : t('board.copyManually')
     if (!ok) inviteInput.select()
   })
   new Banners({ board, voting, onInvite: openInvite }) // eslint-disable-line no-new
@@ -130,7 +131,7 @@ function start () {
     app.dataset.canEdit = String(board.canEdit() || (board.drafting() && !board.isViewer() && !board.locked()))
     app.dataset.locked = String(board.locked())
     roleChip.hidden = false
-    roleChip.textContent = { facilitator: 'Facilitator', participant: 'Participant', viewer: 'Viewer' }[role] || role
+    roleChip.textContent = ['facilitator', 'participant', 'viewer'].includes(role) ? t(`role.${role}`) : role
     roleChip.className = `chip${role === 'facilitator' ? '' : ' chip--muted'}`
     const v = board.voting()
     canvas.classList.toggle('is-voting', Boolean(v && v.status === 'open' && !board.isViewer()))
@@ -149,7 +150,7 @@ function start () {
       type: 'button',
       role: 'radio',
       'aria-checked': String(notes.lastColor === c.id),
-      'aria-label': `${c.label} notes`,
+      'aria-label': t('board.swatch', { colour: t(`colour.${c.id}`) }),
       tabindex: notes.lastColor === c.id ? '0' : '-1',
       on: { click: () => { notes.lastColor = c.id; renderSwatches(); swatches.querySelector('[aria-checked="true"]').focus() } }
     })))
@@ -168,7 +169,7 @@ function start () {
   const addNote = () => {
     const spot = notes.nextSpot()
     if (!insideBox(spot.x, spot.y, NOTE_W, NOTE_H, viewport.visible())) viewport.setCenter(spot.x + NOTE_W / 2, spot.y + NOTE_H / 2, viewport.zoom, 'program')
-    if (!notes.create(spot.x, spot.y)) toast(board.locked() ? 'The board is locked.' : 'You cannot add notes here.')
+    if (!notes.create(spot.x, spot.y)) toast(board.locked() ? t('board.isLocked') : t('board.cannotAddHere'))
   }
   const addGroup = () => {
     // Where nothing is: never on top of the previous group, never over notes (it would swallow them).
@@ -239,7 +240,7 @@ function start () {
     if (mod && !e.altKey && (e.key === 'z' || e.key === 'Z' || e.key === 'y' || e.key === 'Y')) {
       e.preventDefault()
       const redo = e.key === 'y' || e.key === 'Y' || e.shiftKey
-      if (!(redo ? undo.redo() : undo.undo())) toast(redo ? 'Nothing to redo.' : 'Nothing to undo.')
+      if (!(redo ? undo.redo() : undo.undo())) toast(redo ? t('board.nothingToRedo') : t('board.nothingToUndo'))
       return
     }
     if (e.ctrlKey || e.metaKey || e.altKey) return
@@ -278,13 +279,13 @@ function start () {
   const collapseBtn = { agenda: $('#collapse-agenda'), side: $('#collapse-side') }
   collapseBtn.agenda.append(icon('panelLeft'))
   collapseBtn.side.append(icon('panelRight'))
-  const panelName = { agenda: 'agenda panel', side: 'session panel' }
+  const panelKey = { agenda: 'agenda', side: 'side' }
   const applyCollapsed = (which) => {
     const off = Boolean(hidden[which])
     app.classList.toggle(`collapse-${which}`, off)
     const btn = collapseBtn[which]
     btn.setAttribute('aria-expanded', String(!off))
-    const label = `${off ? 'Show' : 'Hide'} the ${panelName[which]}`
+    const label = t(`board.${off ? 'show' : 'hide'}.${panelKey[which]}`)
     btn.setAttribute('aria-label', label)
     btn.title = `${label} (${which === 'agenda' ? '[' : ']'})`
   }

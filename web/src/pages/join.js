@@ -3,6 +3,7 @@ import { api } from '../lib/api.js'
 import { loadAuth, saveAuth } from '../lib/auth.js'
 import { $, pageData } from '../lib/dom.js'
 import { addLanguageSwitch, translatePage } from '../lib/i18n-page.js'
+import { t } from '../lib/i18n.js'
 
 translatePage('join')
 addLanguageSwitch()
@@ -17,7 +18,7 @@ const submit = $('#join-submit')
 const existing = loadAuth(boardId)
 if (existing) {
   $('#join-continue').hidden = false
-  $('#continue-link').textContent = `Continue as ${existing.name || 'before'}`
+  $('#continue-link').textContent = existing.name ? t('join.continueAs', { name: existing.name }) : t('join.continue')
 }
 try {
   const saved = localStorage.getItem('planboard.name')
@@ -30,12 +31,12 @@ form.addEventListener('submit', async (event) => {
   errorEl.textContent = ''
   const name = nameInput.value.trim()
   if (!name) {
-    errorEl.textContent = 'Please enter a name.'
+    errorEl.textContent = t('join.needName')
     nameInput.focus()
     return
   }
   submit.disabled = true
-  submit.textContent = 'Joining…'
+  submit.textContent = t('join.joining')
   try {
     const joined = await api(`/api/boards/${encodeURIComponent(boardId)}/participants`, {
       method: 'POST',
@@ -47,6 +48,6 @@ form.addEventListener('submit', async (event) => {
   } catch (error) {
     errorEl.textContent = error.message
     submit.disabled = false
-    submit.textContent = 'Join board'
+    submit.textContent = t('join.submit')
   }
 })

@@ -3,6 +3,7 @@ import { api } from '../lib/api.js'
 import { recentBoards, saveAuth } from '../lib/auth.js'
 import { $, $$, h, pageData } from '../lib/dom.js'
 import { addLanguageSwitch, translatePage } from '../lib/i18n-page.js'
+import { t as tr } from '../lib/i18n.js'
 
 translatePage('landing')
 addLanguageSwitch()
@@ -29,9 +30,9 @@ function showTemplate () {
   const id = selectedTemplate()
   for (const el of $$('[data-template]')) el.hidden = el.dataset.template !== id
   const t = templates.get(id)
-  titleInput.placeholder = t && t.title ? t.title : 'Planning session'
+  titleInput.placeholder = t && t.title ? t.title : tr('landing.titlePh')
   const objective = $('#objective')
-  objective.placeholder = t && t.objective ? t.objective : 'What should this session achieve?'
+  objective.placeholder = t && t.objective ? t.objective : tr('landing.objectivePh')
 }
 
 form.addEventListener('change', (event) => {
@@ -44,7 +45,7 @@ form.addEventListener('submit', async (event) => {
   errorEl.textContent = ''
   const name = nameInput.value.trim()
   if (!name) {
-    errorEl.textContent = 'Please enter your name: the others will see it next to your notes.'
+    errorEl.textContent = tr('landing.needName')
     nameInput.focus()
     return
   }
@@ -55,7 +56,7 @@ form.addEventListener('submit', async (event) => {
     objective: $('#objective').value.trim() || undefined
   }
   submit.disabled = true
-  submit.textContent = 'Creating…'
+  submit.textContent = tr('landing.creating')
   try {
     const created = await api('/api/boards', { method: 'POST', body })
     try { localStorage.setItem('planboard.name', name) } catch {}
@@ -71,7 +72,7 @@ form.addEventListener('submit', async (event) => {
   } catch (error) {
     errorEl.textContent = error.message
     submit.disabled = false
-    submit.textContent = 'Create board'
+    submit.textContent = tr('landing.submit')
   }
 })
 
@@ -81,8 +82,8 @@ if (recent.length) {
   for (const board of recent.slice(0, 5)) {
     list.append(h('li', null,
       h('a', { href: `/b/${encodeURIComponent(board.id)}` },
-        h('span', { text: board.title || 'Untitled board' }),
-        h('span', { class: 'muted small', text: board.role === 'facilitator' ? 'facilitator' : board.name || '' })
+        h('span', { text: board.title || tr('common.untitledBoard') }),
+        h('span', { class: 'muted small', text: board.role === 'facilitator' ? tr('landing.roleFacilitator') : board.name || '' })
       )
     ))
   }
