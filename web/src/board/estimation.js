@@ -210,5 +210,7 @@ export class Estimation {
     else this.state.textContent = `Estimation round ${v.round} is ${v.status}.`
     this.form.hidden = !fac || Boolean(current && current.status === 'open')
     this.revealBtn.hidden = !fac || !v || v.status === 'revealed'
+    // Participants see the section only while there is an estimation round to take part in.
+    this.section.hidden = !fac && !v
   }
 }
