@@ -29,6 +29,7 @@ def test_estimation_round_in_the_browser(browser: Any, live_server: PlanboardPro
         # Both see a deck of cards on each note; a click casts, a second click changes it.
         for who in (ana, fay):
             expect(note(who.page, ci).locator(".deck-card")).to_have_count(12)
+            who.page.click("#zoom-fit")  # the decks made the notes taller: bring all into view
         ana.page.locator(f'.note[data-id="{ci}"] .deck-card[data-card="8"]').click()
         ana.page.locator(f'.note[data-id="{ci}"] .deck-card[data-card="3"]').click()
         expect(note(ana.page, ci).locator(".deck-card.is-mine")).to_have_text("3")
