@@ -3,10 +3,11 @@
 // and the agreed estimate as a badge on the note. The note views stay notes.js's; this module
 // adds its own elements to them and keeps them in step with the round.
 import { $, h } from '../lib/dom.js'
+import { t } from '../lib/i18n.js'
 import { toast } from '../lib/toast.js'
 import { Y } from './context.js'
 
-const SCALES = { fibonacci: 'Fibonacci', tshirt: 'T-shirt sizes', powers: 'Powers of 2' }
+const SCALES = ['fibonacci', 'tshirt', 'powers']
 
 function loadStyles () {
   if (document.getElementById('estimation-css')) return
@@ -53,10 +54,10 @@ export class Estimation {
     this.key = key
     this.mine = {}
     if (v && v.status === 'open' && previous !== null && !previous.startsWith(`${v.round}:`)) {
-      toast(`Estimation round ${v.round} started: pick a card on each note.`)
+      toast(t('estimation.started', { round: v.round }))
     }
     if (v && v.status === 'revealed' && previous !== null && previous !== key) {
-      toast(`Estimates of round ${v.round} are revealed: see each note.`, { kind: 'ok' })
+      toast(t('estimation.revealed', { round: v.round }), { kind: 'ok' })
     }
     if (v && v.status !== 'revealed' && !this.board.isViewer()) {
       try {
@@ -89,7 +90,7 @@ export class Estimation {
   async agree (noteId, value) {
     try {
       await this.board.command('estimate.agree', { note_id: noteId, value }, { quiet: true })
-      toast(value === null ? 'Estimate cleared.' : `Agreed: ${value}.`, { kind: 'ok' })
+      toast(value === null ? t('estimation.cleared') : t('estimation.agreed', { value }), { kind: 'ok' })
     } catch (error) {
       toast(error.message, { kind: 'error' })
     }
@@ -115,7 +116,7 @@ export class Estimation {
       this.renderResult(extra.result, summaryJson, id, agreed)
       extra.badge.hidden = typeof agreed !== 'string'
       extra.badge.textContent = typeof agreed === 'string' ? agreed : ''
-      extra.badge.title = typeof agreed === 'string' ? `Agreed estimate: ${agreed}` : ''
+      extra.badge.title = typeof agreed === 'string' ? t('estimation.agreedTitle', { value: agreed }) : ''
       view.el.classList.toggle('has-deck', deckOpen)
     }
     for (const key of [...this.extras.keys()]) if (!seen.has(key)) this.extras.delete(key)
@@ -124,7 +125,7 @@ export class Estimation {
 
   attach (key, view) {
     const stop = (e) => e.stopPropagation() // no drag, no dot vote, no edit from the deck
-    const deck = h('div', { class: 'note__deck', role: 'group', 'aria-label': 'Your estimate', hidden: true })
+    const deck = h('div', { class: 'note__deck', role: 'group', 'aria-label': t('estimation.yourEstimate'), hidden: true })
     const result = h('div', { class: 'note__estimate', hidden: true })
     for (const el of [deck, result]) {
       el.addEventListener('pointerdown', stop)
@@ -147,7 +148,7 @@ export class Estimation {
       type: 'button',
       class: 'deck-card' + (card === mine ? ' is-mine' : ''),
       'aria-pressed': card === mine ? 'true' : 'false',
-      title: card === mine ? 'Your card (click again to withdraw)' : `Estimate ${card}`,
+      title: card === mine ? t('estimation.yourCard') : t('estimation.card', { card }),
       dataset: { card },
       on: { click: () => this.cast(noteId, card) }
     }, card)))
@@ -160,13 +161,13 @@ export class Estimation {
     const parts = [
       h('div', { class: 'estimate-summary' },
         h('span', { class: 'estimate-median', dataset: { testid: 'median' } }, summary.median ? `median ${summary.median}` : 'no median'),
-        h('span', { class: 'estimate-dist', 'aria-label': 'Distribution of cards' },
+        h('span', { class: 'estimate-dist', 'aria-label': t('estimation.distribution') },
           ...cards.map(([card, count]) => h('span', { class: 'estimate-dist__cell', dataset: { card } }, `${card}×${count}`))),
         summary.discuss ? h('span', { class: 'estimate-discuss' }, summary.discuss) : null)
     ]
     if (this.board.isFacilitator()) {
       const choices = [...new Set([summary.median, ...cards.map(([c]) => c)].filter((c) => c && c !== '?'))]
-      parts.push(h('div', { class: 'estimate-agree' }, 'Agree: ',
+      parts.push(h('div', { class: 'estimate-agree' }, t('estimation.agree'),
         ...choices.map((card) => h('button', {
           type: 'button',
           class: 'btn btn--xs' + (card === agreed ? ' is-agreed' : ''),
@@ -182,10 +183,10 @@ export class Estimation {
     const root = $('#tab-session')
     if (!root) return
     this.state = h('p', { class: 'state-line', id: 'estimation-state' })
-    this.scale = h('select', { id: 'estimation-scale', 'aria-label': 'Scale' },
-      ...Object.entries(SCALES).map(([value, label]) => h('option', { value }, label)))
-    this.startBtn = h('button', { class: 'btn btn--sm btn--primary', type: 'submit', id: 'estimation-start' }, 'Start estimating')
-    this.form = h('form', { class: 'inline-form fac-only', id: 'estimation-form' }, h('label', null, 'Scale ', this.scale), this.startBtn)
+    this.scale = h('select', { id: 'estimation-scale', 'aria-label': t('estimation.scale') },
+      ...SCALES.map((value) => h('option', { value }, t(`estimation.scale.${value}`))))
+    this.startBtn = h('button', { class: 'btn btn--sm btn--primary', type: 'submit', id: 'estimation-start' }, t('estimation.start'))
+    this.form = h('form', { class: 'inline-form fac-only', id: 'estimation-form' }, h('label', null, t('estimation.scale') + ' ', this.scale), this.startBtn)
     this.form.addEventListener('submit', (e) => {
       e.preventDefault()
       this.board.command('voting.start', { kind: 'estimate', scale: this.scale.value }).catch(() => {})
@@ -193,9 +194,9 @@ export class Estimation {
     this.revealBtn = h('button', {
       class: 'btn btn--sm btn--primary fac-only', type: 'button', id: 'estimation-reveal',
       on: { click: () => this.board.command('voting.reveal').catch(() => {}) }
-    }, 'Reveal estimates')
+    }, t('estimation.reveal'))
     this.section = h('div', { class: 'section', id: 'estimation-section' },
-      h('div', { class: 'section__head' }, h('h3', null, 'Estimation')), this.state, this.form, this.revealBtn)
+      h('div', { class: 'section__head' }, h('h3', null, t('estimation.title'))), this.state, this.form, this.revealBtn)
     const people = root.querySelector('.roster')?.closest('.section')
     root.insertBefore(this.section, people || null)
   }
@@ -205,9 +206,9 @@ export class Estimation {
     const fac = this.board.isFacilitator()
     const current = this.board.voting()
     const members = this.board.roster().filter((p) => p.role !== 'viewer').length
-    if (!v) this.state.textContent = 'Put a card on each note, secretly; reveal shows the spread.'
-    else if (v.status === 'open') this.state.textContent = `Estimation round ${v.round} is open: ${v.done || 0} of ${members} have estimated every note.`
-    else this.state.textContent = `Estimation round ${v.round} is ${v.status}.`
+    if (!v) this.state.textContent = t('estimation.none')
+    else if (v.status === 'open') this.state.textContent = t('estimation.open', { round: v.round, done: v.done || 0, members })
+    else this.state.textContent = t(v.status === 'revealed' ? 'estimation.revealedState' : 'estimation.closed', { round: v.round })
     this.form.hidden = !fac || Boolean(current && current.status === 'open')
     this.revealBtn.hidden = !fac || !v || v.status === 'revealed'
     // Participants see the section only while there is an estimation round to take part in.

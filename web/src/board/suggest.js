@@ -2,13 +2,14 @@
 // side list, renames, picks some or all, and accepts (groups.accept: one server transaction).
 // Likely duplicates show as "possible duplicate of …" with merge (notes.merge) or keep both.
 import { $, h } from '../lib/dom.js'
+import { t } from '../lib/i18n.js'
 import { icon } from '../lib/icons.js'
 import { toast } from '../lib/toast.js'
 
 const BACKENDS = {
-  builtin: 'Built-in (no model, nothing leaves the server)',
-  minilm: 'Local model (all-MiniLM-L6-v2, on the server)',
-  endpoint: 'Configured embeddings endpoint'
+  builtin: () => t('suggest.backend.builtin'),
+  minilm: () => t('suggest.backend.minilm'),
+  endpoint: () => t('suggest.backend.endpoint')
 }
 
 function snippet (text, max = 60) {
@@ -27,12 +28,12 @@ export class SuggestPanel {
     this.button = h('button', {
       class: 'btn btn--sm btn--primary', type: 'button', id: 'suggest-themes',
       on: { click: () => this.suggest() }
-    }, icon('sparkle'), 'Suggest themes')
+    }, icon('sparkle'), t('suggest.button'))
     this.state = h('p', { class: 'state-line', id: 'suggest-state' },
-      'Proposes themes and duplicates for the notes; nothing changes until you accept.')
+      t('suggest.intro'))
     this.preview = h('div', { class: 'suggest', id: 'suggest-preview', hidden: true })
     this.section = h('div', { class: 'section fac-only', id: 'suggest-section' },
-      h('div', { class: 'section__head' }, h('h3', null, 'Suggested themes')),
+      h('div', { class: 'section__head' }, h('h3', null, t('suggest.title'))),
       this.state, h('div', { class: 'row' }, this.button), this.preview)
     root.append(this.section)
     board.addEventListener('state', () => this.render())
@@ -48,22 +49,22 @@ export class SuggestPanel {
   async suggest () {
     this.busy = true
     this.render()
-    this.state.textContent = 'Reading the notes…'
+    this.state.textContent = t('suggest.reading')
     try {
       const answer = await this.board.command('groups.suggest')
       this.proposal = {
         backend: answer.backend,
         fallback: answer.fallback || null,
-        themes: answer.themes.map((t) => ({ ...t, on: true })),
+        themes: answer.themes.map((theme) => ({ ...theme, on: true })),
         duplicates: answer.duplicates,
         ungrouped: answer.ungrouped
       }
       this.state.textContent = answer.themes.length
         ? `${answer.themes.length} themes proposed. Untick, rename, then accept.`
-        : 'No themes found: the notes are too few or too different.'
+        : t('suggest.none')
       this.show()
     } catch {
-      this.state.textContent = 'Could not suggest themes.'
+      this.state.textContent = t('suggest.failed')
     } finally {
       this.busy = false
       this.render()
@@ -83,7 +84,7 @@ export class SuggestPanel {
     const gone = [...p.themes, ...p.duplicates].some((entry) => !entry.note_ids.every(alive))
     if (!gone) return
     for (const entry of [...p.themes, ...p.duplicates]) entry.note_ids = entry.note_ids.filter(alive)
-    p.themes = p.themes.filter((t) => t.note_ids.length)
+    p.themes = p.themes.filter((theme) => theme.note_ids.length)
     p.duplicates = p.duplicates.filter((d) => d.note_ids.length > 1)
     this.show()
   }
@@ -96,13 +97,13 @@ export class SuggestPanel {
       return
     }
     const backend = h('p', { class: 'suggest__backend', id: 'suggest-backend', dataset: { backend: p.backend } },
-      h('span', { class: 'chip chip--muted' }, p.backend), ' ', BACKENDS[p.backend] || p.backend)
+      h('span', { class: 'chip chip--muted' }, p.backend), ' ', BACKENDS[p.backend]?.() || p.backend)
     const items = p.themes.map((theme, index) => this.themeRow(theme, index))
-    const chosen = p.themes.filter((t) => t.on).length
+    const chosen = p.themes.filter((theme) => theme.on).length
     const actions = h('div', { class: 'row suggest__actions' },
-      h('button', { class: 'btn btn--sm btn--primary', type: 'button', id: 'suggest-accept', disabled: !chosen, on: { click: () => this.accept(p.themes.filter((t) => t.on)) } },
-        chosen === p.themes.length ? `Accept all ${chosen}` : `Accept ${chosen} of ${p.themes.length}`),
-      h('button', { class: 'btn btn--sm', type: 'button', id: 'suggest-dismiss', on: { click: () => this.dismiss() } }, 'Dismiss'))
+      h('button', { class: 'btn btn--sm btn--primary', type: 'button', id: 'suggest-accept', disabled: !chosen, on: { click: () => this.accept(p.themes.filter((theme) => theme.on)) } },
+        chosen === p.themes.length ? t('suggest.acceptAll', { count: chosen }) : t('suggest.acceptSome', { chosen, count: p.themes.length })),
+      h('button', { class: 'btn btn--sm', type: 'button', id: 'suggest-dismiss', on: { click: () => this.dismiss() } }, t('suggest.dismiss')))
     const parts = [backend]
     if (p.fallback) parts.push(h('p', { class: 'suggest__warn' }, icon('warn'), ' The configured back end failed; this is the built-in one.'))
     parts.push(h('ol', { class: 'suggest__themes', id: 'suggest-themes-list' }, ...items))
@@ -116,12 +117,12 @@ export class SuggestPanel {
 
   themeRow (theme, index) {
     const box = h('input', {
-      type: 'checkbox', checked: theme.on, 'aria-label': `Include theme ${theme.title}`,
+      type: 'checkbox', checked: theme.on, 'aria-label': t('suggest.include', { title: theme.title }),
       on: { change: () => { theme.on = box.checked; this.show() } }
     })
     const title = h('input', {
       type: 'text', class: 'suggest__title', value: theme.title, maxlength: '200',
-      'aria-label': `Name of theme ${index + 1}`,
+      'aria-label': t('suggest.name', { n: index + 1 }),
       on: { input: () => { theme.title = title.value } }
     })
     const notes = h('ul', { class: 'suggest__notes' }, ...theme.note_ids.slice(0, 4).map((id) => h('li', null, snippet(this.noteText(id)))))
@@ -140,21 +141,21 @@ export class SuggestPanel {
           ' possible duplicate of ', h('q', null, snippet(this.noteText(keep), 80)),
           h('span', { class: 'suggest__score' }, ` (${score})`)),
         h('div', { class: 'row' },
-          h('button', { class: 'btn btn--sm', type: 'button', on: { click: () => this.merge(dup) } }, 'Merge'),
-          h('button', { class: 'btn btn--sm btn--ghost', type: 'button', on: { click: () => this.keepBoth(dup) } }, 'Keep both')))
+          h('button', { class: 'btn btn--sm', type: 'button', on: { click: () => this.merge(dup) } }, t('suggest.merge')),
+          h('button', { class: 'btn btn--sm btn--ghost', type: 'button', on: { click: () => this.keepBoth(dup) } }, t('suggest.keepBoth'))))
     })
-    return h('div', { class: 'suggest__dups' }, h('h4', null, 'Possible duplicates'), h('ul', { id: 'suggest-duplicates' }, ...rows))
+    return h('div', { class: 'suggest__dups' }, h('h4', null, t('suggest.duplicates')), h('ul', { id: 'suggest-duplicates' }, ...rows))
   }
 
   async accept (themes) {
-    const body = themes.map((t) => ({ title: t.title.trim() || 'Untitled theme', note_ids: t.note_ids }))
+    const body = themes.map((theme) => ({ title: theme.title.trim() || t('suggest.untitled'), note_ids: theme.note_ids }))
     try {
       const answer = await this.board.command('groups.accept', { themes: body })
       toast(`${answer.groups.length} ${answer.groups.length === 1 ? 'group' : 'groups'} created.`, { kind: 'ok' })
-      this.proposal.themes = this.proposal.themes.filter((t) => !themes.includes(t))
+      this.proposal.themes = this.proposal.themes.filter((theme) => !themes.includes(theme))
       if (!this.proposal.themes.length && !this.proposal.duplicates.length) this.dismiss()
       else this.show()
-      this.state.textContent = 'Groups created. Move notes by hand to fix the rest.'
+      this.state.textContent = t('suggest.created')
     } catch {}
   }
 
@@ -172,7 +173,7 @@ export class SuggestPanel {
 
   dismiss () {
     this.proposal = null
-    this.state.textContent = 'Proposes themes and duplicates for the notes; nothing changes until you accept.'
+    this.state.textContent = t('suggest.intro')
     this.show()
   }
 }
