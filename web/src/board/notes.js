@@ -562,14 +562,20 @@ export class NotesLayer {
   /** A revealed draft gets a fresh id on the board (the server derives it): it is the new
    * note of mine whose text is what the server had of the draft. */
   revealedAs (c) {
+    let best = null
+    let bestLength = -1
     for (const [key, view] of this.views) {
       if (!key.startsWith('board:') || !view.ytext) continue
       const note = this.board.notes.get(view.id)
-      if (note && note.get('author') === this.board.me && view.ytext.toString() === c.synced) {
-        return view
+      if (!note || note.get('author') !== this.board.me) continue
+      const text = view.ytext.toString()
+      // The server has the draft as it was when the reveal ran: what was typed, or its start.
+      if ((text === c.synced || (text && c.text.startsWith(text))) && text.length > bestLength) {
+        best = view
+        bestLength = text.length
       }
     }
-    return null
+    return best
   }
 
   /** The revealed note never came (e.g. drafting was stopped another way): the text becomes a
