@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,38 +21,13 @@ from server.store.redis import RedisStore
 from tests.boards import add_note, note_texts
 from tests.conftest import create_board, join_board
 from tests.multi.conftest import ready
-from tests.multi.support import kill_redis, redis_command, start_replica, started_redis, ws
+from tests.multi.support import kill_redis, redis_command, ws
+from tests.replication import primary, replica, replica_link, vip  # noqa: F401 - fixtures
 from tests.servers import PlanboardProcess, RedisProcess, wait_until
 from tests.tcpproxy import TcpProxy
 from tests.yclient import YClient, wait_for
 
 pytestmark = pytest.mark.redis
-
-
-@pytest.fixture
-def primary() -> Iterator[RedisProcess]:
-    yield from started_redis()
-
-
-@pytest.fixture
-def replication_link(primary: RedisProcess) -> Iterator[TcpProxy]:
-    link = TcpProxy(primary.port).start()
-    yield link
-    link.close()
-
-
-@pytest.fixture
-def replica(primary: RedisProcess, replication_link: TcpProxy) -> Iterator[RedisProcess]:
-    server = start_replica(primary.port, via_port=replication_link.port)
-    yield server
-    server.cleanup()
-
-
-@pytest.fixture
-def vip(primary: RedisProcess) -> Iterator[TcpProxy]:
-    link = TcpProxy(primary.port).start()
-    yield link
-    link.close()
 
 
 async def notes_in_redis(url: str, board_id: str) -> set[str]:
@@ -79,7 +53,7 @@ async def in_thread(fn: Any) -> Any:
 async def test_failover_to_a_lagging_replica_loses_nothing_anyone_saw(
     primary: RedisProcess,
     replica: RedisProcess,
-    replication_link: TcpProxy,
+    replica_link: TcpProxy,
     vip: TcpProxy,
     tmp_path: Path,
 ) -> None:
@@ -94,7 +68,7 @@ async def test_failover_to_a_lagging_replica_loses_nothing_anyone_saw(
     servers = [PlanboardProcess(tmp_path / f"i{i}", env=env) for i in range(3)]
     try:
         await asyncio.gather(*(in_thread(lambda s=s: s.start(30.0)) for s in servers))
-        await run_failover(servers, primary, replica, replication_link, vip)
+        await run_failover(servers, primary, replica, replica_link, vip)
     finally:
         await asyncio.gather(*(in_thread(s.stop) for s in servers))
 
@@ -103,7 +77,7 @@ async def run_failover(
     servers: list[PlanboardProcess],
     primary: RedisProcess,
     replica: RedisProcess,
-    replication_link: TcpProxy,
+    replica_link: TcpProxy,
     vip: TcpProxy,
 ) -> None:
     board = create_board(servers[0].url)
@@ -132,7 +106,7 @@ async def run_failover(
         )
         # The replica stops replicating: from now on no append is acknowledged, so nothing new
         # may be shown; the writers keep writing (their edits wait in the instances' memory).
-        await in_thread(replication_link.blackhole)
+        await in_thread(replica_link.blackhole)
         phase["name"] = "lag"
         await in_thread(
             lambda: wait_until(lambda: all(ready(s) == 503 for s in servers), 15, "not ready")
@@ -141,7 +115,7 @@ async def run_failover(
         kill_redis(primary)
         seen = set().union(*(set(note_texts(o.doc)) for o in observers))
         assert seen == seen_before  # nothing unacknowledged was shown
-        await in_thread(replication_link.refuse)
+        await in_thread(replica_link.refuse)
         redis_command(replica.port, "REPLICAOF", "NO", "ONE")
         await in_thread(lambda: vip.repoint(replica.port))
         phase["name"] = "after"

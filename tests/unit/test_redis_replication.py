@@ -3,46 +3,19 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
 import pytest
 from pycrdt import Doc, Map
 
 from server.store.redis import RedisStore
-from tests.multi.support import kill_redis, redis_command, start_replica, started_redis
+from tests.multi.support import kill_redis, redis_command
+from tests.replication import primary, replica, replica_link, vip  # noqa: F401 - fixtures
 from tests.servers import RedisProcess
 from tests.tcpproxy import TcpProxy
 from tests.yclient import wait_for
 
 pytestmark = pytest.mark.redis
-
-
-@pytest.fixture
-def primary() -> Iterator[RedisProcess]:
-    yield from started_redis()
-
-
-@pytest.fixture
-def replica_link(primary: RedisProcess) -> Iterator[TcpProxy]:
-    """The replication link, through a proxy the test can black-hole (a lagging replica)."""
-    link = TcpProxy(primary.port).start()
-    yield link
-    link.close()
-
-
-@pytest.fixture
-def replica(primary: RedisProcess, replica_link: TcpProxy) -> Iterator[RedisProcess]:
-    server = start_replica(primary.port, via_port=replica_link.port)
-    yield server
-    server.cleanup()
-
-
-@pytest.fixture
-def vip(primary: RedisProcess) -> Iterator[TcpProxy]:
-    """The address the instances use for "the primary"; a failover repoints it."""
-    link = TcpProxy(primary.port).start()
-    yield link
-    link.close()
 
 
 @pytest.fixture
