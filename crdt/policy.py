@@ -124,6 +124,10 @@ class DraftsContext:
         return False
 
 
+# Structs in integration order, the delete set, and where each struct was placed.
+_Judged = tuple[list[y.Struct], dict[int, list[tuple[int, int]]], dict[y.ID, Place | int]]
+
+
 @dataclass
 class Prepared:
     """A decoded update, placed against the doc as it is now."""
@@ -225,6 +229,9 @@ class BoardGuard:
         self._bytes = 0
         self._bytes_measured = -1
         self._since_measured = 0
+        # What the transaction being committed integrated, in order and placed, when it is a
+        # judged update as it was judged: the index records it without decoding yrs' encoding.
+        self._judged: _Judged | None = None
         self._sub = doc.observe(self._on_transaction)
         self._index_whole_doc()
 
@@ -233,10 +240,14 @@ class BoardGuard:
         update = event.update
         self._bytes += len(update)
         self._since_measured += 1
+        judged, self._judged = self._judged, None
         if update == b"\x00\x00":
             return
         try:
-            touched, entries = self.index.record(y.decode_update(update))
+            if judged is not None:  # a judged update integrated as it was placed: no decode
+                touched, entries = self.index.record_ordered(*judged)
+            else:
+                touched, entries = self.index.record(y.decode_update(update))
         except Exception:  # pragma: no cover - yrs wrote it; rebuild rather than trust it
             log.exception("could not index a transaction; rebuilding the index")
             self._index_whole_doc()
@@ -287,7 +298,7 @@ class BoardGuard:
 
     def prepare(self, update: bytes) -> Prepared:
         try:
-            decoded = y.decode_update(update)
+            decoded = y.decode_update(update, self.index.depth_of, MAX_ENTRY_DEPTH)
         except y.UpdateFormatError as exc:
             raise MalformedUpdate(f"not a Yjs update: {exc}") from exc
         order, pending = integration_order(decoded, self.index.known)
@@ -305,8 +316,11 @@ class BoardGuard:
             raise PendingUpdate("the update depends on operations the server has not seen")
         # One transaction for the reads, the judgement and the integration: pycrdt opens one
         # per read otherwise, and observers see the update and its compensation as one.
-        with self.doc.transaction(origin=CLIENT_ORIGIN):
-            return self._judge_and_integrate(prepared, participant_id)
+        try:
+            with self.doc.transaction(origin=CLIENT_ORIGIN):
+                return self._judge_and_integrate(prepared, participant_id)
+        finally:
+            self._judged = None
 
     def _judge_and_integrate(self, prepared: Prepared, participant_id: str) -> list[Violation]:
         update = prepared.update
@@ -340,6 +354,7 @@ class BoardGuard:
             and len(order) == len(update.structs)
             and deletes == update.deletes
         )
+        self._judged = (order, deletes, placed)
         if unchanged:
             self.doc.apply_update(prepared.data)
         else:
@@ -786,7 +801,9 @@ class BoardGuard:
             self.index.record_struct(s, placed.get((s.client, s.clock)))
         structs = _merge_gc([self._neutralised(s, placed, new_types) for s in order])
         self.doc.apply_update(y.encode_update(structs, deletes))
-        restore.restore()  # in the same transaction: one net update
+        if not restore.restore():  # in the same transaction: one net update
+            # Nothing but the neutralised update: the index records it without a decode.
+            self._judged = (structs, deletes, placed)
         return j.violations
 
     def _neutralised(
@@ -846,6 +863,13 @@ class _Restorer:
         self._entries: dict[tuple[str, str], Any] = {}  # (root, key) -> snapshot
         self._fields: dict[tuple[str, str, str], Any] = {}
         self._arrays: dict[str, list[Any]] = {}
+        self._maps: dict[str, Map[Any]] = {}
+
+    def _map(self, root: str) -> Map[Any]:
+        found = self._maps.get(root)
+        if found is None:
+            found = self._maps[root] = self.doc.get(root, type=Map)
+        return found
 
     def remember(self, index: StructIndex, place: Place, item: y.ID) -> None:
         parent, sub = place
@@ -862,26 +886,30 @@ class _Restorer:
             return
         if len(loc) <= 2 and (len(loc) == 1 or sub is None):
             if (root, key) not in self._entries:
-                self._entries[(root, key)] = _held(self.doc.get(root, type=Map), key)
+                self._entries[(root, key)] = _held(self._map(root), key)
             return
         field_name = sub if len(loc) == 2 else loc[2]
         if field_name is None or (root, key) in self._entries:
             return
-        entry = self.doc.get(root, type=Map).get(key)
+        entry = self._map(root).get(key)
         if isinstance(entry, Map) and (root, key, field_name) not in self._fields:
             self._fields[(root, key, field_name)] = _held(entry, field_name)
 
-    def restore(self) -> None:
+    def restore(self) -> bool:
+        """Write back what changed; whether anything had to be written."""
+        wrote = False
         for (root, key), snap in self._entries.items():
-            target: Map[Any] = self.doc.get(root, type=Map)
+            target = self._map(root)
             if snap is not _ABSENT and _held(target, key) != snap:
                 target[key] = _rebuild(snap)
+                wrote = True
         for (root, key, name), snap in self._fields.items():
-            entry = self.doc.get(root, type=Map).get(key)
+            entry = self._map(root).get(key)
             if not isinstance(entry, Map) or snap is _ABSENT:
                 continue
             if _held(entry, name) == snap:
                 continue
+            wrote = True
             current = entry.get(name)
             if isinstance(current, Text) and isinstance(snap, _TextSnap):
                 _restore_text(current, snap.text)
@@ -892,6 +920,8 @@ class _Restorer:
             if [_snapshot(v) for v in array] != snaps:
                 del array[0 : len(array)]
                 array.extend([_rebuild(s) for s in snaps])
+                wrote = True
+        return wrote
 
 
 _ABSENT = object()

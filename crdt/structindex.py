@@ -19,7 +19,7 @@ from bisect import bisect_right
 from collections import deque
 from dataclasses import dataclass
 
-from crdt.yupdate import GC, ID, SKIP, TYPE, Struct, Update
+from crdt.yupdate import DELETED, GC, ID, SKIP, TYPE, Struct, Update
 
 ParentRef = str | ID  # a root's name, or the id of the item that holds a nested type
 Place = tuple[ParentRef, str | None]  # (parent, map key or None for sequence content)
@@ -86,6 +86,14 @@ class StructIndex:
             return None
         place = runs.places[i]
         return GC_PLACE if place == GC_PLACE else self._places[place]
+
+    def depth_of(self, item: ID) -> int | None:
+        """How deep an item sits (1: a root's child), or None when unknown or collected."""
+        place = self.place_of(item)
+        if place is None or isinstance(place, int):
+            return None
+        loc = self.loc_of(place[0])
+        return len(loc) if loc is not None else None
 
     def loc_of(self, parent: ParentRef) -> tuple[str, ...] | None:
         if isinstance(parent, str):
@@ -203,15 +211,24 @@ class StructIndex:
         Returns the roots it touched at any depth, and those whose own entries it touched
         (a key of the root map set or deleted), so that readers can drop what they cached.
         """
+        order, _pending = integration_order(update, self.known)
+        return self.record_ordered(order, update.deletes, placed)
+
+    def record_ordered(
+        self,
+        order: list[Struct],
+        deletes: dict[int, list[tuple[int, int]]],
+        placed: dict[ID, Place | int] | None = None,
+    ) -> tuple[set[str], set[str]]:
+        """`record` for structs already in integration order (and placed, when known)."""
         touched: set[str] = set()
         entries: set[str] = set()
-        order, _pending = integration_order(update, self.known)
         for s in order:
             found = placed.get((s.client, s.clock)) if placed is not None else None
             place = found if found is not None else self.resolve_place(s)
             self.record_struct(s, place)
             self._touch(place, touched, entries)
-        for client, ranges in update.deletes.items():
+        for client, ranges in deletes.items():
             known = self.known(client)
             for clock, length in ranges:
                 end = min(clock + length, known)
@@ -237,6 +254,8 @@ class StructIndex:
         if place is None or not s.is_item:
             place = GC_PLACE
         self.add_run(s.client, s.clock, s.end, place)
+        if s.ref == DELETED or s.ref == GC:  # deleted as it arrives, delete set or not
+            self.add_deleted(s.client, s.clock, s.end)
         if place != GC_PLACE and not isinstance(place, int) and place[1] is None:
             parent = place[0]
             if not isinstance(parent, str):

@@ -13,7 +13,8 @@ wire-compatible). Lengths and clocks count UTF-16 code units for strings, as in 
 from __future__ import annotations
 
 import struct as _struct
-from collections.abc import Iterator
+from bisect import bisect_right
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -69,6 +70,7 @@ class Struct:
     type_ref: int | None = None  # for TYPE content
     text: str | None = None  # for STRING content
     values: list[Any] | None = None  # for ANY content
+    head: int = 0  # where the content starts in `raw` (after info, origins and parent)
 
     @property
     def end(self) -> int:
@@ -103,23 +105,8 @@ class _Reader:
         return value
 
     def var_uint(self) -> int:
-        buf, pos = self.buf, self.pos
-        if pos < len(buf) and buf[pos] < 0x80:  # one byte: most clocks, lengths and flags
-            self.pos = pos + 1
-            return buf[pos]
-        result = 0
-        shift = 0
-        for _ in range(MAX_VARUINT_BYTES):
-            if pos >= len(buf):
-                raise UpdateFormatError("truncated varuint")
-            byte = buf[pos]
-            pos += 1
-            result |= (byte & 0x7F) << shift
-            if byte < 0x80:
-                self.pos = pos
-                return result
-            shift += 7
-        raise UpdateFormatError("varuint too long")
+        value, self.pos = _uint_at(self.buf, self.pos)
+        return value
 
     def var_int(self) -> int:
         first = self.byte()
@@ -201,25 +188,161 @@ def utf16_len(text: str) -> int:
     return len(text.encode("utf-16-le", "surrogatepass")) // 2
 
 
-def decode_update(data: bytes) -> Update:
-    """Decode a v1 update; raises UpdateFormatError for anything Yjs could not have written."""
-    r = _Reader(data)
+def _uint_at(buf: bytes, pos: int) -> tuple[int, int]:
+    """A varuint at `pos`, unrolled: client ids take five to eight bytes."""
+    try:
+        byte = buf[pos]
+        if byte < 0x80:
+            return byte, pos + 1
+        result = byte & 0x7F
+        byte = buf[pos + 1]
+        result |= (byte & 0x7F) << 7
+        if byte < 0x80:
+            return result, pos + 2
+        byte = buf[pos + 2]
+        result |= (byte & 0x7F) << 14
+        if byte < 0x80:
+            return result, pos + 3
+        byte = buf[pos + 3]
+        result |= (byte & 0x7F) << 21
+        if byte < 0x80:
+            return result, pos + 4
+        byte = buf[pos + 4]
+        result |= (byte & 0x7F) << 28
+        if byte < 0x80:
+            return result, pos + 5
+        byte = buf[pos + 5]
+        result |= (byte & 0x7F) << 35
+        if byte < 0x80:
+            return result, pos + 6
+        byte = buf[pos + 6]
+        result |= (byte & 0x7F) << 42
+        if byte < 0x80:
+            return result, pos + 7
+        byte = buf[pos + 7]
+        result |= (byte & 0x7F) << 49
+        if byte < 0x80:
+            return result, pos + 8
+    except IndexError:
+        raise UpdateFormatError("truncated varuint") from None
+    raise UpdateFormatError("varuint too long")
+
+
+def _string_at(buf: bytes, pos: int) -> tuple[str, int]:
+    n = buf[pos] if pos < len(buf) else 0x80
+    if n < 0x80:
+        pos += 1
+    else:
+        n, pos = _uint_at(buf, pos)
+    end = pos + n
+    if end > len(buf):
+        raise UpdateFormatError("truncated bytes")
+    try:
+        return buf[pos:end].decode("utf-8"), end
+    except UnicodeDecodeError as exc:
+        raise UpdateFormatError("string is not UTF-8") from exc
+
+
+DepthOf = Callable[[ID], "int | None"]
+
+
+def decode_update(data: bytes, depth_of: DepthOf | None = None, max_depth: int = 0) -> Update:
+    """Decode a v1 update; raises UpdateFormatError for anything Yjs could not have written.
+
+    With `depth_of` (the depth of an item the doc already has: 1 for a root's child), items
+    nested deeper than `max_depth` are refused while decoding, before the rest is read: a
+    hostile update of deep nesting costs a few structs, not its whole size.
+    """
+    buf = data
+    size = len(buf)
+    r = _Reader(buf)
     update = Update()
     structs = update.structs
+    append = structs.append
     seen_clients: set[int] = set()
-    for _ in range(r._count()):
-        n = r._count()
-        client = r.var_uint()
-        clock = r.var_uint()
+    depths = _Depths(depth_of, max_depth) if depth_of is not None else None
+    groups, pos = _uint_at(buf, 0)
+    if groups > size - pos:
+        raise UpdateFormatError("count larger than the update")
+    for _ in range(groups):
+        n, pos = _uint_at(buf, pos)
+        client, pos = _uint_at(buf, pos)
+        clock, pos = _uint_at(buf, pos)
+        if n > size - pos:  # every struct takes at least one byte
+            raise UpdateFormatError("count larger than the update")
         if client in seen_clients:
             raise UpdateFormatError("a client appears twice")
         seen_clients.add(client)
         for _ in range(n):
-            start = r.pos
-            s = _read_struct(r, client, clock)
-            s.raw = data[start : r.pos]
-            structs.append(s)
+            start = pos
+            if pos >= size:
+                raise UpdateFormatError("truncated update")
+            info = buf[pos]
+            pos += 1
+            ref = info & 0x1F
+            if ref in (GC, SKIP):
+                if info & 0xE0:
+                    raise UpdateFormatError("flags on a GC or skip struct")
+                length = buf[pos] if pos < size else 0x80
+                if length < 0x80:
+                    pos += 1
+                else:
+                    length, pos = _uint_at(buf, pos)
+                if length == 0:
+                    raise UpdateFormatError("empty struct")
+                s = Struct(client, clock, length, ref, buf[start:pos])
+                append(s)
+                clock += length
+                continue
+            s = Struct(client, clock, 0, ref)
+            if info & HAS_ORIGIN:
+                a, pos = _uint_at(buf, pos)
+                b = buf[pos] if pos < size else 0x80
+                if b < 0x80:
+                    pos += 1
+                else:
+                    b, pos = _uint_at(buf, pos)
+                s.origin = (a, b)
+            if info & HAS_RIGHT_ORIGIN:
+                a, pos = _uint_at(buf, pos)
+                b = buf[pos] if pos < size else 0x80
+                if b < 0x80:
+                    pos += 1
+                else:
+                    b, pos = _uint_at(buf, pos)
+                s.right_origin = (a, b)
+            if not info & (HAS_ORIGIN | HAS_RIGHT_ORIGIN):
+                kind = buf[pos] if pos < size else 0x80
+                if kind == 1:
+                    s.parent_name, pos = _string_at(buf, pos + 1)
+                elif kind == 0:
+                    a, pos = _uint_at(buf, pos + 1)
+                    b, pos = _uint_at(buf, pos)
+                    s.parent_id = (a, b)
+                else:
+                    raise UpdateFormatError("unknown parent kind")
+                if info & HAS_PARENT_SUB:
+                    s.parent_sub, pos = _string_at(buf, pos)
+            # With an origin, the key (flag 0x20) is inherited from it and not written.
+            s.head = pos - start
+            if ref == STRING:
+                text, pos = _string_at(buf, pos)
+                s.text = text
+                s.length = len(text) if text.isascii() else utf16_len(text)
+            else:
+                r.pos = pos
+                _read_content(r, s)
+                pos = r.pos
+            if s.length == 0:
+                raise UpdateFormatError("empty item")
+            s.raw = buf[start:pos]
+            if depths is not None:
+                depths.check(s)
+            append(s)
             clock += s.length
+    r.pos = pos
+    if pos < size and buf[pos] == 0 and pos + 1 == size:
+        return update  # no deletions: the usual keystroke
     for _ in range(r._count()):
         client = r.var_uint()
         ranges = update.deletes.setdefault(client, [])
@@ -228,42 +351,16 @@ def decode_update(data: bytes) -> Update:
             length = r.var_uint()
             if length:
                 ranges.append((clock, length))
-    if r.pos != len(data):
+    if r.pos != size:
         raise UpdateFormatError("trailing bytes after the update")
     return update
 
 
-def _read_struct(r: _Reader, client: int, clock: int) -> Struct:
-    info = r.byte()
-    ref = info & 0x1F
-    if ref in (GC, SKIP):
-        if info & 0xE0:
-            raise UpdateFormatError("flags on a GC or skip struct")
-        length = r.var_uint()
-        if length == 0:
-            raise UpdateFormatError("empty struct")
-        return Struct(client, clock, length, ref)
-    s = Struct(client, clock, 0, ref)
-    if info & HAS_ORIGIN:
-        s.origin = (r.var_uint(), r.var_uint())
-    if info & HAS_RIGHT_ORIGIN:
-        s.right_origin = (r.var_uint(), r.var_uint())
-    if not info & (HAS_ORIGIN | HAS_RIGHT_ORIGIN):
-        kind = r.var_uint()
-        if kind == 1:
-            s.parent_name = r.var_string()
-        elif kind == 0:
-            s.parent_id = (r.var_uint(), r.var_uint())
-        else:
-            raise UpdateFormatError("unknown parent kind")
-        if info & HAS_PARENT_SUB:
-            s.parent_sub = r.var_string()
-    # With an origin, the key (flag 0x20) is inherited from it and not written.
+def _read_content(r: _Reader, s: Struct) -> None:
+    """Every content kind but strings (read inline by the decoder)."""
+    ref = s.ref
     if ref == DELETED:
         s.length = r.var_uint()
-    elif ref == STRING:
-        s.text = r.var_string()
-        s.length = utf16_len(s.text)
     elif ref == ANY:
         s.values = [r.any() for _ in range(r._count())]
         s.length = len(s.values)
@@ -293,9 +390,50 @@ def _read_struct(r: _Reader, client: int, clock: int) -> Struct:
         s.length = 1
     else:
         raise UpdateFormatError(f"unknown content kind {ref}")
-    if s.length == 0:
-        raise UpdateFormatError("empty item")
-    return s
+
+
+class _Depths:
+    """How deep each item of an update sits, as it is decoded (1: a root's child)."""
+
+    __slots__ = ("_depth_of", "_max", "_runs", "_types")
+
+    def __init__(self, depth_of: DepthOf, max_depth: int) -> None:
+        self._depth_of = depth_of
+        self._max = max_depth
+        self._types: dict[ID, int] = {}  # types of this update -> depth of their children
+        self._runs: dict[int, list[tuple[int, int, int]]] = {}  # client -> (start, end, depth)
+
+    def check(self, s: Struct) -> None:
+        if s.parent_name is not None:
+            depth: int | None = 1
+        elif s.parent_id is not None:
+            depth = self._types.get(s.parent_id)
+            if depth is None:
+                parent = self._depth_of(s.parent_id)
+                depth = None if parent is None else parent + 1
+        else:
+            anchor = s.origin if s.origin is not None else s.right_origin
+            assert anchor is not None
+            depth = self._item_depth(anchor)
+        if depth is None:
+            return  # placed against something unknown: the judgement decides
+        if depth > self._max:
+            raise UpdateFormatError(f"content nested {depth} levels deep")
+        if s.ref == TYPE:
+            self._types[(s.client, s.clock)] = depth + 1
+        runs = self._runs.setdefault(s.client, [])
+        if runs and runs[-1][1] == s.clock and runs[-1][2] == depth:
+            runs[-1] = (runs[-1][0], s.clock + s.length, depth)
+        else:
+            runs.append((s.clock, s.clock + s.length, depth))
+
+    def _item_depth(self, item: ID) -> int | None:
+        runs = self._runs.get(item[0])
+        if runs:
+            i = bisect_right(runs, (item[1], 1 << 62, 0)) - 1
+            if i >= 0 and runs[i][0] <= item[1] < runs[i][1]:
+                return runs[i][2]
+        return self._depth_of(item)
 
 
 def decode_state_vector(data: bytes) -> dict[int, int]:
@@ -333,34 +471,11 @@ def tombstone(s: Struct) -> Struct:
     """The same item (clocks, origins, parent) with its content deleted: a tombstone.
 
     Peers place it exactly where the original sits, so later writes anchored to it, and the
-    server's own writes after it, are ordered the same everywhere.
+    server's own writes after it, are ordered the same everywhere. Its bytes are the original's
+    up to the content, with the content kind changed and the content replaced by a length.
     """
-    out = bytearray()
-    info = DELETED
-    if s.origin is not None:
-        info |= HAS_ORIGIN
-    if s.right_origin is not None:
-        info |= HAS_RIGHT_ORIGIN
-    if s.parent_sub is not None:
-        info |= HAS_PARENT_SUB
-    out.append(info)
-    if s.origin is not None:
-        write_var_uint(out, s.origin[0])
-        write_var_uint(out, s.origin[1])
-    if s.right_origin is not None:
-        write_var_uint(out, s.right_origin[0])
-        write_var_uint(out, s.right_origin[1])
-    if s.origin is None and s.right_origin is None:
-        if s.parent_name is not None:
-            write_var_uint(out, 1)
-            write_var_string(out, s.parent_name)
-        else:
-            assert s.parent_id is not None
-            write_var_uint(out, 0)
-            write_var_uint(out, s.parent_id[0])
-            write_var_uint(out, s.parent_id[1])
-        if s.parent_sub is not None:
-            write_var_string(out, s.parent_sub)
+    out = bytearray(s.raw[: s.head])
+    out[0] = (out[0] & 0xE0) | DELETED
     write_var_uint(out, s.length)
     return Struct(
         s.client,
@@ -373,6 +488,7 @@ def tombstone(s: Struct) -> Struct:
         parent_name=s.parent_name,
         parent_id=s.parent_id,
         parent_sub=s.parent_sub,
+        head=s.head,
     )
 
 

@@ -281,7 +281,7 @@ class RedisBackplane:
             finally:
                 self._disconnected()
                 with contextlib.suppress(Exception):
-                    await pubsub.aclose()  # type: ignore[no-untyped-call]
+                    await pubsub.aclose()
             if self._stopping:
                 return
             attempt += 1
