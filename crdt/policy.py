@@ -30,6 +30,7 @@ from pycrdt import Array, Doc, Map, Text, TransactionEvent
 
 from crdt import permissions as rules
 from crdt import yupdate as y
+from crdt.originals import Originals
 from crdt.permissions import RootRule
 from crdt.structindex import GC_PLACE, Place, StructIndex, integration_order
 
@@ -226,6 +227,12 @@ class BoardGuard:
         )
         self.owners: dict[int, str] = {doc.client_id: SERVER_OWNER}  # Yjs client id -> member
         self.compensations = 0
+        # Entries restored as copies, whose originals late edits may still aim at (a while).
+        self.originals: Originals | None = None
+        self._fresh_originals: Originals | None = None
+        # Whether the last apply wrote more than the sender's own update (a compensation, or
+        # edits carried over to copies): then the sender needs the net update too.
+        self.wrote_more = False
         self._bytes = 0
         self._bytes_measured = -1
         self._since_measured = 0
@@ -247,7 +254,11 @@ class BoardGuard:
             if judged is not None:  # a judged update integrated as it was placed: no decode
                 touched, entries = self.index.record_ordered(*judged)
             else:
-                touched, entries = self.index.record(y.decode_update(update))
+                decoded = y.decode_update(update)
+                touched, entries = self.index.record(decoded)
+                fresh, self._fresh_originals = self._fresh_originals, None
+                if fresh is not None:  # everything the compensation deleted, children included
+                    fresh.compensated = decoded.deletes
         except Exception:  # pragma: no cover - yrs wrote it; rebuild rather than trust it
             log.exception("could not index a transaction; rebuilding the index")
             self._index_whole_doc()
@@ -316,9 +327,12 @@ class BoardGuard:
             raise PendingUpdate("the update depends on operations the server has not seen")
         # One transaction for the reads, the judgement and the integration: pycrdt opens one
         # per read otherwise, and observers see the update and its compensation as one.
+        self.wrote_more = False
         try:
             with self.doc.transaction(origin=CLIENT_ORIGIN):
-                return self._judge_and_integrate(prepared, participant_id)
+                violations = self._judge_and_integrate(prepared, participant_id)
+                self.wrote_more = bool(violations) or self.wrote_more
+                return violations
         finally:
             self._judged = None
 
@@ -359,6 +373,15 @@ class BoardGuard:
             self.doc.apply_update(prepared.data)
         else:
             self._integrate(update, order, placed, deletes, gc_anchored)
+        originals = self.originals
+        if originals is not None:
+            originals.left -= 1
+            if originals.touched_by(order, placed, update, self.index):
+                originals.carry_over(update, self.doc)
+                self._judged = None  # the copies changed too: the index reads the transaction
+                self.wrote_more = True
+            if originals.left <= 0:
+                self.originals = None
         return []
 
     # -- judging ----------------------------------------------------------------------------
@@ -800,10 +823,16 @@ class BoardGuard:
         for s in order:
             self.index.record_struct(s, placed.get((s.client, s.clock)))
         structs = _merge_gc([self._neutralised(s, placed, new_types) for s in order])
+        entries = restore.entries_with_content()
+        originals = Originals(self.doc.get_update(), entries) if entries else None
         self.doc.apply_update(y.encode_update(structs, deletes))
         if not restore.restore():  # in the same transaction: one net update
             # Nothing but the neutralised update: the index records it without a decode.
             self._judged = (structs, deletes, placed)
+        elif originals is not None and restore.restored:
+            originals.entries = restore.restored
+            originals.compensated = deletes  # completed from the transaction when it commits
+            self.originals = self._fresh_originals = originals
         return j.violations
 
     def _neutralised(
@@ -864,6 +893,7 @@ class _Restorer:
         self._fields: dict[tuple[str, str, str], Any] = {}
         self._arrays: dict[str, list[Any]] = {}
         self._maps: dict[str, Map[Any]] = {}
+        self.restored: list[tuple[str, str]] = []  # entries written back as copies
 
     def _map(self, root: str) -> Map[Any]:
         found = self._maps.get(root)
@@ -895,6 +925,12 @@ class _Restorer:
         if isinstance(entry, Map) and (root, key, field_name) not in self._fields:
             self._fields[(root, key, field_name)] = _held(entry, field_name)
 
+    def entries_with_content(self) -> list[tuple[str, str]]:
+        """Entries (maps of a map root) that a restore may have to copy."""
+        return [
+            (root, key) for (root, key), snap in self._entries.items() if isinstance(snap, _MapSnap)
+        ]
+
     def restore(self) -> bool:
         """Write back what changed; whether anything had to be written."""
         wrote = False
@@ -903,6 +939,8 @@ class _Restorer:
             if snap is not _ABSENT and _held(target, key) != snap:
                 target[key] = _rebuild(snap)
                 wrote = True
+                if isinstance(snap, _MapSnap):
+                    self.restored.append((root, key))
         for (root, key, name), snap in self._fields.items():
             entry = self._map(root).get(key)
             if not isinstance(entry, Map) or snap is _ABSENT:

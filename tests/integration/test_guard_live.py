@@ -12,7 +12,7 @@ import time
 from typing import Any
 
 import httpx
-from pycrdt import Map
+from pycrdt import Doc, Map, Text
 
 from crdt import protocol as p
 from crdt import yupdate as y
@@ -179,3 +179,42 @@ async def test_a_connection_that_costs_too_much_judging_is_closed(server_factory
         await ana_client.send_raw(frame)
     assert await ana_client.wait_closed(20) == 4429
     await board_still_works(server, board, fac_client)
+
+
+async def test_typing_that_crosses_a_compensated_delete_is_kept(
+    live_server: PlanboardProcess,
+) -> None:
+    """Ana types into her note while Bob's forbidden delete of it is being compensated: her
+    keystrokes, aimed at the deleted original, reach the restored copy."""
+    board, ana, fac_client, ana_client = await setup(live_server)
+    bob = join_board(live_server.url, board["id"], "Bob")
+    bob_client = await YClient(
+        f"{live_server.ws_url}/ws/{board['id']}?token={bob['token']}"
+    ).connect()
+    add_note(ana_client.doc, "an", ana["participant_id"], "ana's note")
+    await wait_for(lambda: "an" in note_texts(bob_client.doc), what="Ana's note reaches Bob")
+    # Ana's keystroke, made on her replica as it is now, held back until Bob's delete is judged.
+    in_flight = Doc()
+    in_flight.apply_update(ana_client.doc.get_update())
+    since = in_flight.get_state()
+    text: Text = in_flight.get("notes", type=Map)["an"]["text"]
+    text.insert(len(text), "!")
+    keystroke = in_flight.get_update(since)
+    del bob_client.doc.get("notes", type=Map)["an"]
+    await wait_for(lambda: bob_client.awareness.get(0), what="Bob is told his delete was undone")
+    await ana_client.send_raw(p.encode_update(keystroke))
+    reader = await YClient(
+        f"{live_server.ws_url}/ws/{board['id']}?token={board['token']}"
+    ).connect()
+    await wait_for(
+        lambda: note_texts(reader.doc).get("an") == "ana's note!",
+        what="the keystroke reaches the restored copy",
+        state=lambda: repr(note_texts(reader.doc).get("an")),
+    )
+    for client in (ana_client, bob_client, fac_client):
+        await wait_for(
+            lambda client=client: note_texts(client.doc).get("an") == "ana's note!",  # type: ignore[misc]
+            what="everyone converges",
+            state=lambda client=client: repr(note_texts(client.doc).get("an")),  # type: ignore[misc]
+        )
+    await board_still_works(live_server, board, fac_client)
