@@ -14,6 +14,7 @@ from typing import Any
 from pycrdt import Doc, Map
 
 from crdt import facilitation as f
+from crdt.schema import agenda_items
 
 UNSURE = "?"
 SCALES: dict[str, tuple[str, ...]] = {
@@ -121,7 +122,7 @@ def estimation_start(
     current = f.voting_state(doc)
     if current is not None and current.status == "open":
         raise f.CommandError(409, "voting_open", "A voting round is already open.")
-    if scope is not None and scope not in {i.get("id") for i in f.agenda_items(doc)}:
+    if scope is not None and scope not in {i.get("id") for i in agenda_items(doc)}:
         raise f.CommandError(404, "item_not_found", "`scope` names no agenda item.")
     if note_ids is not None:
         missing = [n for n in note_ids if not f.note_exists(doc, n)]

@@ -10,10 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from pycrdt import Array, Doc, Map
+from pycrdt import Doc, Map
+
+from crdt.schema import ROLES, agenda_items
 
 MAX_TIMER_SECONDS = 24 * 3600
-ROLES = ("facilitator", "participant", "viewer")
 
 
 class CommandError(Exception):
@@ -29,11 +30,6 @@ class CommandError(Exception):
 def _session(doc: Doc[Any]) -> Map[Any]:
     session: Map[Any] = doc.get("session", type=Map)
     return session
-
-
-def _agenda(doc: Doc[Any]) -> Array[Any]:
-    agenda: Array[Any] = doc.get("agenda", type=Array)
-    return agenda
 
 
 def _participants(doc: Doc[Any]) -> Map[Any]:
@@ -64,14 +60,6 @@ def is_locked(doc: Doc[Any]) -> bool:
 
 
 # -- agenda
-def agenda_items(doc: Doc[Any]) -> list[dict[str, Any]]:
-    items: list[dict[str, Any]] = []
-    for entry in _agenda(doc):
-        if isinstance(entry, Map):
-            items.append(entry.to_py() or {})
-    return items
-
-
 def current_item(doc: Doc[Any]) -> str | None:
     value = _session(doc).get("current_item")
     return value if isinstance(value, str) else None

@@ -211,6 +211,12 @@ def agenda_problem(entry: Any) -> str | None:
 
 
 # -- typed accessors ------------------------------------------------------------------------
+def agenda_items(doc: Doc[Any]) -> list[dict[str, Any]]:
+    """The agenda's entries as plain dicts, in order (anything that is not a Map skipped)."""
+    agenda: Array[Any] = doc.get("agenda", type=Array)
+    return [entry.to_py() or {} for entry in agenda if isinstance(entry, Map)]
+
+
 @dataclass(frozen=True)
 class NoteView:
     id: str
@@ -234,23 +240,11 @@ class BoardDoc:
         root: Map[Any] = self.doc.get(name, type=Map)
         return root
 
-    @property
-    def agenda(self) -> Array[Any]:
-        root: Array[Any] = self.doc.get("agenda", type=Array)
-        return root
-
     # participants (server only)
     def add_participant(self, pid: str, *, name: str, role: Role, joined_at: float) -> None:
         self.map_root("participants")[pid] = Map(
             {"name": name, "role": role, "joined_at": joined_at}
         )
-
-    def get_role(self, pid: str) -> Role | None:
-        entry = self.map_root("participants").get(pid)
-        if not isinstance(entry, Map):
-            return None
-        role = entry.get("role")
-        return role if role in ROLES else None
 
     def participant_name(self, pid: str) -> str | None:
         entry = self.map_root("participants").get(pid)
@@ -359,13 +353,6 @@ class BoardDoc:
     def delete_group(self, group_id: str) -> None:
         del self.map_root("groups")[group_id]
 
-    # agenda
-    def add_agenda_item(self, item_id: str, title: str, minutes: float, kind: str) -> None:
-        self.agenda.append(Map({"id": item_id, "title": title, "minutes": minutes, "kind": kind}))
-
-    def agenda_items(self) -> list[dict[str, Any]]:
-        return [entry.to_py() or {} for entry in self.agenda if isinstance(entry, Map)]
-
     # actions
     def add_action(
         self,
@@ -404,5 +391,5 @@ class BoardDoc:
     def to_py(self) -> dict[str, Any]:
         """Every known root as plain Python values (agenda as a list)."""
         out: dict[str, Any] = {name: self.map_root(name).to_py() or {} for name in MAP_ROOTS}
-        out["agenda"] = self.agenda_items()
+        out["agenda"] = agenda_items(self.doc)
         return out

@@ -24,6 +24,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from crdt import export as e
+from crdt.docload import doc_from_log
 from server.errors import ApiError
 from server.httputil import bearer_claims, board_id_of, read_json, services_of
 from server.store.base import Store
@@ -38,12 +39,7 @@ FORMATS = {
 async def load_doc(store: Store, doc_id: str) -> Doc[Any]:
     """A doc straight from the store (the CLI reads boards with the server stopped)."""
     loaded = await store.load_doc(doc_id)
-    doc: Doc[Any] = Doc()
-    if loaded.snapshot:
-        doc.apply_update(loaded.snapshot)
-    for _, update in loaded.updates:
-        doc.apply_update(update)
-    return doc
+    return doc_from_log(loaded.snapshot, (update for _, update in loaded.updates))
 
 
 EXPORT_EVENT_EVERY = 60.0  # the summary page reads the export each time it opens

@@ -17,6 +17,7 @@ from typing import Any, Protocol, TypeVar
 from pycrdt import Doc, TransactionEvent, merge_updates
 
 from crdt import protocol as p
+from crdt.docload import doc_from_log
 from crdt.policy import MalformedUpdate, PendingUpdate, Prepared, Violation
 from server.backplane import Backplane, DocHandlers
 from server.connection import CLOSE_MALFORMED, CLOSE_RATE_LIMITED, Connection
@@ -160,10 +161,7 @@ class Room:
             self._closed = True
             raise
         with self.doc.transaction(origin="load"):
-            if loaded.snapshot:
-                self.doc.apply_update(loaded.snapshot)
-            for _, update in loaded.updates:
-                self.doc.apply_update(update)
+            doc_from_log(loaded.snapshot, (update for _, update in loaded.updates), self.doc)
         self._captured.clear()
         self._since_compaction = len(loaded.updates)
         early, self._early = self._early, None
