@@ -15,13 +15,14 @@ from starlette.middleware import Middleware
 from starlette.routing import BaseRoute, Route, WebSocketRoute
 
 from crdt.drafts import is_drafting
+from crdt.errors import ApiError
 from crdt.permissions import DRAFTS_RULES
 from crdt.policy import Actor, BoardGuard, DocLimits, DraftsContext
 from server import api
 from server.backplane import Backplane, LocalBackplane
 from server.config import Settings
 from server.connection import Connection
-from server.errors import ApiError, api_error_handler, http_error_handler, unexpected_error_handler
+from server.errors import api_error_handler, http_error_handler, unexpected_error_handler
 from server.metrics import Metrics
 from server.presence import PresenceLimits
 from server.room import UpdateGuard

@@ -18,8 +18,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from crdt import facilitation as f
+from crdt.errors import ApiError
 from server.auth import Claims
-from server.errors import ApiError
 from server.httputil import bearer_claims, board_id_of, read_json, services_of
 from server.room import Room
 from server.services import Services
@@ -87,10 +87,7 @@ def _now_ms() -> float:
 
 
 async def _change(ctx: Context, change: Callable[[Doc[Any]], dict[str, Any]]) -> dict[str, Any]:
-    try:
-        return await ctx.room.apply_server_change(change)
-    except f.CommandError as exc:
-        raise ApiError(exc.status, exc.code, exc.message) from exc
+    return await ctx.room.apply_server_change(change)
 
 
 # -- facilitation

@@ -15,8 +15,8 @@ from pycrdt import Doc
 
 from crdt import drafts as d
 from crdt import facilitation as f
+from crdt.errors import ApiError
 from server.commands_api import FACILITATOR, Context, register
-from server.errors import ApiError
 from server.ids import drafts_doc_id
 from server.notices import Notice
 from server.room import Room

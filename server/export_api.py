@@ -25,7 +25,7 @@ from starlette.routing import BaseRoute, Route
 
 from crdt import export as e
 from crdt.docload import doc_from_log
-from server.errors import ApiError
+from crdt.errors import ApiError
 from server.httputil import bearer_claims, board_id_of, read_json, services_of
 from server.store.base import Store
 

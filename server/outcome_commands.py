@@ -17,8 +17,8 @@ from pycrdt import Doc, Map, Text
 from crdt import drafts as d
 from crdt import facilitation as f
 from crdt import schema as s
+from crdt.errors import ApiError
 from server.commands_api import FACILITATOR, MEMBERS, Context, register
-from server.errors import ApiError
 
 
 def _text(body: dict[str, Any], name: str, limit: int, *, required: bool = True) -> str:
@@ -62,7 +62,7 @@ async def note_add(ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
     def write(doc: Doc[Any]) -> dict[str, Any]:
         notes = doc.get("notes", type=Map)
         if len(notes) >= settings.max_notes_per_board:
-            raise f.CommandError(
+            raise ApiError(
                 409,
                 "too_many_notes",
                 f"A board holds at most {settings.max_notes_per_board} notes.",
@@ -70,7 +70,7 @@ async def note_add(ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
         x = body.get("x", 0.0)
         y = body.get("y", d.lowest_note_y(doc))
         if not (s.is_number(x) and s.is_number(y)):
-            raise f.CommandError(422, "invalid", "`x` and `y` must be numbers.")
+            raise ApiError(422, "invalid", "`x` and `y` must be numbers.")
         if item is None and "item" not in body:
             current = f.current_item(doc)
             chosen_item = current
@@ -138,7 +138,7 @@ async def decision_record(ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
     def write(doc: Doc[Any]) -> dict[str, Any]:
         missing = [n for n in notes if not f.note_exists(doc, n)]
         if missing:
-            raise f.CommandError(404, "note_not_found", f"No such note: {missing[0]}.")
+            raise ApiError(404, "note_not_found", f"No such note: {missing[0]}.")
         doc.get("decisions", type=Map)[decision_id] = Map(
             {
                 "text": text,
@@ -155,11 +155,8 @@ async def decision_record(ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
 
 
 async def _apply(ctx: Context, write: Any) -> dict[str, Any]:
-    try:
-        result: dict[str, Any] = await ctx.room.apply_server_change(write)
-        return result
-    except f.CommandError as exc:
-        raise ApiError(exc.status, exc.code, exc.message) from exc
+    result: dict[str, Any] = await ctx.room.apply_server_change(write)
+    return result
 
 
 def register_outcome_commands() -> None:

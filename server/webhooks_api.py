@@ -12,8 +12,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from crdt import facilitation as f
+from crdt.errors import ApiError
 from crdt.events import EVENT_TYPES
-from server.errors import ApiError
 from server.httputil import bearer_claims, board_id_of, read_json, services_of
 from server.services import Services
 from server.webhooks import UnsafeTarget, check_target, delivery_dict

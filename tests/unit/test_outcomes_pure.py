@@ -9,7 +9,7 @@ import time
 import pytest
 
 from crdt import estimation as e
-from crdt.facilitation import CommandError
+from crdt.errors import ApiError
 from server.webhooks import UnsafeTarget, check_url_shape, retry_delay, sign, verify
 
 FIB = e.SCALES["fibonacci"]
@@ -33,11 +33,11 @@ def test_scales_and_cards() -> None:
     assert e.parse_scale(None) == ("fibonacci", FIB)
     assert e.parse_scale(["1", 2, 3.0]) == ("custom", ("1", "2", "3"))
     for bad in ("dice", ["1"], ["a", "a"], [True, 1], [""], ["x" * 17, "y"], {"a": 1}):
-        with pytest.raises(CommandError):
+        with pytest.raises(ApiError):
             e.parse_scale(bad)
     assert e.card_on_scale(5, FIB) == "5" and e.card_on_scale("5.0", ("5.0",)) == "5.0"
     for bad in (4, "4", None, True, [5]):
-        with pytest.raises(CommandError):
+        with pytest.raises(ApiError):
             e.card_on_scale(bad, FIB)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from pycrdt import Doc, Map
 
-from crdt.facilitation import CommandError
+from crdt.errors import ApiError
 from crdt.schema import BoardDoc
 from crdt.theme_layout import AcceptedTheme, accept_themes, merge_notes, merge_results
 
@@ -59,5 +59,5 @@ def test_merge_names_authors_and_adds_tallies() -> None:
         "Ship the beta\n+ Ship the beta in May\n— Ana, Bo, p3"
     )
     assert doc.get("results", type=Map)["1"].to_py() == {"a": 6}
-    with pytest.raises(CommandError):
+    with pytest.raises(ApiError):
         merge_notes(doc, ["a", "a"], {}, 2000)
