@@ -19,6 +19,7 @@ from pycrdt import Doc, Map
 from crdt import yupdate as y
 from crdt.policy import DocLimits, MalformedUpdate, PendingUpdate
 from crdt.schema import ROOTS, BoardDoc, note_problem
+from tests.boards import add_action, add_group
 from tests.policy_harness import MEMBERS, Board, new_note, snapshot
 from tests.yjs_encoder import Item, Run, encode
 
@@ -35,8 +36,8 @@ def base_board() -> Board:
         b = BoardDoc(doc)
         b.add_note("fn", author="fac", text="facilitator ✓ note")
         b.add_note("an", author="ana", text="ana's note")
-        b.add_group("g1", title="Risks", x=0, y=0)
-        b.add_action("a1", text="Write the plan", owner="ana")
+        add_group(doc, "g1", title="Risks", x=0, y=0)
+        add_action(doc, "a1", text="Write the plan", owner="ana")
 
     board.server_change(seed)
     return board

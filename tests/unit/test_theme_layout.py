@@ -8,6 +8,7 @@ from pycrdt import Doc, Map
 from crdt.errors import ApiError
 from crdt.schema import BoardDoc
 from crdt.theme_layout import AcceptedTheme, accept_themes, merge_notes, merge_results
+from tests.boards import add_group
 
 
 def _box(entry: dict[str, float], w: float = 200.0, h: float = 140.0) -> tuple[float, ...]:
@@ -23,7 +24,7 @@ def _overlap(a: tuple[float, ...], b: tuple[float, ...]) -> bool:
 def test_new_groups_clear_existing_content_and_each_other() -> None:
     doc: Doc = Doc()
     board = BoardDoc(doc)
-    board.add_group("old", title="Existing", x=100, y=100, w=600, h=900)
+    add_group(doc, "old", title="Existing", x=100, y=100, w=600, h=900)
     for i in range(30):
         board.add_note(f"n{i}", author="a", text=f"idea {i}", x=i * 37.0, y=(i % 5) * 90.0)
     themes = [AcceptedTheme(f"T{k}", [f"n{i}" for i in range(k * 5, k * 5 + 5)]) for k in range(5)]
