@@ -44,7 +44,7 @@ def board_with(notes: int) -> tuple[Doc[Any], BoardGuard]:
 def measure(doc: Doc[Any], guard: BoardGuard, kind: str) -> float:
     """Median microseconds to judge (and, when needed, compensate) one client update."""
     samples = []
-    ana = Actor("ana", "participant")
+    ana = Actor("ana")
     client: Doc[Any] = Doc()
     client.apply_update(doc.get_update())
     for i in range(RUNS):
@@ -110,7 +110,7 @@ def measure_hostile(doc: Doc[Any], guard: BoardGuard, shape: str) -> tuple[int, 
     data = encode([run])
     start = time.perf_counter()
     try:
-        violations = guard.apply_client_update(data, Actor("ana", "participant"))
+        violations = guard.apply_client_update(data, Actor("ana"))
         outcome = f"compensated ({violations[0].rule})"
     except MalformedUpdate:
         outcome = "refused (1007)"

@@ -55,8 +55,9 @@ MAX_ENTRY_DEPTH = 3  # root -> entry -> field type -> its content; nothing deepe
 
 @dataclass(frozen=True)
 class Actor:
+    """Who sent an update; the guard reads their role from the board, never from a token."""
+
     participant_id: str
-    role: str = "participant"  # the token's; the guard reads the board's current role
 
 
 @dataclass(frozen=True)

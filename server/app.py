@@ -97,7 +97,7 @@ def build_services(settings: Settings) -> Services:
         return BoardGuard(doc, drafts_limits, table=DRAFTS_RULES, context=context)
 
     def actor_factory(conn: Connection) -> Actor:
-        return Actor(participant_id=conn.claims.participant_id, role=conn.claims.role)
+        return Actor(participant_id=conn.claims.participant_id)
 
     rooms = RoomManager(
         store=store,
