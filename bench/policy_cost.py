@@ -93,7 +93,7 @@ def measure_hostile(doc: Doc[Any], guard: BoardGuard, shape: str) -> tuple[int, 
     "flat": meta values a participant may not write, as many as fit (each one judged, all
     compensated).
     """
-    from crdt import yupdate as y
+    from crdt import yupdate
     from crdt.policy import MalformedUpdate
     from tests.yjs_encoder import Item, Run, encode
 
@@ -102,7 +102,7 @@ def measure_hostile(doc: Doc[Any], guard: BoardGuard, shape: str) -> tuple[int, 
         parent: str | tuple[int, int] = "notes"
         sub: str | None = "deep"
         for _ in range(60_000):
-            parent = run.add(Item(("type", y.TYPE_MAP), parent=parent, sub=sub))
+            parent = run.add(Item(("type", yupdate.TYPE_MAP), parent=parent, sub=sub))
             sub = "k"
     else:
         for i in range(52_000):

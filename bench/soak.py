@@ -33,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from servers import PEERS, PlanboardServer, Server  # bench/servers.py, as run.py imports it
 
-from crdt import protocol as p
+from crdt import protocol
 from tests.boards import add_note
 from tests.yclient import YClient
 
@@ -47,12 +47,12 @@ async def joiner_download(url: str) -> int:
     import websockets
 
     async with websockets.connect(url, max_size=None) as ws:
-        await ws.send(p.encode_sync_step1(b"\x00"))
+        await ws.send(protocol.encode_sync_step1(b"\x00"))
         while True:
             frame = await ws.recv()
             assert isinstance(frame, bytes)
-            message = p.parse_message(frame)
-            if isinstance(message, p.SyncStep2):
+            message = protocol.parse_message(frame)
+            if isinstance(message, protocol.SyncStep2):
                 return len(message.update)
 
 

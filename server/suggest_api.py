@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from pycrdt import Doc, Map
 
-from crdt import facilitation as f
+from crdt import facilitation
 from crdt import theme_layout as layout
 from crdt.errors import ApiError
 from crdt.schema import BoardDoc
@@ -126,7 +126,7 @@ async def notes_merge(ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
     max_text = ctx.services.settings.max_note_text
     # Check first (nothing changes on a bad request), move the dots, then change the board.
     layout.merged_text(doc, note_ids, names, max_text)
-    state = f.voting_state(doc)
+    state = facilitation.voting_state(doc)
     moved = 0
     if state is not None:
         for note_id in note_ids[1:]:
