@@ -20,9 +20,11 @@ from pycrdt import Doc, Map, Text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from crdt.policy import Actor, BoardGuard, DocLimits
+from crdt import yupdate
+from crdt.policy import Actor, BoardGuard, DocLimits, MalformedUpdate
 from crdt.schema import BoardDoc
 from crdt.templates import init_board
+from tests.yjs_encoder import Item, Run, encode
 
 RUNS = 300
 
@@ -93,9 +95,6 @@ def measure_hostile(doc: Doc[Any], guard: BoardGuard, shape: str) -> tuple[int, 
     "flat": meta values a participant may not write, as many as fit (each one judged, all
     compensated).
     """
-    from crdt import yupdate
-    from crdt.policy import MalformedUpdate
-    from tests.yjs_encoder import Item, Run, encode
 
     run = Run(4_000_000_001, 0)
     if shape == "nested":

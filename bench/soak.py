@@ -33,6 +33,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from servers import PEERS, PlanboardServer, Server  # bench/servers.py, as run.py imports it
 
+import websockets
+
 from crdt import protocol
 from tests.boards import add_note
 from tests.yclient import YClient
@@ -44,7 +46,6 @@ RATE = 5.0
 
 async def joiner_download(url: str) -> int:
     """Bytes of the sync step 2 a fresh client receives."""
-    import websockets
 
     async with websockets.connect(url, max_size=None) as ws:
         await ws.send(protocol.encode_sync_step1(b"\x00"))

@@ -24,6 +24,7 @@ from server.config import Settings
 from server.connection import Connection
 from server.errors import api_error_handler, http_error_handler, unexpected_error_handler
 from server.metrics import Metrics
+from server.pages import page_routes, web_dir
 from server.presence import PresenceLimits
 from server.room import UpdateGuard
 from server.rooms import RoomManager
@@ -169,10 +170,7 @@ def _routes() -> list[BaseRoute]:
     from server.webhooks_api import webhook_routes
 
     routes.extend(webhook_routes())
-    with contextlib.suppress(ImportError):
-        from server.pages import page_routes, web_dir
-
-        routes.extend(page_routes(web_dir()))
+    routes.extend(page_routes(web_dir()))
     return routes
 
 

@@ -12,6 +12,7 @@ from server import connection
 from server.auth import Claims, TokenError, verify_token
 from server.connection import Connection
 from server.ids import drafts_doc_id, is_board_id
+from server.room import Room
 from server.services import Services
 
 log = logging.getLogger("planboard.ws")
@@ -166,11 +167,8 @@ async def websocket_endpoint(websocket: WebSocket) -> None:
 
 
 async def _receive_loop(
-    websocket: WebSocket, services: Services, room: object, conn: Connection
+    websocket: WebSocket, services: Services, room: Room, conn: Connection
 ) -> None:
-    from server.room import Room
-
-    assert isinstance(room, Room)
     settings = services.settings
     metrics = services.metrics
     receive = websocket.receive

@@ -9,6 +9,7 @@ participant still has no facilitator power.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import time
 from collections.abc import Iterator
@@ -82,8 +83,6 @@ def target(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Target]:
 
 
 def board_doc(t: Target) -> Doc[Any]:
-    import asyncio
-
     async def read() -> Doc[Any]:
         reader = await YClient(t.url(t.board["token"])).connect()
         doc = reader.doc

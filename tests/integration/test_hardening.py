@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 from pycrdt import Map, Text
 
+from crdt import protocol
 from tests.boards import add_note, note_texts
 from tests.conftest import command, create_board, join_board
 from tests.servers import PlanboardProcess, wait_until
@@ -112,8 +113,6 @@ async def test_non_reading_clients_are_closed_and_memory_stays_bounded(
 
 
 async def test_flooder_is_closed_while_others_keep_syncing(live_server: PlanboardProcess) -> None:
-    from crdt import protocol
-
     board = create_board(live_server.url)
     url = f"{live_server.ws_url}/ws/{board['id']}?token={board['token']}"
     a = await YClient(url).connect()

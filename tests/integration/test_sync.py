@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pycrdt import Map, Text
 
+from crdt import protocol
 from tests.boards import add_note, note_texts, state_vector
 from tests.conftest import create_board, join_board
 from tests.servers import PlanboardProcess
@@ -63,7 +64,6 @@ async def test_awareness_relay_query_and_removal(live_server: PlanboardProcess) 
     await c.send_raw(bytes([3]))
     await wait_for(lambda: len(c.received) > before, what="query-awareness answer")
     # b may not forge a's awareness: the server drops entries for ids another connection owns.
-    from crdt import protocol
 
     await b.send_raw(
         protocol.encode_awareness([protocol.AwarenessEntry(a.doc.client_id, 99, "null")])

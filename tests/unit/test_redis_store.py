@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import pytest
 from pycrdt import Doc, Map, Text
 
+from server.store import redis as redis_module
 from server.store.base import BoardInfo
 from server.store.redis import RedisStore
 from tests.multi.support import started_redis
@@ -219,11 +221,8 @@ async def test_expired_lock_cannot_lose_updates(
 ) -> None:
     """A compactor outlives its lock, so a second one runs at the same time: both fold the same
     log while appends continue; the commit check lets exactly one of them through."""
-    import threading
 
-    import server.store.redis as module
-
-    real_fold = module.fold_updates
+    real_fold = redis_module.fold_updates
     folds: list[int] = []
     second_folding, first_committed = threading.Event(), threading.Event()
 
@@ -236,8 +235,8 @@ async def test_expired_lock_cannot_lose_updates(
             assert first_committed.wait(10)
         return real_fold(snapshot, updates)
 
-    monkeypatch.setattr(module, "COMPACT_LOCK_MS", 1)
-    monkeypatch.setattr(module, "fold_updates", fold)
+    monkeypatch.setattr(redis_module, "COMPACT_LOCK_MS", 1)
+    monkeypatch.setattr(redis_module, "fold_updates", fold)
     a, b = RedisStore(redis_proc.url, prefix="t:"), RedisStore(redis_proc.url, prefix="t:")
     await a.open()
     await b.open()
