@@ -26,14 +26,13 @@ from pathlib import Path
 from typing import Any
 
 import psutil
+import websockets
 from pycrdt import Doc, Map, Text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from servers import PEERS, PlanboardServer, Server  # bench/servers.py, as run.py imports it
-
-import websockets
 
 from crdt import protocol
 from tests.boards import add_note

@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 from crdt import protocol
 from tests.boards import add_note, note_texts
-from tests.conftest import create_board
+from tests.helpers import create_board
 from tests.servers import PlanboardProcess
 from tests.yclient import YClient, wait_for
 

@@ -27,7 +27,7 @@ from websockets.sync.client import ClientConnection, connect
 from crdt import protocol, yupdate
 from crdt.schema import note_problem
 from crdt.structindex import StructIndex
-from tests.conftest import command, create_board, join_board
+from tests.helpers import command, create_board, join_board
 from tests.servers import PlanboardProcess
 from tests.unit.test_guard_fuzz import hostile_updates
 from tests.yclient import YClient

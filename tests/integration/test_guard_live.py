@@ -17,7 +17,7 @@ from pycrdt import Map
 from crdt import protocol, yupdate
 from crdt.structindex import StructIndex
 from tests.boards import add_note, note_texts
-from tests.conftest import command, create_board, join_board
+from tests.helpers import command, create_board, join_board
 from tests.servers import PlanboardProcess
 from tests.yclient import YClient, wait_for
 from tests.yjs_encoder import Item, Run, encode, find_type, find_value, state_of

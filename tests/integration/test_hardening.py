@@ -15,7 +15,7 @@ from pycrdt import Map, Text
 
 from crdt import protocol
 from tests.boards import add_note, note_texts
-from tests.conftest import command, create_board, join_board
+from tests.helpers import command, create_board, join_board
 from tests.servers import PlanboardProcess, wait_until
 from tests.yclient import YClient, wait_for
 

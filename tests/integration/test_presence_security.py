@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from crdt import protocol
-from tests.conftest import create_board, join_board
+from tests.helpers import create_board, join_board
 from tests.servers import PlanboardProcess
 from tests.yclient import YClient, wait_for
 

@@ -19,7 +19,7 @@ from pycrdt import Doc
 
 from server.store.redis import RedisStore
 from tests.boards import add_note, note_texts
-from tests.conftest import create_board, join_board
+from tests.helpers import create_board, join_board
 from tests.multi.conftest import ready
 from tests.multi.support import kill_redis, redis_command, ws
 from tests.replication import primary, replica, replica_link, vip  # noqa: F401 - fixtures

@@ -16,7 +16,7 @@ import pytest
 from crdt import protocol, yupdate
 from crdt.structindex import StructIndex
 from tests.boards import add_note, note_texts
-from tests.conftest import command, create_board, join_board
+from tests.helpers import command, create_board, join_board
 from tests.multi.conftest import StartInstances
 from tests.multi.support import ws
 from tests.servers import RedisProcess
