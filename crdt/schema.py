@@ -211,6 +211,13 @@ def agenda_problem(entry: Any) -> str | None:
 
 
 # -- typed accessors ------------------------------------------------------------------------
+def participant_name(doc: Doc[Any], pid: Any) -> str | None:
+    """A member's display name (None for an unknown id or anything that is not an id)."""
+    entry = doc.get("participants", type=Map).get(pid) if isinstance(pid, str) else None
+    name = entry.get("name") if isinstance(entry, Map) else None
+    return name if isinstance(name, str) else None
+
+
 def agenda_items(doc: Doc[Any]) -> list[dict[str, Any]]:
     """The agenda's entries as plain dicts, in order (anything that is not a Map skipped)."""
     agenda: Array[Any] = doc.get("agenda", type=Array)
@@ -245,11 +252,6 @@ class BoardDoc:
         self.map_root("participants")[pid] = Map(
             {"name": name, "role": role, "joined_at": joined_at}
         )
-
-    def participant_name(self, pid: str) -> str | None:
-        entry = self.map_root("participants").get(pid)
-        name = entry.get("name") if isinstance(entry, Map) else None
-        return name if isinstance(name, str) else None
 
     # notes
     def add_note(

@@ -21,7 +21,7 @@ from pycrdt import Doc, Map
 from crdt import facilitation
 from crdt import theme_layout as layout
 from crdt.errors import ApiError
-from crdt.schema import BoardDoc
+from crdt.schema import BoardDoc, participant_name
 from server.commands_api import FACILITATOR, Context, register
 
 if TYPE_CHECKING:
@@ -122,7 +122,7 @@ async def notes_merge(ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
     note_ids = _note_ids(body.get("note_ids"), "note_ids")
     doc = ctx.room.doc
     participants: Map[Any] = doc.get("participants", type=Map)
-    names = {pid: BoardDoc(doc).participant_name(pid) or pid for pid in list(participants.keys())}
+    names = {pid: participant_name(doc, pid) or pid for pid in list(participants.keys())}
     max_text = ctx.services.settings.max_note_text
     # Check first (nothing changes on a bad request), move the dots, then change the board.
     layout.merged_text(doc, note_ids, names, max_text)
