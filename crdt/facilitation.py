@@ -232,6 +232,11 @@ def role_of(doc: Doc[Any], participant_id: str) -> str | None:
     return None
 
 
+def current_role(doc: Doc[Any], participant_id: str, token_role: str) -> str:
+    """The roster's role wins over the token's: roles change during a session, tokens do not."""
+    return role_of(doc, participant_id) or token_role
+
+
 def set_role(doc: Doc[Any], participant_id: str, role: str) -> dict[str, Any]:
     if role not in ROLES:
         raise ApiError(422, "invalid", f"`role` must be one of {', '.join(ROLES)}.")

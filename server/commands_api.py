@@ -351,11 +351,6 @@ def register(name: str, roles: frozenset[str], handler: Handler) -> None:
     COMMANDS[name] = (roles, handler)
 
 
-def current_role(room: Room, claims: Claims) -> str:
-    """The roster's role wins over the token's claim (roles change during a session)."""
-    return facilitation.role_of(room.doc, claims.participant_id) or claims.role
-
-
 async def run_command(request: Request) -> Response:
     services = services_of(request)
     board_id = board_id_of(request)
@@ -379,7 +374,7 @@ async def execute_command(
     if await services.store.get_board(board_id) is None:
         raise ApiError(404, "board_not_found", "No such board.")
     async with services.rooms.using(board_id) as room:
-        role = current_role(room, claims)
+        role = facilitation.current_role(room.doc, claims.participant_id, claims.role)
         if role not in roles:
             services.metrics.commands.labels(kind, "forbidden").inc()
             raise ApiError(403, "forbidden", f"A {role} may not `{kind}`.")

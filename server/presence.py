@@ -21,9 +21,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from pycrdt import Map
-
 from crdt import facilitation, protocol
+from crdt.schema import participant_name
 from server.auth import Claims
 from server.connection import Connection
 from server.notices import SERVER_CLIENT_ID
@@ -53,12 +52,11 @@ class AwarenessRecord:
 def roster_identity(doc: Any, claims: Claims) -> dict[str, str]:
     """Who a connection is: the roster's name and role win over the token's (they change)."""
     pid = claims.participant_id
-    entry = doc.get("participants", type=Map).get(pid)
-    name = entry.get("name") if isinstance(entry, Map) else None
+    name = participant_name(doc, pid)
     return {
         "id": pid,
-        "name": name if isinstance(name, str) else claims.name,
-        "role": facilitation.role_of(doc, pid) or claims.role,
+        "name": claims.name if name is None else name,
+        "role": facilitation.current_role(doc, pid, claims.role),
     }
 
 

@@ -30,7 +30,7 @@ async def _facilitator(request: Request) -> tuple[Services, str]:
     if await services.store.get_board(board_id) is None:
         raise ApiError(404, "board_not_found", "No such board.")
     async with services.rooms.using(board_id) as room:
-        role = facilitation.role_of(room.doc, claims.participant_id) or claims.role
+        role = facilitation.current_role(room.doc, claims.participant_id, claims.role)
     if role != "facilitator":
         raise ApiError(403, "forbidden", "Only a facilitator manages this board's webhooks.")
     return services, board_id

@@ -60,7 +60,7 @@ async def _refuse(websocket: WebSocket, services: Services, code: int, reason: s
 async def _current_role(services: Services, claims: Claims) -> str:
     """The roster's role wins over the token's (a member demoted to viewer loses drafts)."""
     async with services.rooms.using(claims.board_id) as board:
-        return facilitation.role_of(board.doc, claims.participant_id) or claims.role
+        return facilitation.current_role(board.doc, claims.participant_id, claims.role)
 
 
 async def _admit(websocket: WebSocket, services: Services, drafts: bool) -> Claims | None:

@@ -84,6 +84,9 @@ def test_roles() -> None:
     doc = board()
     assert facilitation.role_of(doc, "ana") == "participant"
     assert facilitation.role_of(doc, "nobody") is None
+    # The roster wins over the token; a token's role counts only for someone not on it.
+    assert facilitation.current_role(doc, "ana", "facilitator") == "participant"
+    assert facilitation.current_role(doc, "nobody", "viewer") == "viewer"
     assert refused(facilitation.set_role, doc, "ana", "admin") == (422, "invalid")
     assert refused(facilitation.set_role, doc, "nobody", "viewer") == (404, "participant_not_found")
     assert refused(facilitation.set_role, doc, "fay", "participant") == (409, "last_facilitator")
