@@ -44,9 +44,7 @@ def missing_from(doc: Doc[Any], stored: list[bytes]) -> bytes | None:
     Deletions count too: the delete set of `doc` is merged into the stored copy, and only what
     that merge changed comes back.
     """
-    copy: Doc[Any] = Doc()
-    for update in stored:
-        copy.apply_update(update)
+    copy = doc_from_log(None, stored)
     changes: list[bytes] = []
     subscription = copy.observe(lambda event: changes.append(event.update))
     copy.apply_update(doc.get_update(copy.get_state()))
