@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from pycrdt import Doc, Map, Text
 
+from crdt.docload import doc_from_log
 from server.store import redis as redis_module
 from server.store.base import BoardInfo
 from server.store.redis import RedisStore
@@ -49,11 +50,7 @@ def edits(count: int, client_id: int = 1) -> tuple[list[bytes], Doc[Any]]:
 
 
 def state_of(snapshot: bytes | None, updates: list[tuple[int, bytes]]) -> dict[str, Any]:
-    doc: Doc[Any] = Doc()
-    if snapshot:
-        doc.apply_update(snapshot)
-    for _, update in updates:
-        doc.apply_update(update)
+    doc = doc_from_log(snapshot, (update for _, update in updates))
     return {"m": doc.get("m", type=Map).to_py(), "t": str(doc.get("t", type=Text))}
 
 
