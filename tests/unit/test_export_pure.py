@@ -31,6 +31,12 @@ def test_outputs_match_the_golden_files(name: str) -> None:
     assert rendered(rich_board())[name] == expected
 
 
+@pytest.mark.parametrize("name", sorted(rendered(Doc())))
+def test_an_empty_boards_outputs_match_the_golden_files(name: str) -> None:
+    expected = (GOLDEN / "empty" / name).read_bytes().decode("utf-8")
+    assert rendered(Doc())[name] == expected
+
+
 def test_board_section(data: dict[str, Any]) -> None:
     assert data["schema"] == "planboard.export/v1"
     assert data["generated_at"] == "2026-01-05T10:00:00+00:00"
