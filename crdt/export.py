@@ -387,6 +387,19 @@ def _code(text: Any) -> str:
 
 
 def to_markdown(data: dict[str, Any]) -> str:
+    return "\n".join(
+        [
+            *_md_header(data),
+            *_md_agenda(data),
+            *_md_results(data),
+            *_md_decisions(data),
+            *_md_actions(data),
+        ]
+    )
+
+
+def _md_header(data: dict[str, Any]) -> list[str]:
+    """Title, objective, date and template, follow-up links, participants."""
     board = data["board"]
     out: list[str] = [f"# {_md(board['title']) or 'Untitled board'}", ""]
     if board["objective"]:
@@ -402,8 +415,11 @@ def to_markdown(data: dict[str, Any]) -> str:
     if board["follow_ups"]:
         out += ["Continued in: " + ", ".join(_code(b) for b in board["follow_ups"]), ""]
     out += ["## Participants", "", people or "_nobody_", ""]
+    return out
 
-    out += ["## Agenda and notes", ""]
+
+def _md_agenda(data: dict[str, Any]) -> list[str]:
+    out = ["## Agenda and notes", ""]
     for index, item in enumerate(data["agenda"], start=1):
         minutes = f" ({item['minutes']:g} min)" if isinstance(item["minutes"], int | float) else ""
         out += [f"### {index}. {_md(item['title'])}{minutes}", ""]
@@ -411,8 +427,13 @@ def to_markdown(data: dict[str, Any]) -> str:
         out.append("")
     if data["unassigned_notes"]:
         out += ["### Other notes", "", *_note_lines(data["unassigned_notes"]), ""]
+    return out
 
-    out += ["## Voting results", ""]
+
+def _md_results(data: dict[str, Any]) -> list[str]:
+    """Each dot round's ranking (and its group totals when notes are grouped), then each
+    estimation round's table."""
+    out = ["## Voting results", ""]
     if not data["voting_rounds"] and not data.get("estimation_rounds"):
         out += ["_No revealed voting round._", ""]
     for r in data["voting_rounds"]:
@@ -439,8 +460,11 @@ def to_markdown(data: dict[str, Any]) -> str:
                 f" | {cards} | {_md(row['discuss'] or '')} |"
             )
         out.append("")
+    return out
 
-    out += ["## Decisions", ""]
+
+def _md_decisions(data: dict[str, Any]) -> list[str]:
+    out = ["## Decisions", ""]
     if not data["decisions"]:
         out += ["_No decisions recorded._", ""]
     for dec in data["decisions"]:
@@ -453,8 +477,11 @@ def to_markdown(data: dict[str, Any]) -> str:
             votes = f", {_dots(ev['votes'])}" if ev["votes"] else ""
             out.append(f"  - evidence: “{_md(ev['text'])}”{votes}")
     out.append("")
+    return out
 
-    out += ["## Action items", ""]
+
+def _md_actions(data: dict[str, Any]) -> list[str]:
+    out = ["## Action items", ""]
     if not data["actions"]:
         out += ["_No action items._", ""]
     for act in data["actions"]:
@@ -469,7 +496,7 @@ def to_markdown(data: dict[str, Any]) -> str:
         suffix = f" ({'; '.join(details)})" if details else ""
         out.append(f"- {box} {_md(act['text'])}{suffix}")
     out.append("")
-    return "\n".join(out)
+    return out
 
 
 def _note_lines(notes: list[dict[str, Any]]) -> list[str]:
