@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import psutil
+import websockets
 from pycrdt import Doc, Map, Text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -33,7 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from servers import PEERS, PlanboardServer, Server  # bench/servers.py, as run.py imports it
 
-from crdt import protocol as p
+from crdt import protocol
 from tests.boards import add_note
 from tests.yclient import YClient
 
@@ -44,15 +45,14 @@ RATE = 5.0
 
 async def joiner_download(url: str) -> int:
     """Bytes of the sync step 2 a fresh client receives."""
-    import websockets
 
     async with websockets.connect(url, max_size=None) as ws:
-        await ws.send(p.encode_sync_step1(b"\x00"))
+        await ws.send(protocol.encode_sync_step1(b"\x00"))
         while True:
             frame = await ws.recv()
             assert isinstance(frame, bytes)
-            message = p.parse_message(frame)
-            if isinstance(message, p.SyncStep2):
+            message = protocol.parse_message(frame)
+            if isinstance(message, protocol.SyncStep2):
                 return len(message.update)
 
 

@@ -15,14 +15,16 @@ from starlette.middleware import Middleware
 from starlette.routing import BaseRoute, Route, WebSocketRoute
 
 from crdt.drafts import is_drafting
+from crdt.errors import ApiError
 from crdt.permissions import DRAFTS_RULES
 from crdt.policy import Actor, BoardGuard, DocLimits, DraftsContext
 from server import api
 from server.backplane import Backplane, LocalBackplane
 from server.config import Settings
 from server.connection import Connection
-from server.errors import ApiError, api_error_handler, http_error_handler, unexpected_error_handler
+from server.errors import api_error_handler, http_error_handler, unexpected_error_handler
 from server.metrics import Metrics
+from server.pages import page_routes, web_dir
 from server.presence import PresenceLimits
 from server.room import UpdateGuard
 from server.rooms import RoomManager
@@ -96,7 +98,7 @@ def build_services(settings: Settings) -> Services:
         return BoardGuard(doc, drafts_limits, table=DRAFTS_RULES, context=context)
 
     def actor_factory(conn: Connection) -> Actor:
-        return Actor(participant_id=conn.claims.participant_id, role=conn.claims.role)
+        return Actor(participant_id=conn.claims.participant_id)
 
     rooms = RoomManager(
         store=store,
@@ -168,10 +170,7 @@ def _routes() -> list[BaseRoute]:
     from server.webhooks_api import webhook_routes
 
     routes.extend(webhook_routes())
-    with contextlib.suppress(ImportError):
-        from server.pages import page_routes, web_dir
-
-        routes.extend(page_routes(web_dir()))
+    routes.extend(page_routes(web_dir()))
     return routes
 
 

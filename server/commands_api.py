@@ -17,9 +17,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from crdt import facilitation as f
+from crdt import facilitation
+from crdt.errors import ApiError
 from server.auth import Claims
-from server.errors import ApiError
 from server.httputil import bearer_claims, board_id_of, read_json, services_of
 from server.room import Room
 from server.services import Services
@@ -87,62 +87,59 @@ def _now_ms() -> float:
 
 
 async def _change(ctx: Context, change: Callable[[Doc[Any]], dict[str, Any]]) -> dict[str, Any]:
-    try:
-        return await ctx.room.apply_server_change(change)
-    except f.CommandError as exc:
-        raise ApiError(exc.status, exc.code, exc.message) from exc
+    return await ctx.room.apply_server_change(change)
 
 
 # -- facilitation
 async def lock(ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
-    return await _change(ctx, lambda doc: f.set_locked(doc, True))
+    return await _change(ctx, lambda doc: facilitation.set_locked(doc, True))
 
 
 async def unlock(ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
-    return await _change(ctx, lambda doc: f.set_locked(doc, False))
+    return await _change(ctx, lambda doc: facilitation.set_locked(doc, False))
 
 
 async def agenda_next(ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
     start = _bool(body, "start_timer", True)
-    return await _change(ctx, lambda doc: f.agenda_step(doc, 1, _now_ms(), start))
+    return await _change(ctx, lambda doc: facilitation.agenda_step(doc, 1, _now_ms(), start))
 
 
 async def agenda_prev(ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
     start = _bool(body, "start_timer", True)
-    return await _change(ctx, lambda doc: f.agenda_step(doc, -1, _now_ms(), start))
+    return await _change(ctx, lambda doc: facilitation.agenda_step(doc, -1, _now_ms(), start))
 
 
 async def agenda_goto(ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
     item = _id(body, "item")
     assert item is not None
     start = _bool(body, "start_timer", True)
-    return await _change(ctx, lambda doc: f.agenda_goto(doc, item, _now_ms(), start))
+    return await _change(ctx, lambda doc: facilitation.agenda_goto(doc, item, _now_ms(), start))
 
 
 async def timer_start(ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
     if "seconds" not in body:
         raise ApiError(422, "invalid", "`seconds` is required.")
     seconds = _number(body, "seconds", 0, -1e12, 1e12)
-    return await _change(ctx, lambda doc: f.timer_start(doc, seconds, _now_ms()))
+    return await _change(ctx, lambda doc: facilitation.timer_start(doc, seconds, _now_ms()))
 
 
 async def timer_pause(ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
-    return await _change(ctx, lambda doc: f.timer_pause(doc, _now_ms()))
+    return await _change(ctx, lambda doc: facilitation.timer_pause(doc, _now_ms()))
 
 
 async def timer_resume(ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
-    return await _change(ctx, lambda doc: f.timer_resume(doc, _now_ms()))
+    return await _change(ctx, lambda doc: facilitation.timer_resume(doc, _now_ms()))
 
 
 async def timer_reset(ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
-    return await _change(ctx, lambda doc: f.timer_reset(doc, _now_ms()))
+    return await _change(ctx, lambda doc: facilitation.timer_reset(doc, _now_ms()))
 
 
 async def timer_add(ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
     if "seconds" not in body:
         raise ApiError(422, "invalid", "`seconds` is required.")
     seconds = _number(body, "seconds", 0, -1e12, 1e12)
-    return await _change(ctx, lambda doc: f.timer_add(doc, seconds))
+    return await _change(ctx, lambda doc: facilitation.timer_add(doc, seconds))
 
 
 async def role_set(ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
@@ -151,34 +148,42 @@ async def role_set(ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
     if not isinstance(role, str):
         raise ApiError(422, "invalid", "`role` must be facilitator, participant or viewer.")
     assert pid is not None
-    return await _change(ctx, lambda doc: f.set_role(doc, pid, role))
+    return await _change(ctx, lambda doc: facilitation.set_role(doc, pid, role))
 
 
 async def ready(ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
-    return await _change(ctx, lambda doc: f.set_flag(doc, "ready", ctx.participant_id, True))
+    return await _change(
+        ctx, lambda doc: facilitation.set_flag(doc, "ready", ctx.participant_id, True)
+    )
 
 
 async def unready(ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
-    return await _change(ctx, lambda doc: f.set_flag(doc, "ready", ctx.participant_id, None))
+    return await _change(
+        ctx, lambda doc: facilitation.set_flag(doc, "ready", ctx.participant_id, None)
+    )
 
 
 async def hand_raise(ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
-    return await _change(ctx, lambda doc: f.set_flag(doc, "hands", ctx.participant_id, _now_ms()))
+    return await _change(
+        ctx, lambda doc: facilitation.set_flag(doc, "hands", ctx.participant_id, _now_ms())
+    )
 
 
 async def hand_lower(ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
-    return await _change(ctx, lambda doc: f.set_flag(doc, "hands", ctx.participant_id, None))
+    return await _change(
+        ctx, lambda doc: facilitation.set_flag(doc, "hands", ctx.participant_id, None)
+    )
 
 
 async def summon(ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
     x = _number(body, "x", 0.0, -1e7, 1e7)
     y = _number(body, "y", 0.0, -1e7, 1e7)
     zoom = _number(body, "zoom", 1.0, 0.05, 20.0)
-    return await _change(ctx, lambda doc: f.summon(doc, ctx.participant_id, x, y, zoom))
+    return await _change(ctx, lambda doc: facilitation.summon(doc, ctx.participant_id, x, y, zoom))
 
 
 # -- voting
-def _state_dict(state: f.VotingState) -> dict[str, Any]:
+def _state_dict(state: facilitation.VotingState) -> dict[str, Any]:
     return {
         "round": state.round,
         "status": state.status,
@@ -206,21 +211,23 @@ async def voting_start(ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
     scope = _id(body, "scope", required=False)
     return await _change(
         ctx,
-        lambda doc: {"voting": _state_dict(f.voting_start(doc, budget, cap, secret, scope))},
+        lambda doc: {
+            "voting": _state_dict(facilitation.voting_start(doc, budget, cap, secret, scope))
+        },
     )
 
 
 async def voting_close(ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
-    state = f.voting_state(ctx.room.doc)
+    state = facilitation.voting_state(ctx.room.doc)
     if state is not None and state.kind == "estimate":
         from server.estimation import estimation_close
 
         return await estimation_close(ctx, state)
-    return await _change(ctx, lambda doc: {"voting": _state_dict(f.voting_close(doc))})
+    return await _change(ctx, lambda doc: {"voting": _state_dict(facilitation.voting_close(doc))})
 
 
 async def voting_reveal(ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
-    state = f.voting_state(ctx.room.doc)
+    state = facilitation.voting_state(ctx.room.doc)
     if state is None:
         raise ApiError(409, "no_round", "No voting round to reveal.")
     if state.kind == "estimate":
@@ -231,14 +238,14 @@ async def voting_reveal(ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
 
     def reveal(doc: Doc[Any]) -> dict[str, Any]:
         counted = on_existing_notes(doc, tally)  # a secret round keeps dots of deleted notes
-        new_state = f.voting_reveal(doc, counted)
-        return {"voting": _state_dict(new_state), "ranking": f.ranking(counted, doc)}
+        new_state = facilitation.voting_reveal(doc, counted)
+        return {"voting": _state_dict(new_state), "ranking": facilitation.ranking(counted, doc)}
 
     return await _change(ctx, reveal)
 
 
-def _open_round(ctx: Context) -> f.VotingState:
-    state = f.voting_state(ctx.room.doc)
+def _open_round(ctx: Context) -> facilitation.VotingState:
+    state = facilitation.voting_state(ctx.room.doc)
     if state is None or state.status != "open":
         raise ApiError(409, "voting_closed", "No voting round is open.")
     if state.kind != "dots":
@@ -246,7 +253,7 @@ def _open_round(ctx: Context) -> f.VotingState:
     return state
 
 
-async def _publish_progress(ctx: Context, state: f.VotingState, note_id: str) -> None:
+async def _publish_progress(ctx: Context, state: facilitation.VotingState, note_id: str) -> None:
     """After a ballot: the public "n done" figure, and live tallies only in open rounds."""
     store = ctx.services.store
     done = await store.voters_done(ctx.board_id, state.round, state.budget)
@@ -255,9 +262,9 @@ async def _publish_progress(ctx: Context, state: f.VotingState, note_id: str) ->
         count = (await store.tally(ctx.board_id, state.round)).get(note_id, 0)
 
     def publish(doc: Doc[Any]) -> dict[str, Any]:
-        f.set_voting_done(doc, done)
+        facilitation.set_voting_done(doc, done)
         if count is not None:
-            f.set_open_tally(doc, state.round, note_id, count)
+            facilitation.set_open_tally(doc, state.round, note_id, count)
         return {}
 
     await ctx.room.apply_server_change(publish)
@@ -267,9 +274,9 @@ async def vote(ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
     note_id = _id(body, "note_id")
     assert note_id is not None
     state = _open_round(ctx)
-    if not f.note_exists(ctx.room.doc, note_id):
+    if not facilitation.note_exists(ctx.room.doc, note_id):
         raise ApiError(404, "note_not_found", "No such note.")
-    if state.scope is not None and f.note_item(ctx.room.doc, note_id) != state.scope:
+    if state.scope is not None and facilitation.note_item(ctx.room.doc, note_id) != state.scope:
         raise ApiError(409, "out_of_scope", "This round only takes notes of its agenda item.")
     store = ctx.services.store
     await refund_gone_notes(store, ctx.room.doc, ctx.board_id, state.round, ctx.participant_id)
@@ -282,7 +289,7 @@ async def vote(ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
         raise ApiError(
             409, "note_cap", f"At most {state.max_per_note} dots per note in this round."
         )
-    current = f.voting_state(ctx.room.doc)
+    current = facilitation.voting_state(ctx.room.doc)
     if current is None or current.round != state.round or current.status != "open":
         # The round closed while the ballot was in flight: take it back.
         await store.remove_vote(ctx.board_id, state.round, ctx.participant_id, note_id)
@@ -344,11 +351,6 @@ def register(name: str, roles: frozenset[str], handler: Handler) -> None:
     COMMANDS[name] = (roles, handler)
 
 
-def current_role(room: Room, claims: Claims) -> str:
-    """The roster's role wins over the token's claim (roles change during a session)."""
-    return f.role_of(room.doc, claims.participant_id) or claims.role
-
-
 async def run_command(request: Request) -> Response:
     services = services_of(request)
     board_id = board_id_of(request)
@@ -372,7 +374,7 @@ async def execute_command(
     if await services.store.get_board(board_id) is None:
         raise ApiError(404, "board_not_found", "No such board.")
     async with services.rooms.using(board_id) as room:
-        role = current_role(room, claims)
+        role = facilitation.current_role(room.doc, claims.participant_id, claims.role)
         if role not in roles:
             services.metrics.commands.labels(kind, "forbidden").inc()
             raise ApiError(403, "forbidden", f"A {role} may not `{kind}`.")
@@ -402,7 +404,7 @@ async def my_votes(request: Request) -> Response:
     if await services.store.get_board(board_id) is None:
         raise ApiError(404, "board_not_found", "No such board.")
     async with services.rooms.using(board_id) as room:
-        state = f.voting_state(room.doc)
+        state = facilitation.voting_state(room.doc)
     if state is None:
         return JSONResponse({"round": None, "status": None, "ballots": {}, "used": 0, "left": 0})
     if state.kind == "estimate":

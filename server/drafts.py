@@ -13,10 +13,10 @@ from typing import Any
 
 from pycrdt import Doc
 
-from crdt import drafts as d
-from crdt import facilitation as f
+from crdt import drafts as drafts_doc
+from crdt import facilitation
+from crdt.errors import ApiError
 from server.commands_api import FACILITATOR, Context, register
-from server.errors import ApiError
 from server.ids import drafts_doc_id
 from server.notices import Notice
 from server.room import Room
@@ -34,17 +34,19 @@ def attach_draft_counter(room: Room, rooms: RoomManager, max_drafts: int) -> Non
     pending: set[asyncio.Task[None]] = set()
 
     async def publish() -> None:
-        extra = d.drafts_beyond(room.doc, max_drafts)
+        extra = drafts_doc.drafts_beyond(room.doc, max_drafts)
         if extra:
-            await room.apply_server_change(lambda doc: d.remove_drafts(doc, extra))
+            await room.apply_server_change(lambda doc: drafts_doc.remove_drafts(doc, extra))
             room.notify(
                 member,
                 Notice("limit", f"at most {max_drafts} drafts per member; {len(extra)} removed"),
             )
-        count = d.count_drafts(room.doc)
+        count = drafts_doc.count_drafts(room.doc)
         try:
             async with rooms.using(board_id) as board:
-                await board.apply_server_change(lambda doc: d.set_draft_count(doc, member, count))
+                await board.apply_server_change(
+                    lambda doc: drafts_doc.set_draft_count(doc, member, count)
+                )
         except Exception:
             log.exception("could not publish the draft count of %s", room.doc_id)
 
@@ -58,14 +60,14 @@ def attach_draft_counter(room: Room, rooms: RoomManager, max_drafts: int) -> Non
     room.change_listeners.append(on_change)
 
 
-async def _member_drafts(ctx: Context) -> dict[str, list[d.Draft]]:
+async def _member_drafts(ctx: Context) -> dict[str, list[drafts_doc.Draft]]:
     services = ctx.services
     settings = services.settings
     prefix = drafts_doc_id(ctx.board_id, "")
-    by_member: dict[str, list[d.Draft]] = {}
+    by_member: dict[str, list[drafts_doc.Draft]] = {}
     for doc_id in await services.store.list_docs(prefix):
         async with services.rooms.using(doc_id) as private:
-            drafts = d.read_drafts(private.doc, settings.max_note_text)
+            drafts = drafts_doc.read_drafts(private.doc, settings.max_note_text)
         if drafts:
             by_member[doc_id[len(prefix) :]] = drafts[: settings.max_drafts_per_member]
     return by_member
@@ -73,7 +75,7 @@ async def _member_drafts(ctx: Context) -> dict[str, list[d.Draft]]:
 
 async def _remove(ctx: Context, member: str, note_ids: list[str]) -> None:
     async with ctx.services.rooms.using(drafts_doc_id(ctx.board_id, member)) as private:
-        await private.apply_server_change(lambda doc: d.remove_drafts(doc, note_ids))
+        await private.apply_server_change(lambda doc: drafts_doc.remove_drafts(doc, note_ids))
 
 
 async def drafts_start(ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
@@ -81,34 +83,34 @@ async def drafts_start(ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
     by_member = await _member_drafts(ctx)
 
     def start(doc: Doc[Any]) -> None:
-        d.set_drafting(doc, True)
+        drafts_doc.set_drafting(doc, True)
         for member, drafts in by_member.items():
-            d.set_draft_count(doc, member, len(drafts))
+            drafts_doc.set_draft_count(doc, member, len(drafts))
 
     await ctx.room.apply_server_change(start)
     return {"drafting": True}
 
 
 async def drafts_reveal(ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
-    if not d.is_drafting(ctx.room.doc):
+    if not drafts_doc.is_drafting(ctx.room.doc):
         raise ApiError(409, "not_drafting", "Silent brainstorming is not running.")
     services = ctx.services
     settings = services.settings
     by_member = await _member_drafts(ctx)
     now = time.time() * 1000.0
 
-    def reveal(doc: Doc[Any]) -> d.Placement:
-        placement = d.place_drafts(
+    def reveal(doc: Doc[Any]) -> drafts_doc.Placement:
+        placement = drafts_doc.place_drafts(
             doc,
             by_member,
             key=settings.secret or "",
             board_id=ctx.board_id,
             now_ms=now,
-            item=f.current_item(doc),
+            item=facilitation.current_item(doc),
             max_notes=settings.max_notes_per_board,
-            origin_y=d.lowest_note_y(doc),
+            origin_y=drafts_doc.lowest_note_y(doc),
         )
-        d.set_drafting(doc, False)
+        drafts_doc.set_drafting(doc, False)
         return placement
 
     placement = await ctx.room.apply_server_change(reveal)

@@ -21,6 +21,7 @@ from typing import Any
 from pycrdt import Doc, Map
 
 from crdt import events as ev
+from crdt.schema import agenda_items
 from server.config import Settings
 from server.room import Room
 from server.store.base import Delivery, Store
@@ -131,7 +132,7 @@ def _command_event(
         return "session.unlocked", {}
     if kind in ("agenda.next", "agenda.prev", "agenda.goto"):
         item_id = result.get("current_item")
-        items = [i for i in _agenda(doc) if i.get("id") == item_id]
+        items = [i for i in agenda_items(doc) if i.get("id") == item_id]
         return "agenda.advanced", {"item": items[0] if items else {"id": item_id}}
     if kind == "voting.start":
         return "voting.started", {"voting": _public_voting(result.get("voting") or {})}
@@ -172,12 +173,6 @@ def _public_voting(voting: dict[str, Any]) -> dict[str, Any]:
     """The round's public settings (the `done` count says nothing about whose ballots)."""
     keep = ("round", "status", "kind", "scale", "budget", "max_per_note", "secret", "scope")
     return {k: voting[k] for k in keep if k in voting}
-
-
-def _agenda(doc: Doc[Any]) -> list[dict[str, Any]]:
-    from crdt.facilitation import agenda_items
-
-    return agenda_items(doc)
 
 
 def attach_outcome_watch(room: Room, outbox: Outbox) -> None:

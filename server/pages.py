@@ -20,6 +20,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
+from crdt.templates import TEMPLATES
 from server.ids import is_board_id
 
 BUNDLES = ("landing", "join", "board", "summary")
@@ -51,10 +52,6 @@ def _field(source: Any, name: str, default: Any = None) -> Any:
 
 def template_catalog() -> list[dict[str, Any]]:
     """The board templates as plain data for the landing page (`crdt.templates.TEMPLATES`)."""
-    try:
-        from crdt.templates import TEMPLATES
-    except ImportError:  # pragma: no cover - only while the module is missing
-        return []
     catalog: list[dict[str, Any]] = []
     for template_id, template in TEMPLATES.items():
         agenda: list[dict[str, Any]] = []

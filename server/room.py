@@ -16,7 +16,8 @@ from typing import Any, Protocol, TypeVar
 
 from pycrdt import Doc, TransactionEvent, merge_updates
 
-from crdt import protocol as p
+from crdt import protocol
+from crdt.docload import doc_from_log
 from crdt.policy import MalformedUpdate, PendingUpdate, Prepared, Violation
 from server.backplane import Backplane, DocHandlers
 from server.connection import CLOSE_MALFORMED, CLOSE_RATE_LIMITED, Connection
@@ -43,14 +44,12 @@ def missing_from(doc: Doc[Any], stored: list[bytes]) -> bytes | None:
     Deletions count too: the delete set of `doc` is merged into the stored copy, and only what
     that merge changed comes back.
     """
-    copy: Doc[Any] = Doc()
-    for update in stored:
-        copy.apply_update(update)
+    copy = doc_from_log(None, stored)
     changes: list[bytes] = []
     subscription = copy.observe(lambda event: changes.append(event.update))
     copy.apply_update(doc.get_update(copy.get_state()))
     copy.unobserve(subscription)
-    real = [u for u in changes if u != p.EMPTY_UPDATE]
+    real = [u for u in changes if u != protocol.EMPTY_UPDATE]
     if not real:
         return None
     return real[0] if len(real) == 1 else merge_updates(*real)
@@ -131,7 +130,7 @@ class Room:
 
     def _on_transaction(self, event: TransactionEvent) -> None:
         update = event.update
-        if update != p.EMPTY_UPDATE:
+        if update != protocol.EMPTY_UPDATE:
             self._captured.append(update)
             self._full_step2 = None
 
@@ -163,10 +162,7 @@ class Room:
             self._closed = True
             raise
         with self.doc.transaction(origin="load"):
-            if loaded.snapshot:
-                self.doc.apply_update(loaded.snapshot)
-            for _, update in loaded.updates:
-                self.doc.apply_update(update)
+            doc_from_log(loaded.snapshot, (update for _, update in loaded.updates), self.doc)
         self._captured.clear()
         self._since_compaction = len(loaded.updates)
         early, self._early = self._early, None
@@ -314,7 +310,7 @@ class Room:
         finally:
             self._inflight.discard(task)
         self._note_stamp(epoch, position)
-        self.broadcast(p.encode_update(net), exclude=exclude)
+        self.broadcast(protocol.encode_update(net), exclude=exclude)
         await self.backplane.publish_update(self.doc_id, position, net, epoch)
         for listener in self.change_listeners:
             listener(self)
@@ -430,7 +426,7 @@ class Room:
         now = time.monotonic()
         if now - conn.last_state_request >= RESYNC_REQUEST_SECONDS:
             conn.last_state_request = now
-            conn.send(p.encode_sync_step1(self.doc.get_state()))
+            conn.send(protocol.encode_sync_step1(self.doc.get_state()))
 
     async def apply_server_change(self, change: Callable[[Doc[Any]], T]) -> T:
         """Run a server-side change (origin "server"), then store and broadcast its net effect."""
@@ -466,7 +462,7 @@ class Room:
                 self._request_resync(0.0)
         net = self._take_net_update()
         if net is not None:
-            self.broadcast(p.encode_update(net), exclude=None)
+            self.broadcast(protocol.encode_update(net), exclude=None)
             for listener in self.change_listeners:
                 listener(self)
 
@@ -493,7 +489,7 @@ class Room:
     # -- connections --------------------------------------------------------------------------
     def join(self, conn: Connection) -> None:
         self.connections.add(conn)
-        conn.send(p.encode_sync_step1(self.doc.get_state()))
+        conn.send(protocol.encode_sync_step1(self.doc.get_state()))
         for frame in self.presence.join_frames():
             conn.send(frame)
 
@@ -504,15 +500,15 @@ class Room:
             with contextlib.suppress(Exception):
                 await self.backplane.publish_awareness(self.doc_id, frame[1:])
 
-    async def handle_message(self, conn: Connection, message: p.Message) -> None:
-        if isinstance(message, p.SyncStep1):
+    async def handle_message(self, conn: Connection, message: protocol.Message) -> None:
+        if isinstance(message, protocol.SyncStep1):
             # Nothing may be shown that is not stored yet: a kill -9 must not lose what was seen.
             await self.persisted()
             if message.state_vector == EMPTY_STATE_VECTOR:
                 # A joiner with an empty doc (every browser load): the whole board, encoded
                 # once and reused until the doc changes.
                 if self._full_step2 is None:
-                    self._full_step2 = p.encode_sync_step2(self.doc.get_update())
+                    self._full_step2 = protocol.encode_sync_step2(self.doc.get_update())
                 conn.send(self._full_step2)
                 return
             try:
@@ -520,36 +516,36 @@ class Room:
             except Exception:
                 conn.close(CLOSE_MALFORMED, "malformed state vector")
                 return
-            conn.send(p.encode_sync_step2(diff))
-        elif isinstance(message, p.SyncStep2 | p.SyncUpdate):
-            if message.update == p.EMPTY_UPDATE:
+            conn.send(protocol.encode_sync_step2(diff))
+        elif isinstance(message, protocol.SyncStep2 | protocol.SyncUpdate):
+            if message.update == protocol.EMPTY_UPDATE:
                 return
             try:
                 await self.apply_client_update(conn, message.update)
             except MalformedUpdate:
                 conn.close(CLOSE_MALFORMED, "malformed update")
-        elif isinstance(message, p.AwarenessUpdate):
+        elif isinstance(message, protocol.AwarenessUpdate):
             await self._handle_awareness(conn, message)
-        elif isinstance(message, p.QueryAwareness):
+        elif isinstance(message, protocol.QueryAwareness):
             for frame in self.presence.query_frames(conn):
                 conn.send(frame)
 
-    async def _handle_awareness(self, conn: Connection, message: p.AwarenessUpdate) -> None:
+    async def _handle_awareness(self, conn: Connection, message: protocol.AwarenessUpdate) -> None:
         """Relay what the presence rules accept (server.presence), identities bound."""
         accepted = self.presence.accept_local(conn, message.entries)
         if not accepted:
             return
-        frame = p.encode_awareness(accepted)
+        frame = protocol.encode_awareness(accepted)
         self.broadcast(frame, exclude=conn)
         await self.backplane.publish_awareness(self.doc_id, frame[1:])
 
     async def _on_remote_awareness(self, instance_id: str, payload: bytes) -> None:
         """Presence relayed by another instance; we remember which one, to expire it with it."""
         try:  # the payload is an awareness frame without its message type byte
-            message = p.parse_message(bytes((p.MSG_AWARENESS,)) + payload)
-        except p.ProtocolError:
+            message = protocol.parse_message(bytes((protocol.MSG_AWARENESS,)) + payload)
+        except protocol.ProtocolError:
             return
-        if not isinstance(message, p.AwarenessUpdate):
+        if not isinstance(message, protocol.AwarenessUpdate):
             return
         for frame in frames(self.presence.accept_remote(instance_id, message.entries)):
             self.broadcast(frame, exclude=None)

@@ -18,11 +18,11 @@ from typing import TYPE_CHECKING, Any
 
 from pycrdt import Doc, Map
 
-from crdt import facilitation as f
+from crdt import facilitation
 from crdt import theme_layout as layout
-from crdt.schema import BoardDoc
+from crdt.errors import ApiError
+from crdt.schema import BoardDoc, participant_name
 from server.commands_api import FACILITATOR, Context, register
-from server.errors import ApiError
 
 if TYPE_CHECKING:
     from crdt.themes import NoteInput
@@ -115,24 +115,18 @@ async def groups_accept(ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
     def accept(doc: Doc[Any]) -> dict[str, Any]:
         return {"groups": layout.accept_themes(doc, themes, group_ids)}
 
-    try:
-        return await ctx.room.apply_server_change(accept)
-    except f.CommandError as exc:
-        raise ApiError(exc.status, exc.code, exc.message) from exc
+    return await ctx.room.apply_server_change(accept)
 
 
 async def notes_merge(ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
     note_ids = _note_ids(body.get("note_ids"), "note_ids")
     doc = ctx.room.doc
     participants: Map[Any] = doc.get("participants", type=Map)
-    names = {pid: BoardDoc(doc).participant_name(pid) or pid for pid in list(participants.keys())}
+    names = {pid: participant_name(doc, pid) or pid for pid in list(participants.keys())}
     max_text = ctx.services.settings.max_note_text
     # Check first (nothing changes on a bad request), move the dots, then change the board.
-    try:
-        layout.merged_text(doc, note_ids, names, max_text)
-    except f.CommandError as exc:
-        raise ApiError(exc.status, exc.code, exc.message) from exc
-    state = f.voting_state(doc)
+    layout.merged_text(doc, note_ids, names, max_text)
+    state = facilitation.voting_state(doc)
     moved = 0
     if state is not None:
         for note_id in note_ids[1:]:
@@ -145,10 +139,7 @@ async def notes_merge(ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
         layout.merge_results(doc, note_ids[0], note_ids[1:])
         return {**result, "votes_moved": moved}
 
-    try:
-        return await ctx.room.apply_server_change(merge)
-    except f.CommandError as exc:
-        raise ApiError(exc.status, exc.code, exc.message) from exc
+    return await ctx.room.apply_server_change(merge)
 
 
 def register_suggest_commands() -> None:

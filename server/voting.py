@@ -14,7 +14,7 @@ from typing import Any
 
 from pycrdt import Doc, Map, MapEvent
 
-from crdt import facilitation as f
+from crdt import facilitation
 from server.room import Room
 from server.store.base import Store
 
@@ -38,11 +38,11 @@ def attach_vote_cleanup(room: Room, store: Store) -> None:
             task.add_done_callback(tasks.discard)
 
     async def _cleanup(note_ids: list[str]) -> None:
-        state = f.voting_state(room.doc)
+        state = facilitation.voting_state(room.doc)
         if state is None or state.status != "open" or state.secret or state.kind != "dots":
             return  # estimation rounds: a deleted note's cards are left out of the reveal
         # A compensated (unlawful) deletion restores the note in the same step: skip those.
-        gone = [n for n in note_ids if not f.note_exists(room.doc, n)]
+        gone = [n for n in note_ids if not facilitation.note_exists(room.doc, n)]
         removed = 0
         for note_id in gone:
             removed += await store.remove_note_votes(board_id, state.round, note_id)
@@ -51,10 +51,10 @@ def attach_vote_cleanup(room: Room, store: Store) -> None:
         done = await store.voters_done(board_id, state.round, state.budget)
 
         def publish(doc: Doc[Any]) -> None:
-            f.set_voting_done(doc, done)
+            facilitation.set_voting_done(doc, done)
             if not state.secret:
                 for note_id in gone:
-                    f.set_open_tally(doc, state.round, note_id, 0)
+                    facilitation.set_open_tally(doc, state.round, note_id, 0)
 
         try:
             await room.apply_server_change(publish)
@@ -66,7 +66,7 @@ def attach_vote_cleanup(room: Room, store: Store) -> None:
 
 def on_existing_notes(doc: Doc[Any], counts: dict[str, int]) -> dict[str, int]:
     """Ballots or tallies without those of deleted notes (a secret round keeps them a while)."""
-    return {note_id: n for note_id, n in counts.items() if f.note_exists(doc, note_id)}
+    return {note_id: n for note_id, n in counts.items() if facilitation.note_exists(doc, note_id)}
 
 
 async def refund_gone_notes(
@@ -74,7 +74,7 @@ async def refund_gone_notes(
 ) -> list[str]:
     """Give a voter back the dots on notes deleted since; the ids of those notes."""
     ballots = await store.ballots(board_id, round_no, participant_id)
-    gone = [note_id for note_id in ballots if not f.note_exists(doc, note_id)]
+    gone = [note_id for note_id in ballots if not facilitation.note_exists(doc, note_id)]
     for note_id in gone:
         for _ in range(ballots[note_id]):
             await store.remove_vote(board_id, round_no, participant_id, note_id)

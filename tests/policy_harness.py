@@ -76,7 +76,7 @@ class Board:
 
     def apply(self, update: bytes, pid: str) -> tuple[list[Violation], bytes | None]:
         self._captured.clear()
-        violations = self.guard.apply_client_update(update, Actor(pid, MEMBERS.get(pid, "viewer")))
+        violations = self.guard.apply_client_update(update, Actor(pid))
         captured, self._captured = self._captured, []
         net = merge_updates(*captured) if captured else None
         return violations, net
