@@ -280,7 +280,7 @@ class NoteView {
     this.body.replaceWith(editor)
     editor.focus({ preventScroll: true })
     editor.setSelectionRange(editor.value.length, editor.value.length)
-    this.layer.presence?.setEditing(this.key)
+    this.layer.onEditing(this.key)
   }
 
   stopEdit (refocus) {
@@ -296,7 +296,7 @@ class NoteView {
     this.markClipped()
     if (editor && editor.isConnected) editor.replaceWith(this.body)
     this.el.classList.remove('is-editing')
-    this.layer.presence?.setEditing(null)
+    this.layer.onEditing(null)
     if (refocus) this.el.focus({ preventScroll: true })
     this.updateLabel()
   }
@@ -342,9 +342,7 @@ class NoteView {
     const notes = this.source.notes
     const id = this.id
     const del = () => notes.delete(id)
-    const undo = this.board.undo
-    if (undo) undo.destructive(this.draft ? t('notes.draftDeleted') : t('notes.deleted'), del, { doc: this.source.doc, scopes: this.draft ? [notes] : undefined })
-    else this.source.doc.transact(del, LOCAL)
+    this.layer.undo.destructive(this.draft ? t('notes.draftDeleted') : t('notes.deleted'), del, { doc: this.source.doc, scopes: this.draft ? [notes] : undefined })
   }
 
   // -- moving
@@ -448,13 +446,15 @@ class NoteView {
 }
 
 export class NotesLayer {
-  constructor ({ board, viewport, layerEl, guard, groups }) {
+  // onEditing(key or null): which note this client is typing in, for presence.
+  constructor ({ board, viewport, layerEl, guard, groups, undo, onEditing }) {
     this.board = board
     this.viewport = viewport
     this.layerEl = layerEl
     this.guard = guard
     this.groups = groups
-    this.presence = null
+    this.undo = undo
+    this.onEditing = onEditing
     this.sources = new Map()
     this.views = new Map()
     this.dirty = new Set()

@@ -141,7 +141,7 @@ class NoteRow {
     })
     const read = () => (this.source.notes.get(this.id) === this.ymap ? noteText(this.ymap) : null)
     this.unbind = bindText(ytext, editor, {
-      onLocal: (prev) => this.board.guard?.remember(`${this.key}:text`, read, prev, { author: this.ymap.get('author') })
+      onLocal: (prev) => this.board.guard.remember(`${this.key}:text`, read, prev, { author: this.ymap.get('author') })
     })
     editor.addEventListener('keydown', (e) => {
       e.stopPropagation()
