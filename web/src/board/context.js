@@ -41,10 +41,12 @@ function plain (value) {
 }
 
 export class Board extends EventTarget {
-  constructor ({ boardId, auth }) {
+  // limits: what the server enforces and configures (the page data's `limits`).
+  constructor ({ boardId, auth, limits }) {
     super()
     this.boardId = boardId
     this.auth = auth
+    this.limits = limits
     this.me = auth.participant_id
     this.doc = new Y.Doc()
     this.provider = openProvider(boardId, this.doc, auth.token)

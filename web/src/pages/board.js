@@ -50,7 +50,7 @@ async function copyText (text) {
 
 function start () {
   const app = $('#app')
-  const board = new Board({ boardId, auth })
+  const board = new Board({ boardId, auth, limits: data.limits })
   window.planboard = board // handy in the console, and for tests
   rememberBoard(boardId, { title: data.title, name: auth.name, role: auth.role })
 
