@@ -5,7 +5,8 @@ bundle in `web/static/dist` (built by `make web`, never committed) does the work
 wheel carries all of `web/` inside this package (`server/web`, see hatch_build.py). Every page
 works under the strict Content-Security-Policy of `server.security`: no inline script or
 style; what a page needs to start (board id, templates, the server's limits) travels in a JSON
-data element that Jinja's `tojson` escapes. A missing bundle never breaks a page: it says how to build one.
+data element that Jinja's `tojson` escapes. A missing bundle never breaks a page: it says how to
+build one.
 """
 
 from __future__ import annotations
