@@ -75,7 +75,8 @@ class Connection:
         on_close: Callable[[int], None] | None = None,
     ) -> None:
         self._transport = transport
-        self._frame = transport.frame
+        self._frame = transport.frame  # bound once: both are on the fan-out path
+        self._write_frames = transport.write_frames
         self.claims = claims
         self.awareness_ids: set[int] = set()
         self.last_state_request = float("-inf")  # monotonic time the server last asked for state
@@ -133,7 +134,7 @@ class Connection:
         if not pending:
             return
         self._pending = []
-        if self.closed or self._transport.write_frames(pending):
+        if self.closed or self._write_frames(pending):
             return
         for frame in pending:  # the peer is over its buffer: wait for drain
             self._enqueue(frame)
