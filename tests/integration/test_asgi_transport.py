@@ -166,3 +166,12 @@ async def test_non_reading_clients_are_closed_and_readers_keep_up(
         sock.close()
     await reader.close()
     await writer.close()
+
+
+async def test_planboard_serve_gets_the_fast_transport(live_server: PlanboardProcess) -> None:
+    """The alarm for a uvicorn upgrade that moved what the fast path uses: still correct (the
+    tests above), but several times the CPU per delivered message."""
+    board = create_board(live_server.url)
+    client = await YClient(_url(live_server, board)).connect()
+    await client.close()
+    assert FALLBACK_NOTICE not in live_server.log()
