@@ -14,6 +14,7 @@ from server.connection import Connection
 from server.ids import drafts_doc_id, is_board_id
 from server.room import Room
 from server.services import Services
+from server.transport import open_transport
 
 log = logging.getLogger("planboard.ws")
 
@@ -133,7 +134,7 @@ async def websocket_endpoint(websocket: WebSocket) -> None:
         await _refuse(websocket, services, connection.CLOSE_OVERLOADED, "board unavailable, retry")
         return
     conn = Connection(
-        websocket.scope.get("planboard.raw_send", websocket._send),
+        open_transport(websocket),
         claims,
         max_queue_messages=settings.send_queue_messages,
         max_queue_bytes=settings.send_queue_bytes,
@@ -149,7 +150,6 @@ async def websocket_endpoint(websocket: WebSocket) -> None:
             await _refuse(websocket, services, connection.CLOSE_OVERLOADED, "board is full")
             return
         services.metrics.connections.inc()
-        conn.start()
         room.join(conn)
         try:
             await _receive_loop(websocket, services, room, conn)
