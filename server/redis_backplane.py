@@ -1,8 +1,10 @@
 """Redis pub/sub backplane: rooms of one board on different instances hear each other.
 
-One channel per document (`{prefix}ch:{doc id}`) and one for instance heartbeats
-(`{prefix}instances`). A message is binary: one kind byte, the sender's instance id (length byte
-then ASCII), then the body:
+One channel per document (`{prefix}{<board>}:ch:<doc id>`, in the board's slot) and one for
+instance heartbeats (`{prefix}instances`). Against a Redis Cluster the document channels are
+sharded (SPUBLISH/SSUBSCRIBE): a message goes only to the shard that owns the board, and only
+heartbeats (O(instances) messages) use a classic channel. A message is binary: one kind byte,
+the sender's instance id (length byte then ASCII), then the body:
 
     U  update     8-byte big-endian epoch, 8-byte big-endian log position (both given by the
                   store), then the Yjs update (`u`, without the epoch, is read as epoch 0)
@@ -13,9 +15,11 @@ then ASCII), then the body:
 
 An instance ignores its own messages. Pub/sub drops messages when a connection breaks; the
 reader then reconnects with backoff and jitter, resubscribes and asks every room to read what it
-missed from the store (rooms also read it when they see a gap in positions). Publishing goes
-through one queue drained by one task (pipelined), so a room never waits on the network to
-publish and never sees an exception from it.
+missed from the store (rooms also read it when they see a gap in positions). In a cluster,
+redis-py moves a sharded subscription to the slot's new owner by itself (a failover, a
+migration); every such re-subscription we did not ask for makes its room read what it missed.
+Publishing goes through one queue drained by one task (pipelined), so a room never waits on the
+network to publish and never sees an exception from it.
 """
 
 from __future__ import annotations
@@ -32,12 +36,15 @@ from typing import Any
 
 import redis.asyncio as aioredis
 from redis.asyncio.client import PubSub
+from redis.asyncio.cluster import ClusterPubSub, RedisCluster
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
 
 from server.backplane import DocHandlers
-from server.store.redis import DEFAULT_PREFIX, redis_client
+from server.store.redis import DEFAULT_PREFIX
+from server.store.redis_connect import Client, cluster_client, connect
+from server.store.redis_keys import RedisKeys
 from server.supervisor import Loops, backoff_delay
 
 log = logging.getLogger("planboard.backplane")
@@ -50,6 +57,9 @@ KIND_HEARTBEAT = b"h"
 KIND_BYE = b"b"
 MAX_OUTBOX = 100_000
 PUBLISH_BATCH = 512
+SHARDED_POLL_SECONDS = 0.1  # cluster: how long one read waits on the sharded connections
+SUBSCRIBED = ("subscribe", "ssubscribe")
+UNSUBSCRIBED = ("unsubscribe", "sunsubscribe")
 
 
 def encode_message(kind: bytes, instance: bytes, body: bytes = b"") -> bytes:
@@ -110,9 +120,10 @@ class RedisBackplane:
         self.heartbeat_interval = max(0.05, instance_timeout / 5)
         self.silence_limit = instance_timeout * 0.6
         self.subscribe_timeout = subscribe_timeout
-        self._instances_channel = f"{self.prefix}instances".encode()
-        self._client: aioredis.Redis | None = None
-        self._sub_client: aioredis.Redis | None = None
+        self.keys = RedisKeys(self.prefix)
+        self._instances_channel = self.keys.instances_channel
+        self._client: Client | None = None
+        self._sub_client: Client | None = None
         self._docs: dict[bytes, _Sub] = {}
         self._pubsub: PubSub | None = None
         self._live = False
@@ -130,20 +141,28 @@ class RedisBackplane:
         self.loops = loops or Loops()
 
     def _channel(self, doc_id: str) -> bytes:
-        return f"{self.prefix}ch:{doc_id}".encode()
+        return self.keys.channel(doc_id)
+
+    @property
+    def sharded(self) -> bool:
+        """Document channels are sharded (cluster mode)."""
+        return isinstance(self._client, RedisCluster)
 
     # -- lifecycle ----------------------------------------------------------------------------
     async def start(self) -> None:
-        self._client = redis_client(self.url)
-        # The subscriber does its own reconnecting (and must notice it to resync): redis-py must
-        # neither retry nor silently reconnect and resubscribe behind our back.
-        sub_client: aioredis.Redis = aioredis.Redis.from_url(
-            self.url,
-            socket_connect_timeout=2.0,
-            socket_keepalive=True,
-            retry=Retry(NoBackoff(), 0, supported_errors=()),
-        )
-        self._sub_client = sub_client
+        self._client = await connect(self.url)
+        if isinstance(self._client, RedisCluster):
+            # Its own client: the pub/sub connections come from the node pools.
+            self._sub_client = cluster_client(self.url)
+        else:
+            # The subscriber does its own reconnecting (and must notice it to resync): redis-py
+            # must neither retry nor silently reconnect and resubscribe behind our back.
+            self._sub_client = aioredis.Redis.from_url(
+                self.url,
+                socket_connect_timeout=2.0,
+                socket_keepalive=True,
+                retry=Retry(NoBackoff(), 0, supported_errors=()),
+            )
         self.loops.down("subscriber", "connecting to Redis")
         self._reader = self.loops.run("subscriber", self._run)
         self._heartbeat = self.loops.run("heartbeat", self._beat)
@@ -185,7 +204,7 @@ class RedisBackplane:
             # If the connection is broken the reader notices, and the next connection
             # subscribes every registered doc and resolves the future.
             with contextlib.suppress(Exception):  # RuntimeError too, under uvloop
-                await pubsub.subscribe(channel)
+                await self._subscribe(pubsub, [channel])
         else:
             self._waiting.setdefault(channel, []).append(future)
         try:
@@ -204,7 +223,10 @@ class RedisBackplane:
         if pubsub is not None:
             self._expect.setdefault(channel, deque()).append(_Expect())
             with contextlib.suppress(Exception):
-                await pubsub.unsubscribe(channel)
+                if isinstance(pubsub, ClusterPubSub):
+                    await pubsub.sunsubscribe(channel)
+                else:
+                    await pubsub.unsubscribe(channel)
 
     # -- publishing ---------------------------------------------------------------------------
     async def publish_update(
@@ -240,11 +262,11 @@ class RedisBackplane:
             try:
                 assert client is not None, "backplane is not started"
                 if len(batch) == 1:
-                    await client.publish(batch[0][0], batch[0][1])
+                    await self._publish(client, batch[0][0], batch[0][1])
                 else:
                     async with client.pipeline(transaction=False) as pipe:
                         for channel, message, _ in batch:
-                            pipe.publish(channel, message)
+                            await self._publish(pipe, channel, message)
                         await pipe.execute()
             except Exception as exc:  # RedisError, OSError, and RuntimeError under uvloop
                 attempt += 1
@@ -252,7 +274,7 @@ class RedisBackplane:
                     log.warning("publishing to Redis failed (%r); retrying", exc)
                 self.loops.down("publisher", f"messages waiting for Redis ({exc!r})")
                 self._outbox = deque(item for item in self._outbox if not item[2])
-                if not isinstance(exc, RedisError) and client is not None:
+                if not isinstance(exc, RedisError) and isinstance(client, aioredis.Redis):
                     with contextlib.suppress(Exception):  # connections in an unknown state
                         await client.connection_pool.disconnect()
                 await asyncio.sleep(backoff_delay(attempt))
@@ -281,7 +303,7 @@ class RedisBackplane:
             finally:
                 self._disconnected()
                 with contextlib.suppress(Exception):
-                    await pubsub.aclose()  # type: ignore[no-untyped-call]
+                    await pubsub.aclose()
             if self._stopping:
                 return
             attempt += 1
@@ -297,7 +319,7 @@ class RedisBackplane:
             )
             self._expect.setdefault(channel, deque()).append(entry)
         self._reconnect = False
-        await pubsub.subscribe(*channels)
+        await self._subscribe(pubsub, channels)
         self._pubsub = pubsub
         late = list(self._waiting)  # registered while we were connecting
         if late:
@@ -305,7 +327,24 @@ class RedisBackplane:
                 self._expect.setdefault(channel, deque()).append(
                     _Expect(self._waiting.pop(channel))
                 )
-            await pubsub.subscribe(*late)
+            await self._subscribe(pubsub, late)
+
+    async def _subscribe(self, pubsub: PubSub, channels: list[bytes]) -> None:
+        """Heartbeats on the classic channel; documents sharded in a cluster."""
+        if not isinstance(pubsub, ClusterPubSub):
+            await pubsub.subscribe(*channels)
+            return
+        if self._instances_channel in channels:
+            await pubsub.subscribe(self._instances_channel)
+        docs = [c for c in channels if c != self._instances_channel]
+        if docs:
+            await pubsub.ssubscribe(*docs)
+
+    async def _publish(self, client: Any, channel: bytes, message: bytes) -> None:
+        if self.sharded and channel != self._instances_channel:
+            await client.spublish(channel, message)
+        else:
+            await client.publish(channel, message)
 
     def _disconnected(self) -> None:
         self._live = False
@@ -321,22 +360,31 @@ class RedisBackplane:
         while not self._stopping:
             if self._reconnect:
                 raise ConnectionError("our own heartbeats stopped arriving")
-            message = await pubsub.get_message(timeout=1.0)
+            if isinstance(pubsub, ClusterPubSub):
+                message = await pubsub.get_message(timeout=0.0)
+                if message is not None:
+                    await self._handle(message)
+                message = await pubsub.get_sharded_message(timeout=SHARDED_POLL_SECONDS)
+            else:
+                message = await pubsub.get_message(timeout=1.0)
             if message is not None:
                 await self._handle(message)
 
     async def _handle(self, message: dict[str, Any]) -> None:
         kind = message["type"]
         channel: bytes = message["channel"]
-        if kind == "message":
+        if kind in ("message", "smessage"):
             await self._dispatch(channel, message["data"])
-        elif kind == "subscribe":
+        elif kind in SUBSCRIBED:
             queue = self._expect.get(channel)
             entry = queue.popleft() if queue else None
             if channel == self._instances_channel and not self._live:
                 self._became_live()
             if entry is None:
-                return
+                if kind == "ssubscribe":  # redis-py moved or renewed it: we may have missed some
+                    entry = _Expect(resync=True)
+                else:
+                    return
             for future in entry.futures:
                 if not future.done():
                     future.set_result(None)
@@ -344,7 +392,7 @@ class RedisBackplane:
             if entry.resync and sub is not None:
                 await self._call(sub, sub.handlers.on_resync())
                 self._enqueue(channel, encode_message(KIND_QUERY, self._iid), True)
-        elif kind == "unsubscribe":
+        elif kind in UNSUBSCRIBED:
             queue = self._expect.get(channel)
             if queue:
                 queue.popleft()
