@@ -138,6 +138,7 @@ class RedisBackplane:
         self._reconnect = False
         self._stopping = False
         self.reconnects = 0  # connections after the first (tests and logs)
+        self._moves: set[asyncio.Task[None]] = set()  # re-subscriptions after a slot moved
         self.loops = loops or Loops()
 
     def _channel(self, doc_id: str) -> bytes:
@@ -308,6 +309,10 @@ class RedisBackplane:
                 return
             attempt += 1
             await asyncio.sleep(backoff_delay(attempt))
+            if isinstance(self._sub_client, RedisCluster):
+                # A failover or a migration may be why: read the slot map again first.
+                with contextlib.suppress(Exception):
+                    await self._sub_client.nodes_manager.initialize()
 
     async def _connect(self, pubsub: PubSub) -> None:
         channels = [self._instances_channel, *self._docs]
@@ -396,6 +401,30 @@ class RedisBackplane:
             queue = self._expect.get(channel)
             if queue:
                 queue.popleft()
+            elif kind == "sunsubscribe" and channel in self._docs:
+                # The server dropped us: the board's slot moved to another shard.
+                task = asyncio.create_task(self._follow_slot(channel))
+                self._moves.add(task)
+                task.add_done_callback(self._moves.discard)
+
+    async def _follow_slot(self, channel: bytes) -> None:
+        """Subscribe again at the slot's new owner; the room then reads what it missed."""
+        attempt = 0
+        while channel in self._docs and not self._stopping:
+            pubsub, client = self._pubsub, self._sub_client
+            try:
+                assert isinstance(pubsub, ClusterPubSub) and isinstance(client, RedisCluster)
+                await client.nodes_manager.initialize()
+                self._expect.setdefault(channel, deque()).append(_Expect(resync=True))
+                await pubsub.ssubscribe(channel)
+                return
+            except Exception as exc:  # the reader reconnects everything if this keeps failing
+                attempt += 1
+                if attempt >= 10:
+                    log.warning("could not follow %r to its new shard (%r)", channel, exc)
+                    self._reconnect = True
+                    return
+                await asyncio.sleep(backoff_delay(attempt))
 
     def _became_live(self) -> None:
         now = time.monotonic()
