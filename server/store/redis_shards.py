@@ -253,17 +253,23 @@ class ShardWriters:
     # -- health
     async def watch(self) -> None:
         """Read every primary's replicas (the `auto` policy) and notice a changed history."""
-        infos: dict[str, Any] = await self.cluster.info(
-            "replication", target_nodes=RedisCluster.PRIMARIES
-        )
-        for name, info in infos.items():
+        primaries = self.cluster.get_primaries()
+        answered = 0
+        for node in primaries:
+            try:
+                info: dict[str, Any] = await self.cluster.info("replication", target_nodes=node)
+            except Exception:  # a primary failing over: its writer reports it, not the watch
+                continue
+            answered += 1
             replid, replicas, _ = parse_replication(info)
-            shard = self.shards.get(name)
+            shard = self.shards.get(node.name)
             if shard is None:
                 continue
             shard.replicas.observe(replicas)
             if shard.replid and shard.replid != replid:
                 shard.replid = ""
+        if primaries and not answered:
+            raise ConnectionError("no primary of the cluster answers")
 
     def failing(self) -> list[str]:
         return [s.loop for s in self.shards.values() if s.loop in self.loops.problems]
