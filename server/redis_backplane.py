@@ -188,10 +188,16 @@ class RedisBackplane:
                     await client.aclose()
 
     async def ping(self) -> None:
+        """Not ready while the subscriber is away or a loop fails; a cluster shard failing over
+        (`publisher@host:port`) is only reported, by `degraded`: other boards still work."""
         if not self._live:
             raise ConnectionError("pub/sub is not connected (Redis unreachable?)")
-        if self.loops.problems:
-            raise ConnectionError(self.loops.summary())
+        problems = {k: v for k, v in self.loops.problems.items() if "@" not in k}
+        if problems:
+            raise ConnectionError("; ".join(f"{k}: {v}" for k, v in sorted(problems.items())))
+
+    def degraded(self) -> list[str]:
+        return sorted(k for k in self.loops.problems if "@" in k)
 
     # -- subscriptions ------------------------------------------------------------------------
     async def subscribe(self, doc_id: str, handlers: DocHandlers) -> None:
@@ -262,28 +268,76 @@ class RedisBackplane:
             client = self._client
             try:
                 assert client is not None, "backplane is not started"
-                if len(batch) == 1:
-                    await self._publish(client, batch[0][0], batch[0][1])
-                else:
-                    async with client.pipeline(transaction=False) as pipe:
-                        for channel, message, _ in batch:
-                            await self._publish(pipe, channel, message)
-                        await pipe.execute()
+                failed, error = await self._send(client, batch)
             except Exception as exc:  # RedisError, OSError, and RuntimeError under uvloop
-                attempt += 1
-                if attempt == 1 or attempt % 20 == 0:
-                    log.warning("publishing to Redis failed (%r); retrying", exc)
-                self.loops.down("publisher", f"messages waiting for Redis ({exc!r})")
-                self._outbox = deque(item for item in self._outbox if not item[2])
-                if not isinstance(exc, RedisError) and isinstance(client, aioredis.Redis):
-                    with contextlib.suppress(Exception):  # connections in an unknown state
-                        await client.connection_pool.disconnect()
-                await asyncio.sleep(backoff_delay(attempt))
+                failed, error = batch, exc
+            rest = list(islice(self._outbox, len(batch), None))
+            if error is None:
+                self._outbox = deque(rest)
+                self.loops.up("publisher")
+                attempt = 0
                 continue
-            self.loops.up("publisher")
-            attempt = 0
-            for _ in batch:
-                self._outbox.popleft()
+            attempt += 1
+            if attempt == 1 or attempt % 20 == 0:
+                log.warning("publishing to Redis failed (%r); retrying", error)
+            if len(failed) == len(batch):
+                self.loops.down("publisher", f"messages waiting for Redis ({error!r})")
+            else:  # some shards took theirs (their loops say which did not)
+                self.loops.up("publisher")
+            # What went out is done; presence waiting for Redis is dropped (clients renew it).
+            self._outbox = deque(item for item in (*failed, *rest) if not item[2])
+            if not isinstance(error, RedisError) and isinstance(client, aioredis.Redis):
+                with contextlib.suppress(Exception):  # connections in an unknown state
+                    await client.connection_pool.disconnect()
+            await asyncio.sleep(backoff_delay(attempt))
+
+    async def _send(
+        self, client: Client, batch: list[tuple[bytes, bytes, bool]]
+    ) -> tuple[list[tuple[bytes, bytes, bool]], BaseException | None]:
+        """Publish `batch`; returns what could not go out and why. In a cluster, one pipeline
+        per shard, side by side: a shard failing over holds back only its own boards' messages."""
+        if not isinstance(client, RedisCluster):
+            if len(batch) == 1:
+                await client.publish(batch[0][0], batch[0][1])
+            else:
+                async with client.pipeline(transaction=False) as pipe:
+                    for channel, message, _ in batch:
+                        pipe.publish(channel, message)
+                    await pipe.execute()
+            return [], None
+        groups: dict[str, list[tuple[bytes, bytes, bool]]] = {}
+        for item in batch:
+            name = ""  # heartbeats: a classic channel, any node
+            if item[0] != self._instances_channel:
+                node = client.get_node_from_key(item[0].decode())
+                name = node.name if node is not None else ""
+            groups.setdefault(name, []).append(item)
+
+        async def send(items: list[tuple[bytes, bytes, bool]]) -> None:
+            if items[0][0] == self._instances_channel:  # keyless: no pipeline can route it
+                for channel, message, _ in items:
+                    await client.publish(channel, message)
+                return
+            async with client.pipeline(transaction=False) as pipe:
+                for channel, message, _ in items:
+                    pipe.spublish(channel, message)  # queued: awaiting a cluster pipeline drops it
+                await pipe.execute()
+
+        outcomes = await asyncio.gather(*(send(g) for g in groups.values()), return_exceptions=True)
+        failed: list[tuple[bytes, bytes, bool]] = []
+        error: BaseException | None = None
+        waiting: set[str] = set()
+        for (name, items), outcome in zip(groups.items(), outcomes, strict=True):
+            if isinstance(outcome, BaseException):
+                failed += items
+                error = outcome
+                loop = f"publisher@{name}" if name else "publisher"
+                waiting.add(loop)
+                self.loops.down(loop, f"messages waiting for Redis ({outcome!r})")
+        for loop in [k for k in self.loops.problems if k.startswith("publisher@")]:
+            if loop not in waiting:  # nothing waits for that shard (any more)
+                self.loops.up(loop)
+        return failed, error
 
     # -- the subscriber -----------------------------------------------------------------------
     async def _run(self) -> None:
@@ -341,15 +395,18 @@ class RedisBackplane:
             return
         if self._instances_channel in channels:
             await pubsub.subscribe(self._instances_channel)
-        docs = [c for c in channels if c != self._instances_channel]
-        if docs:
-            await pubsub.ssubscribe(*docs)
+        for channel in channels:
+            if channel == self._instances_channel:
+                continue
+            try:
+                await pubsub.ssubscribe(channel)
+            except (RedisError, OSError):  # its shard is away: only its boards wait
+                self._retry_later(channel)
 
-    async def _publish(self, client: Any, channel: bytes, message: bytes) -> None:
-        if self.sharded and channel != self._instances_channel:
-            await client.spublish(channel, message)
-        else:
-            await client.publish(channel, message)
+    def _retry_later(self, channel: bytes) -> None:
+        task = asyncio.create_task(self._follow_slot(channel))
+        self._moves.add(task)
+        task.add_done_callback(self._moves.discard)
 
     def _disconnected(self) -> None:
         self._live = False
@@ -369,7 +426,14 @@ class RedisBackplane:
                 message = await pubsub.get_message(timeout=0.0)
                 if message is not None:
                     await self._handle(message)
-                message = await pubsub.get_sharded_message(timeout=SHARDED_POLL_SECONDS)
+                try:
+                    message = await pubsub.get_sharded_message(timeout=SHARDED_POLL_SECONDS)
+                except (RedisError, OSError):
+                    # Every shard polled failed: redis-py repairs the slot map and moves the
+                    # channels; their re-subscriptions make the rooms resync. Heartbeats (the
+                    # classic connection) alone decide whether the whole subscriber reconnects.
+                    await asyncio.sleep(SHARDED_POLL_SECONDS)
+                    continue
             else:
                 message = await pubsub.get_message(timeout=1.0)
             if message is not None:
@@ -403,28 +467,29 @@ class RedisBackplane:
                 queue.popleft()
             elif kind == "sunsubscribe" and channel in self._docs:
                 # The server dropped us: the board's slot moved to another shard.
-                task = asyncio.create_task(self._follow_slot(channel))
-                self._moves.add(task)
-                task.add_done_callback(self._moves.discard)
+                self._retry_later(channel)
 
     async def _follow_slot(self, channel: bytes) -> None:
-        """Subscribe again at the slot's new owner; the room then reads what it missed."""
+        """Subscribe at the slot's (new) owner once it answers; the room then reads what it
+        missed. A room still loading waits for this confirmation (and times out: 1013)."""
         attempt = 0
         while channel in self._docs and not self._stopping:
+            attempt += 1
+            await asyncio.sleep(backoff_delay(attempt))
             pubsub, client = self._pubsub, self._sub_client
+            if not isinstance(pubsub, ClusterPubSub) or not isinstance(client, RedisCluster):
+                continue  # the subscriber is reconnecting: it subscribes everything itself
+            if channel in pubsub.shard_channels:
+                return  # the subscriber reconnected meanwhile and subscribed it
             try:
-                assert isinstance(pubsub, ClusterPubSub) and isinstance(client, RedisCluster)
                 await client.nodes_manager.initialize()
-                self._expect.setdefault(channel, deque()).append(_Expect(resync=True))
+                if not self._expect.get(channel):
+                    self._expect.setdefault(channel, deque()).append(_Expect(resync=True))
                 await pubsub.ssubscribe(channel)
                 return
-            except Exception as exc:  # the reader reconnects everything if this keeps failing
-                attempt += 1
-                if attempt >= 10:
-                    log.warning("could not follow %r to its new shard (%r)", channel, exc)
-                    self._reconnect = True
-                    return
-                await asyncio.sleep(backoff_delay(attempt))
+            except Exception as exc:
+                if attempt == 1 or attempt % 20 == 0:
+                    log.warning("cannot subscribe to %r yet (%r); retrying", channel, exc)
 
     def _became_live(self) -> None:
         now = time.monotonic()
