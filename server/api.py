@@ -216,8 +216,11 @@ async def readyz(request: Request) -> Response:
     if problems:
         return JSONResponse({"status": "unavailable", "problems": problems}, status_code=503)
     # A Redis Cluster shard failing over: its boards wait (503/1013), the others work.
-    degraded = getattr(services.store, "degraded", None)
-    shards = degraded() if degraded is not None else []
+    shards = [
+        name
+        for part in (services.store, services.backplane)
+        for name in (getattr(part, "degraded", list)())
+    ]
     if shards:
         return JSONResponse({"status": "ready", "degraded": shards})
     return JSONResponse({"status": "ready"})

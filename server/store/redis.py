@@ -431,22 +431,19 @@ class RedisStore:
         return not self.loops.problems
 
     async def ping(self) -> None:
-        """Ready unless Redis is unreachable or a loop is failing. In a cluster, one failing
-        shard (a failover under way) affects only its boards: it is reported while others work,
-        and makes the instance not ready only when every known shard is failing."""
-        await asyncio.wait_for(self.client.ping(), 2.0)
-        problems = dict(self.loops.problems)
-        if self.shards is not None:
-            failing = self.shards.failing()
-            if failing and len(failing) < len(self.shards.shards):
-                for name in failing:
-                    problems.pop(name, None)
+        """Ready unless Redis is unreachable or a loop is failing. In a cluster, a failing shard
+        (`store-writer@host:port`: a failover under way) affects only its boards: `degraded`
+        reports it, and the instance stays ready while any primary answers."""
+        await asyncio.wait_for(
+            self.client.ping() if self.shards is None else self.shards.ping(), 2.0
+        )
+        problems = {k: v for k, v in self.loops.problems.items() if "@" not in k}
         if problems:
             raise ConnectionError("; ".join(f"{k}: {v}" for k, v in sorted(problems.items())))
 
     def degraded(self) -> list[str]:
-        """Shards whose appends are waiting (cluster mode), for /readyz to show."""
-        return self.shards.failing() if self.shards is not None else []
+        """Shards whose appends are waiting (cluster mode: `store-writer@host:port`)."""
+        return sorted(k for k in self.loops.problems if "@" in k)
 
     # -- boards
     async def create_board(self, info: BoardInfo) -> None:

@@ -67,6 +67,8 @@ def cluster_client(url: str, **overrides: Any) -> RedisCluster:
         "username": params.get("username"),
         "password": params.get("password"),
         "ssl": urlsplit(seeds[0]).scheme == "rediss",
+        # A shard without a primary must not stop the client from serving the other shards.
+        "require_full_coverage": False,
         # A failover takes a few seconds: redirections and reconnects are retried a few times.
         "retry": Retry(ExponentialWithJitterBackoff(cap=0.5, base=0.05), 3),
         **overrides,

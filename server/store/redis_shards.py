@@ -55,7 +55,7 @@ class _Shard:
 
     @property
     def loop(self) -> str:
-        return f"store-writer {self.name}"
+        return f"store-writer@{self.name}"
 
 
 class ShardWriters:
@@ -162,6 +162,7 @@ class ShardWriters:
                 if any(isinstance(e, AskError | TryAgainError) for e in moved.values()):
                     await asyncio.sleep(backoff_delay(1))  # a migration is under way
                 await self._reroute([item for item in batch if id(item) in moved])
+        self.loops.up(shard.loop)  # nothing waits for this shard (any more: handed over)
 
     async def _hand_over(self, shard: _Shard) -> None:
         """Queued items of slots this shard no longer owns move to their owner's queue."""
@@ -270,6 +271,21 @@ class ShardWriters:
                 shard.replid = ""
         if primaries and not answered:
             raise ConnectionError("no primary of the cluster answers")
+
+    async def ping(self) -> None:
+        """The cluster answers if any primary does (one failing over is reported per shard)."""
+        error: Exception = ConnectionError("the cluster has no known primary")
+        failing = set(self.failing())
+        nodes = sorted(
+            self.cluster.get_primaries(), key=lambda n: f"store-writer@{n.name}" in failing
+        )
+        for node in nodes:
+            try:
+                await self.cluster.ping(target_nodes=node)
+                return
+            except Exception as exc:
+                error = exc
+        raise error
 
     def failing(self) -> list[str]:
         return [s.loop for s in self.shards.values() if s.loop in self.loops.problems]
