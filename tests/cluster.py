@@ -80,6 +80,9 @@ class ClusterNodeProcess:
                 "nodes.conf",
                 "--cluster-node-timeout",
                 str(NODE_TIMEOUT_MS),
+                # One shard down must not stop the others (docs/scaling.md, "Redis Cluster").
+                "--cluster-require-full-coverage",
+                "no",
                 "--appendonly",
                 "yes",
                 "--appendfsync",
