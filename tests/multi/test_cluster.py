@@ -70,12 +70,25 @@ async def test_instances_on_three_nodes_converge_and_keep_each_board_in_one_slot
         await YClient(ws(s, bid, p["token"])).connect()
         for s, p in zip(servers, people, strict=True)
     ]
+    # Listen on the board's sharded channel like an instance does: updates travel there.
+    listener = aioredis.RedisCluster(host="127.0.0.1", port=redis_cluster.nodes[0].port)
+    sharded = listener.pubsub()
+    channel = f"planboard:{{{bid}}}:ch:{bid}".encode()
+    await sharded.ssubscribe(channel)
     for i, (client, person) in enumerate(zip(clients, people, strict=True)):
         for j in range(10):
             add_note(client.doc, f"n{i}-{j}", person["participant_id"], f"note {i}-{j}")
     expected = {f"n{i}-{j}" for i in range(3) for j in range(10)}
     for client in clients:
         await wait_for(lambda c=client: set(note_texts(c.doc)) == expected, 20, "converged")
+    senders: dict[bytes, int] = defaultdict(int)  # instance id -> update messages it published
+    while (message := await sharded.get_sharded_message(timeout=0.5)) is not None:
+        data = message["data"]
+        if message["type"] == "smessage" and data[:1] == b"U":
+            senders[data[2 : 2 + data[1]]] += 1
+    await sharded.aclose()
+    await listener.aclose()
+    assert len(senders) == 3 and sum(senders.values()) >= 30, senders
 
     # The vote budget holds across instances: 24 concurrent votes, budget 2, exactly 2 count.
     async with httpx.AsyncClient(timeout=20) as http:
