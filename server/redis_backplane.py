@@ -57,7 +57,10 @@ KIND_HEARTBEAT = b"h"
 KIND_BYE = b"b"
 MAX_OUTBOX = 100_000
 PUBLISH_BATCH = 512
-SHARDED_POLL_SECONDS = 0.1  # cluster: how long one read waits on the sharded connections
+# Cluster: each shard's pub/sub connection has a reader task blocked on it (a message is handled
+# the moment it arrives); a read gives way this often so that a subscription to that shard, which
+# needs the connection, waits at most this long.
+SHARD_READ_SECONDS = 0.1
 SUBSCRIBED = ("subscribe", "ssubscribe")
 UNSUBSCRIBED = ("unsubscribe", "sunsubscribe")
 
@@ -419,25 +422,68 @@ class RedisBackplane:
         self._expect = {}
 
     async def _read(self, pubsub: PubSub) -> None:
+        if isinstance(pubsub, ClusterPubSub):
+            await self._read_cluster(pubsub)
+            return
         while not self._stopping:
             if self._reconnect:
                 raise ConnectionError("our own heartbeats stopped arriving")
-            if isinstance(pubsub, ClusterPubSub):
-                message = await pubsub.get_message(timeout=0.0)
-                if message is not None:
-                    await self._handle(message)
-                try:
-                    message = await pubsub.get_sharded_message(timeout=SHARDED_POLL_SECONDS)
-                except (RedisError, OSError):
-                    # Every shard polled failed: redis-py repairs the slot map and moves the
-                    # channels; their re-subscriptions make the rooms resync. Heartbeats (the
-                    # classic connection) alone decide whether the whole subscriber reconnects.
-                    await asyncio.sleep(SHARDED_POLL_SECONDS)
-                    continue
-            else:
-                message = await pubsub.get_message(timeout=1.0)
+            message = await pubsub.get_message(timeout=1.0)
             if message is not None:
                 await self._handle(message)
+
+    async def _read_cluster(self, pubsub: ClusterPubSub) -> None:
+        """Heartbeats here (their failure reconnects everything); one reader per shard."""
+        readers: dict[str, asyncio.Task[None]] = {}
+        try:
+            while not self._stopping:
+                if self._reconnect:
+                    raise ConnectionError("our own heartbeats stopped arriving")
+                message = await pubsub.get_message(timeout=SHARD_READ_SECONDS)
+                if message is not None:
+                    await self._handle(message)
+                shards = pubsub.node_pubsub_mapping
+                for name in shards:
+                    task = readers.get(name)
+                    if task is None or task.done():
+                        readers[name] = asyncio.create_task(self._read_shard(pubsub, name))
+                for name in [n for n in readers if n not in shards]:
+                    readers.pop(name).cancel()
+        finally:
+            for task in readers.values():
+                task.cancel()
+            await asyncio.gather(*readers.values(), return_exceptions=True)
+
+    async def _read_shard(self, pubsub: ClusterPubSub, name: str) -> None:
+        """Read one shard's sharded messages. When the shard fails (a failover), only its
+        boards wait: the slot map is read again and redis-py moves the subscriptions to the
+        new owner, whose confirmations make the rooms read what they missed."""
+        client = self._sub_client
+        assert isinstance(client, RedisCluster)
+        attempt = 0
+        while not self._stopping and name in pubsub.node_pubsub_mapping:
+            node = client.get_node(node_name=name)
+            if node is None:
+                return
+            try:
+                message = await pubsub.get_sharded_message(
+                    timeout=SHARD_READ_SECONDS, target_node=node
+                )
+            except (RedisError, OSError):
+                attempt += 1
+                await asyncio.sleep(backoff_delay(attempt))
+                with contextlib.suppress(Exception):
+                    await client.nodes_manager.initialize()
+                    await pubsub.reinitialize_shard_subscriptions()
+                continue
+            attempt = 0
+            if message is not None:
+                await self._handle(message)
+            elif (
+                pubsub.node_pubsub_mapping.get(name) is None
+                or not pubsub.node_pubsub_mapping[name].connection
+            ):
+                await asyncio.sleep(SHARD_READ_SECONDS)  # nothing to wait on yet
 
     async def _handle(self, message: dict[str, Any]) -> None:
         kind = message["type"]

@@ -281,10 +281,6 @@ class RedisStore:
         return self._client
 
     @property
-    def cluster(self) -> bool:
-        return self.shards is not None
-
-    @property
     def on_wait(self) -> Callable[[float], None] | None:
         return self._on_wait
 
