@@ -20,7 +20,7 @@ import redis.asyncio as aioredis
 from server.store.redis import RedisStore
 from tests.boards import add_note, note_texts
 from tests.cluster import RedisClusterProcess, migrate_slot
-from tests.conftest import create_board, join_board
+from tests.helpers import create_board, join_board
 from tests.multi.support import eventually, ws
 from tests.servers import PlanboardProcess
 from tests.yclient import YClient, wait_for

@@ -16,7 +16,7 @@ import pytest
 
 from tests.boards import add_note, note_texts
 from tests.cluster import RedisClusterProcess
-from tests.conftest import create_board, join_board
+from tests.helpers import create_board, join_board
 from tests.multi.support import ws
 from tests.servers import PlanboardProcess, wait_until
 from tests.yclient import YClient, wait_for
