@@ -11,21 +11,15 @@ from typing import Any
 
 from server.config import Settings
 from server.store.base import Store
+from server.store.build import SQLITE_FILE, build_store
 
 
 def _open_store(args: argparse.Namespace) -> Store:
     settings = Settings.from_env(data_dir=args.data, redis_url=args.redis_url)
-    if settings.redis_url:
-        from server.store.redis import RedisStore
-
-        store: Store = RedisStore(settings.redis_url, prefix=settings.redis_prefix)
-        return store
-    from server.store.sqlite import SQLiteStore
-
-    path = settings.data_dir / "planboard.sqlite3"
-    if not path.exists():
+    path = settings.data_dir / SQLITE_FILE
+    if not settings.redis_url and not path.exists():
         raise SystemExit(f"no planboard data at {path} (set --data or PLANBOARD_DATA)")
-    return SQLiteStore(path)
+    return build_store(settings)
 
 
 async def _export(args: argparse.Namespace) -> str | None:

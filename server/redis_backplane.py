@@ -27,7 +27,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
 import time
 from collections import deque
 from dataclasses import dataclass, field
@@ -114,9 +113,7 @@ class RedisBackplane:
         self._iid = instance_id.encode("ascii")
         if not 0 < len(self._iid) < 256:
             raise ValueError("instance id must be 1-255 ASCII characters")
-        self.prefix = (
-            prefix if prefix is not None else os.environ.get("PLANBOARD_REDIS_PREFIX")
-        ) or DEFAULT_PREFIX
+        self.prefix = prefix or DEFAULT_PREFIX
         self.instance_timeout = instance_timeout
         # Silent for 3/5 of the timeout (three heartbeats missed) means dead; checked every
         # heartbeat, so a dead instance's clients are gone at most 4/5 of the timeout after.

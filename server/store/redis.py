@@ -32,7 +32,6 @@ import asyncio
 import contextlib
 import json
 import logging
-import os
 import secrets
 import time
 from collections.abc import Callable, Sequence
@@ -251,9 +250,7 @@ class RedisStore:
         watch_interval: float = 1.0,
     ) -> None:
         self.url = url
-        self.prefix = (
-            prefix if prefix is not None else os.environ.get("PLANBOARD_REDIS_PREFIX")
-        ) or DEFAULT_PREFIX
+        self.prefix = prefix or DEFAULT_PREFIX
         self.keys = RedisKeys(self.prefix)
         self._client: Client | None = None
         self._writer_client: aioredis.Redis | None = None
