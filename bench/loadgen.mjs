@@ -73,10 +73,14 @@ const sleep = ms => new Promise(resolve => setTimeout(resolve, ms))
 const log = (...args) => console.error('[loadgen]', ...args)
 
 // -- shared counters (read by `load` at the edges of its measurement window) ----------------
-const counters = { updates: 0, updateBytes: 0, echoes: 0, awareness: 0, frames: 0 }
+const counters = { updates: 0, updateBytes: 0, echoes: 0, awareness: 0, frames: 0, bytes: 0 }
 const closes = {} // close code -> count, for connections that closed while we wanted them
 const sendTimes = new Map() // `${writer}:${seq}` -> send time (ms, performance clock)
 let latencySink = null // while measuring: array of [label, sendTime, latency]
+// Presence (S7): client id -> mover; cursor latency samples [sendTime, latency] while measuring.
+const movers = new Map()
+let presenceSink = null
+const presenceStats = { states: 0, reordered: 0, duplicates: 0, superseded: 0, undecodable: 0 }
 
 /** One y-websocket connection of any kind. */
 class Client {
@@ -125,6 +129,7 @@ class Client {
       ws.on('message', (data, isBinary) => {
         if (!isBinary || data.length < 2) return
         counters.frames++
+        counters.bytes += data.length
         if (data[0] === MSG_SYNC) {
           const sub = data[1]
           if (sub === SYNC_UPDATE) {
@@ -152,6 +157,7 @@ class Client {
           }
         } else if (data[0] === MSG_AWARENESS) {
           counters.awareness++
+          if (this.kind === 'pobserver') this.observeAwareness(data)
         }
       })
       ws.on('close', code => {
@@ -207,6 +213,53 @@ class Client {
       })
     }
     this.applyPayload(data)
+  }
+
+  /** Presence observers: every cursor state of a mover is a latency sample (send time `t` in
+   * the state); a mover's clock must never go backwards here, and gaps are superseded states. */
+  observeAwareness (data) {
+    const received = now()
+    let entries
+    try {
+      const dec = decoding.createDecoder(data)
+      decoding.readVarUint(dec)
+      const inner = decoding.createDecoder(decoding.readVarUint8Array(dec))
+      const n = decoding.readVarUint(inner)
+      entries = []
+      for (let i = 0; i < n; i++) {
+        const cid = decoding.readVarUint(inner)
+        const clock = decoding.readVarUint(inner)
+        entries.push([cid, clock, decoding.readVarString(inner)])
+      }
+    } catch (err) {
+      presenceStats.undecodable++
+      return
+    }
+    const last = this.lastClock || (this.lastClock = new Map())
+    for (const [cid, clock, state] of entries) {
+      if (!movers.has(cid) || state === 'null') continue
+      const prev = last.get(cid)
+      if (prev !== undefined) {
+        if (clock < prev) {
+          presenceStats.reordered++
+          continue
+        }
+        if (clock === prev) {
+          presenceStats.duplicates++
+          continue
+        }
+        presenceStats.superseded += clock - prev - 1
+      }
+      last.set(cid, clock)
+      presenceStats.states++
+      if (presenceSink !== null) {
+        let t = null
+        try {
+          t = JSON.parse(state).t
+        } catch (err) {}
+        if (typeof t === 'number') presenceSink.push([t, received - t])
+      }
+    }
   }
 
   /** Writers: create the note this writer moves (author: the token's participant). */
@@ -404,6 +457,7 @@ class RawReader {
 
   onFrame (opcode, buf, at, n) {
     counters.frames++
+    counters.bytes += n
     if (opcode === 2 && n >= 2) {
       const type = buf[at]
       if (type === MSG_SYNC) {
@@ -443,9 +497,51 @@ class RawReader {
   }
 }
 
+/** A presence mover (S7) on a bare socket: one awareness client id, a cursor moved at a
+ * fixed rate; counts what it receives like a reader. The state carries its send time `t`. */
+let nextMoverId = 1 + Math.floor(Math.random() * 1e9)
+class RawMover extends RawReader {
+  constructor (url, { label = 'mover', index = 0 } = {}) {
+    super(url, { label })
+    this.kind = 'mover'
+    this.index = index
+    this.clientID = nextMoverId++
+    this.clock = 0
+    movers.set(this.clientID, this)
+  }
+
+  moveCursor () {
+    if (!this.isOpen()) return false
+    this.clock++
+    const t = now()
+    const state = JSON.stringify({
+      cursor: { x: (this.clock * 7) % 2000, y: (this.index * 13) % 1200 },
+      user: { name: `mover ${this.index}`, color: '#30bced' },
+      t
+    })
+    const inner = encoding.createEncoder()
+    encoding.writeVarUint(inner, 1)
+    encoding.writeVarUint(inner, this.clientID)
+    encoding.writeVarUint(inner, this.clock)
+    encoding.writeVarString(inner, state)
+    const enc = encoding.createEncoder()
+    encoding.writeVarUint(enc, MSG_AWARENESS)
+    encoding.writeVarUint8Array(enc, encoding.toUint8Array(inner))
+    this.sock.write(clientFrame(2, encoding.toUint8Array(enc)))
+    return true
+  }
+}
+
 // -- the commands --------------------------------------------------------------------------
 let clients = []
 const keepers = []
+
+const makeClient = (url, kind, opts) =>
+  kind === 'reader'
+    ? new RawReader(url, { label: opts.label })
+    : kind === 'mover'
+      ? new RawMover(url, { label: opts.label, index: opts.index })
+      : new Client(url, kind, opts)
 
 /** Open many clients with bounded concurrency; retry refusals (1013 overloaded) a few times. */
 async function connect ({ groups, concurrency = 64, timeout = 20, retries = 3 }) {
@@ -458,9 +554,7 @@ async function connect ({ groups, concurrency = 64, timeout = 20, retries = 3 })
       const index = (g.index_base || 0) + i
       const url = urls[i % urls.length]
       const label = g.label || g.kind
-      pending.push(g.kind === 'reader'
-        ? new RawReader(url, { label })
-        : new Client(url, g.kind, { label, author: authors[i % authors.length], index }))
+      pending.push(makeClient(url, g.kind, { label, author: authors[i % authors.length], index }))
     }
   }
   let failed = 0
@@ -483,9 +577,8 @@ async function connect ({ groups, concurrency = 64, timeout = 20, retries = 3 })
           }
           await sleep(200 * (attempt + 1))
           c.close()
-          c = c.kind === 'reader'
-            ? new RawReader(c.url, { label: c.label })
-            : new Client(c.url, c.kind, { label: c.label, author: c.author, index: c.index })
+          if (c.kind === 'mover') movers.delete(c.clientID)
+          c = makeClient(c.url, c.kind, { label: c.label, author: c.author, index: c.index })
         }
       }
     }
@@ -625,6 +718,45 @@ async function load ({ rate, warmup = 1, duration = 5, grace = 2, writers = null
   }
 }
 
+/** A board of `notes` notes with texts of about `textLen` characters (S8), as `chunk` notes per
+ * update (planboard refuses messages over 1 MiB): the updates, built once per shape. */
+function seedChunks (author, notes, textLen, chunk) {
+  const key = `${author}:${notes}:${textLen}:${chunk}`
+  if (!seedCache.has(key)) {
+    const doc = new Y.Doc()
+    const map = doc.getMap('notes')
+    const colors = ['yellow', 'blue', 'green', 'pink', 'orange']
+    const filler = 'ship the planning board to more teams this quarter, then measure it again. '
+    const chunks = []
+    let pending = []
+    doc.on('update', update => pending.push(update))
+    for (let i = 0; i < notes; i++) {
+      const head = `Idea ${i}: `
+      const text = textLen > 0
+        ? (head + filler.repeat(Math.ceil(textLen / filler.length))).slice(0, textLen)
+        : head + 'ship the planning board to more teams this quarter'
+      doc.transact(() => {
+        const note = new Y.Map()
+        note.set('text', new Y.Text(text))
+        note.set('x', (i % 50) * 220)
+        note.set('y', Math.floor(i / 50) * 160)
+        note.set('color', colors[i % colors.length])
+        note.set('author', author)
+        note.set('created_at', 1700000000000 + i * 1000)
+        note.set('group', null)
+        note.set('item', null)
+        map.set(`seed-${i}`, note)
+      })
+      if (pending.length >= chunk || i === notes - 1) {
+        chunks.push(Y.mergeUpdates(pending))
+        pending = []
+      }
+    }
+    seedCache.set(key, chunks)
+  }
+  return seedCache.get(key)
+}
+
 /** A board of `notes` notes by `author`, built once per author and reused for every room. */
 const seedCache = new Map()
 function seedUpdate (author, notes) {
@@ -653,12 +785,15 @@ function seedUpdate (author, notes) {
 }
 
 /** Write a large board into a room; `keep` leaves the connection open (holds the doc in memory). */
-async function seed ({ url, author, notes, keep = true, timeout = 60 }) {
+async function seed ({ url, author, notes, keep = true, timeout = 60, text = 0, chunk = 0 }) {
   const t0 = now()
-  const update = seedUpdate(author, notes)
+  const updates = chunk > 0 || text > 0
+    ? seedChunks(author, notes, text, chunk > 0 ? chunk : notes)
+    : [seedUpdate(author, notes)]
   const c = new Client(url, 'reader', { label: 'seed' })
   await c.open(timeout * 1000)
-  c.ws.send(syncFrame(SYNC_UPDATE, update))
+  for (const update of updates) c.ws.send(syncFrame(SYNC_UPDATE, update))
+  const update = { length: updates.reduce((a, u) => a + u.length, 0) }
   // The server handles one connection's messages in order: its answer to a second step 1
   // proves the update was integrated (and, for planboard, stored).
   await new Promise((resolve, reject) => {
@@ -673,7 +808,7 @@ async function seed ({ url, author, notes, keep = true, timeout = 60 }) {
   })
   if (keep) keepers.push(c)
   else c.close()
-  return { bytes: update.length, ms: now() - t0 }
+  return { bytes: update.length, updates: updates.length, ms: now() - t0 }
 }
 
 /** Sequential joins with an empty doc: time from connect to sync step 2, and its size. */
@@ -697,17 +832,153 @@ async function coldjoin ({ url, n, pause = 0.05, timeout = 60 }) {
   return { times_ms: times, open_ms: openMs, apply_ms: applyMs, bytes, notes }
 }
 
+/** S7: movers move their cursor at `rate` Hz each; observers time every state they receive. */
+async function presence ({ rate = 10, warmup = 1, duration = 5, grace = 2 }) {
+  const active = clients.filter(c => c.kind === 'mover')
+  const observers = clients.filter(c => c.kind === 'pobserver')
+  const interval = 1000 / rate
+  const tStart = now()
+  const tMeasure = tStart + warmup * 1000
+  const tEnd = tMeasure + duration * 1000
+  let sent = 0
+  let sentInWindow = 0
+  let stopped = false
+  for (const k of Object.keys(presenceStats)) presenceStats[k] = 0
+  for (const [i, m] of active.entries()) {
+    let k = 0
+    const first = tStart + (interval * i) / active.length
+    const tick = () => {
+      if (stopped) return
+      const t = now()
+      let burst = 0
+      while (first + k * interval <= t && burst < 4) {
+        if (m.moveCursor()) {
+          sent++
+          if (t >= tMeasure && t < tEnd) sentInWindow++
+        }
+        k++
+        burst++
+      }
+      if (first + k * interval <= t) k = Math.floor((t - first) / interval) + 1
+      m.timer = setTimeout(tick, Math.max(0, first + k * interval - now()))
+    }
+    m.timer = setTimeout(tick, Math.max(0, first - now()))
+  }
+  await sleep(Math.max(0, tMeasure - now()))
+  const samples = []
+  presenceSink = samples
+  process.stdout.write(JSON.stringify({ event: 'measuring' }) + '\n')
+  const c0 = { ...counters }
+  const cpu0 = process.cpuUsage()
+  const w0 = now()
+  await sleep(Math.max(0, tEnd - now()))
+  const wall = now() - w0
+  const cpu1 = process.cpuUsage(cpu0)
+  const c1 = { ...counters }
+  stopped = true
+  for (const m of active) clearTimeout(m.timer)
+  process.stdout.write(JSON.stringify({ event: 'measured' }) + '\n')
+  await sleep(grace * 1000)
+  presenceSink = null
+  // Every observer must end holding every mover's last clock (latest state wins, none lost).
+  let finalMissing = 0
+  for (const o of observers) {
+    for (const m of active) {
+      if (!o.lastClock || o.lastClock.get(m.clientID) !== m.clock) finalMissing++
+    }
+  }
+  const lats = samples.filter(([t]) => t >= tMeasure && t < tEnd).map(([, l]) => l)
+  lats.sort((a, b) => a - b)
+  const fix = v => (v === null ? null : Math.round(v * 1000) / 1000)
+  return {
+    movers: active.length,
+    observers: observers.length,
+    rate,
+    wall_ms: wall,
+    sent,
+    sent_in_window: sentInWindow,
+    frames: c1.frames - c0.frames,
+    bytes: c1.bytes - c0.bytes,
+    awareness_frames: c1.awareness - c0.awareness,
+    frames_per_s: ((c1.frames - c0.frames) * 1000) / wall,
+    bytes_per_s: ((c1.bytes - c0.bytes) * 1000) / wall,
+    loadgen_cpu: (cpu1.user + cpu1.system) / 1000 / wall,
+    latency: {
+      n: lats.length,
+      p50: fix(percentile(lats, 0.5)),
+      p95: fix(percentile(lats, 0.95)),
+      p99: fix(percentile(lats, 0.99)),
+      max: fix(lats.length ? lats[lats.length - 1] : null)
+    },
+    states_sent_x_observers: sentInWindow * observers.length,
+    stats: { ...presenceStats },
+    final_missing: finalMissing,
+    finals_expected: active.length * observers.length,
+    open: clients.filter(c => c.isOpen()).length,
+    closes: { ...closes }
+  }
+}
+
+/** S8: `n` bare clients open a socket each, spread evenly over `within` seconds, all at once
+ * in flight: time from the socket's start to sync step 2 fully received. They stay open. */
+async function storm ({ urls, n, within = 1, timeout = 60 }) {
+  const t0 = now()
+  const results = await Promise.all(Array.from({ length: n }, async (_, i) => {
+    await sleep(Math.max(0, (within * 1000 * i) / n - (now() - t0)))
+    const c = new RawReader(urls[i % urls.length], { label: 'storm' })
+    try {
+      const r = await c.open(timeout * 1000)
+      clients.push(c)
+      return r
+    } catch (err) {
+      c.close()
+      return { error: err.message }
+    }
+  }))
+  const ok = results.filter(r => r.error === undefined)
+  const errors = {}
+  for (const r of results) if (r.error !== undefined) errors[r.error] = (errors[r.error] || 0) + 1
+  return {
+    times_ms: ok.map(r => r.ms),
+    open_ms: ok.map(r => r.openMs),
+    bytes: ok.length ? Math.max(...ok.map(r => r.bytes)) : 0,
+    failed: n - ok.length,
+    errors,
+    total_ms: now() - t0
+  }
+}
+
+/** Close the clients of `connect`/`storm`, keep the keepers (their boards stay loaded). */
+async function closeClients () {
+  const n = clients.length
+  for (const c of clients) c.close()
+  clients = []
+  movers.clear()
+  await sleep(200)
+  return { closed: n }
+}
+
 async function closeAll () {
   const all = clients.concat(keepers)
   for (const c of all) c.close()
   clients = []
+  movers.clear()
   keepers.length = 0
   for (const k of Object.keys(closes)) delete closes[k]
   await sleep(200)
   return { closed: all.length }
 }
 
-const handlers = { connect, load, seed, coldjoin, close_all: closeAll }
+const handlers = {
+  connect,
+  load,
+  seed,
+  coldjoin,
+  presence,
+  storm,
+  close_clients: closeClients,
+  close_all: closeAll
+}
 
 const rl = createInterface({ input: process.stdin })
 for await (const line of rl) {

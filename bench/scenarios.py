@@ -1,4 +1,4 @@
-"""The scenarios S1-S6: each starts its own server process(es) and generator, bounded in time.
+"""The scenarios S1-S9: each starts its own server process(es) and generator, bounded in time.
 
 A scenario returns plain dicts (JSON-ready). Server CPU and RSS are read at the generator's
 "measuring"/"measured" marks, so they cover exactly the window whose deliveries are counted.
@@ -11,6 +11,7 @@ import logging
 import math
 import shutil
 import subprocess
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -62,6 +63,19 @@ class Plan:
     s6_budget: float = 90.0  # seconds of ladder per peer
     s6_p99_ms: float = 100.0
     settle: float = 1.0  # seconds for RSS to settle before it is read
+    s7_movers: int = 100
+    s7_observers: int = 5
+    s7_rate: float = 10.0  # cursor moves per second per mover
+    s8_clients: int = 150
+    s8_within: float = 1.0  # seconds over which the joins start
+    s8_notes: int = 2000
+    s8_text: int = 1990  # characters per note (planboard's limit is 2,000): about 4 MB
+    s9_notes: int = 5000
+    s9_small_notes: int = 10
+    s9_joins: int = 20
+    s9_store_joins: int = 5
+    s9_writers: int = 2
+    s9_rate: float = 10.0  # updates/s per writer in the guard-cost windows
 
     @classmethod
     def quick(cls) -> Plan:
@@ -82,6 +96,12 @@ class Plan:
             s6_duration=1.5,
             s6_budget=6.0,
             settle=0.5,
+            s7_movers=40,
+            s8_clients=30,
+            s8_notes=500,
+            s9_notes=2000,
+            s9_joins=5,
+            s9_store_joins=2,
         )
 
 
@@ -145,12 +165,9 @@ def measure(
     writers: int | None = None,
 ) -> dict[str, Any]:
     """One load window; adds the servers' CPU, RSS and the other load on each core."""
-    marks: dict[str, tuple[list[Sample], list[float]]] = {}
-
-    def on_event(event: str) -> None:
-        marks[event] = ([s.sample() for s in servers], _cpu_busy())
-
-    res = gen.call(
+    res = _window(
+        gen,
+        servers,
         {
             "cmd": "load",
             "rate": rate,
@@ -160,23 +177,40 @@ def measure(
             "writers": writers,
         },
         timeout=warmup + duration + grace + 60,
-        on_event=on_event,
     )
+    deliveries = res["deliveries"]
+    server_cpu = res["server_cpu_s"]
+    res.update(
+        cpu_ms_per_1k=(1000 * server_cpu / (deliveries / 1000)) if deliveries else None,
+        updates_per_s=res["sent_in_window"] / (res["wall_ms"] / 1000),
+    )
+    return res
+
+
+def _window(
+    gen: LoadGen, servers: list[Server], command: dict[str, Any], timeout: float
+) -> dict[str, Any]:
+    """A generator command that prints the "measuring"/"measured" marks: the servers' CPU and
+    RSS, and the other load on each core, between the marks."""
+    marks: dict[str, tuple[list[Sample], list[float]]] = {}
+
+    def on_event(event: str) -> None:
+        marks[event] = ([s.sample() for s in servers], _cpu_busy())
+
+    res = gen.call(command, timeout=timeout, on_event=on_event)
     (s0, busy0), (s1, busy1) = marks["measuring"], marks["measured"]
     wall = s1[0].at - s0[0].at
     server_cpu = sum(b.cpu_s - a.cpu_s for a, b in zip(s0, s1, strict=True))
     core0_other = (busy1[0] - busy0[0]) - server_cpu
     loadgen_cpu_s = res["loadgen_cpu"] * wall
     core1_other = (busy1[1] - busy0[1]) - loadgen_cpu_s if len(busy1) > 1 else 0.0
-    deliveries = res["deliveries"]
     res.update(
+        server_cpu_s=server_cpu,
         server_cpu_pct=100 * server_cpu / wall,
-        cpu_ms_per_1k=(1000 * server_cpu / (deliveries / 1000)) if deliveries else None,
         rss_mib=[s.rss / MIB for s in s1],
         loadgen_cpu_pct=100 * res["loadgen_cpu"],
         other_core0_pct=max(0.0, 100 * core0_other / wall),
         other_core1_pct=max(0.0, 100 * core1_other / wall),
-        updates_per_s=res["sent_in_window"] / (res["wall_ms"] / 1000),
     )
     return res
 
@@ -564,11 +598,321 @@ def s6_saturation(
         }
 
 
+# -- S7: presence ------------------------------------------------------------------------------
+def s7_presence(bench: Bench, peer: str) -> dict[str, Any]:
+    """100 clients each moving a cursor at 10 Hz (awareness updates), 5 observers timing them.
+
+    Every client has its own token on planboard (it binds the member's identity into each
+    state). Observers check that a mover's clock never goes backwards and, after the movers
+    stop, that they hold every mover's last clock (latest state wins, none lost).
+    """
+    p = bench.plan
+    with bench.running(peer) as (server, gen):
+        room = server.room(0, p.s7_movers + p.s7_observers)
+        urls = room.reader_urls(server.port)
+        groups = [
+            {"kind": "mover", "count": p.s7_movers, "urls": urls[: p.s7_movers]},
+            {"kind": "pobserver", "count": p.s7_observers, "urls": urls[p.s7_movers :] or urls},
+        ]
+        conn = connect(gen, groups)
+        res = _window(
+            gen,
+            [server],
+            {
+                "cmd": "presence",
+                "rate": p.s7_rate,
+                "warmup": p.warmup,
+                "duration": p.duration,
+                "grace": p.grace,
+            },
+            timeout=p.warmup + p.duration + p.grace + 60,
+        )
+        lat = res["latency"]
+        wall = res["wall_ms"] / 1000
+        cursor_in = res["sent_in_window"]
+        stats = res["stats"]
+        out = {
+            "movers": p.s7_movers,
+            "observers": p.s7_observers,
+            "connected": conn["connected"],
+            "cursor_updates_per_s": cursor_in / wall,
+            "p50_ms": lat["p50"],
+            "p95_ms": lat["p95"],
+            "p99_ms": lat["p99"],
+            "max_ms": lat["max"],
+            "samples": lat["n"],
+            "states_sent_x_observers": res["states_sent_x_observers"],
+            "server_cpu_pct": res["server_cpu_pct"],
+            "cpu_ms_per_1k_cursor": (1000 * res["server_cpu_s"] / (cursor_in / 1000))
+            if cursor_in
+            else None,
+            "frames_per_s": res["frames_per_s"],
+            "bytes_per_s": res["bytes_per_s"],
+            "awareness_frames_per_s": res["awareness_frames"] / wall,
+            "reordered": stats["reordered"],
+            "duplicates": stats["duplicates"],
+            "superseded": stats["superseded"],
+            "undecodable": stats["undecodable"],
+            "final_missing": res["final_missing"],
+            "finals_expected": res["finals_expected"],
+            "rss_mib": res["rss_mib"][0],
+            "loadgen_cpu_pct": res["loadgen_cpu_pct"],
+            "other_core0_pct": res["other_core0_pct"],
+            "other_core1_pct": res["other_core1_pct"],
+            "open": res["open"],
+            "closes": res["closes"],
+        }
+    log.info(
+        "  S7 %s: cursor p50 %s p99 %s ms, server %.1f%%, %.0f frames/s, %.0f KiB/s, "
+        "reordered %d, finals missing %d/%d, loadgen %.0f%%",
+        peer,
+        out["p50_ms"],
+        out["p99_ms"],
+        out["server_cpu_pct"],
+        out["frames_per_s"],
+        out["bytes_per_s"] / 1024,
+        out["reordered"],
+        out["final_missing"],
+        out["finals_expected"],
+        out["loadgen_cpu_pct"],
+    )
+    return out
+
+
+# -- S8: join storm ----------------------------------------------------------------------------
+class RssSampler:
+    """Samples a server's RSS every `interval` s in a thread: the peak of a short event."""
+
+    def __init__(self, server: Server, interval: float = 0.05) -> None:
+        self.server = server
+        self.interval = interval
+        self.peak = 0
+        self.samples = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            with contextlib.suppress(Exception):
+                self.peak = max(self.peak, self.server.sample().rss)
+                self.samples += 1
+            self._stop.wait(self.interval)
+
+    def __enter__(self) -> RssSampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(5)
+
+
+# planboard's limits a single writer of a multi-megabyte board passes (the seed is one client).
+_BIG_SEED_ENV = {"PLANBOARD_RATE_BYTES": str(1 << 30)}
+
+
+def s8_join_storm(bench: Bench, peer: str) -> dict[str, Any]:
+    """150 clients join a ~4 MB board within one second: time to synced, the server's peak RSS."""
+    p = bench.plan
+    args: dict[str, Any] = {}
+    if peer == "planboard":
+        args["env_extra"] = dict(_BIG_SEED_ENV)
+    with bench.running(peer, **args) as (server, gen):
+        room = server.room(0, p.s8_clients)
+        seeded = gen.call(
+            {
+                "cmd": "seed",
+                "url": room.seed_url(server.port),
+                "author": room.seed_author,
+                "notes": p.s8_notes,
+                "text": p.s8_text,
+                "chunk": max(1, (400 * 1024) // max(p.s8_text, 1)),
+                "keep": True,
+                "timeout": 300,
+            },
+            timeout=320,
+        )
+        time.sleep(p.settle)
+        before = server.sample()
+        with RssSampler(server) as rss:
+            storm = gen.call(
+                {
+                    "cmd": "storm",
+                    "urls": room.reader_urls(server.port),
+                    "n": p.s8_clients,
+                    "within": p.s8_within,
+                    "timeout": 120,
+                },
+                timeout=200,
+            )
+        after = server.sample()
+        times = storm["times_ms"]
+        out = {
+            "clients": p.s8_clients,
+            "joined": len(times),
+            "failed": storm["failed"],
+            "errors": storm["errors"],
+            "notes": p.s8_notes,
+            "seed_bytes": seeded["bytes"],
+            "seed_ms": seeded["ms"],
+            "step2_bytes": storm["bytes"],
+            "synced_p50_ms": _pct(times, 0.5) if times else None,
+            "synced_p95_ms": _pct(times, 0.95) if times else None,
+            "synced_p99_ms": _pct(times, 0.99) if times else None,
+            "synced_max_ms": max(times) if times else None,
+            "handshake_p50_ms": _pct(storm["open_ms"], 0.5) if times else None,
+            "storm_s": storm["total_ms"] / 1000,
+            "rss_before_mib": before.rss / MIB,
+            "peak_rss_mib": max(rss.peak, after.rss) / MIB,
+            "rss_samples": rss.samples,
+            "server_cpu_s": after.cpu_s - before.cpu_s,
+        }
+    log.info(
+        "  S8 %s: %d/%d synced, p50 %s p99 %s ms, peak RSS %.0f MiB (before %.0f), %d B board",
+        peer,
+        out["joined"],
+        out["clients"],
+        _f(out["synced_p50_ms"]),
+        _f(out["synced_p99_ms"]),
+        out["peak_rss_mib"],
+        out["rss_before_mib"],
+        out["step2_bytes"],
+    )
+    return out
+
+
+# -- S9: a large board ------------------------------------------------------------------------
+def s9_large_board(bench: Bench, peer: str) -> dict[str, Any]:
+    """A 5,000-note board: joins (loaded; planboard also from the store), memory, guard cost.
+
+    The guard cost: the same writers move their notes at the same rate on the 5,000-note
+    board and on a 10-note board of the same server; server CPU per update and the latency
+    must not grow with the board.
+    """
+    p = bench.plan
+    args: dict[str, Any] = {}
+    if peer == "planboard":
+        args["env_extra"] = {**_BIG_SEED_ENV, "PLANBOARD_IDLE_UNLOAD": "1"}
+    with bench.running(peer, **args) as (server, gen):
+        big = server.room(p.s9_writers, 2)
+        small = server.room(p.s9_writers, 2)
+        if peer == "planboard":
+            time.sleep(1.5)  # boards that creating them loaded are unloaded again
+        time.sleep(p.settle)
+        base = server.sample()
+        seeded = gen.call(
+            {
+                "cmd": "seed",
+                "url": big.seed_url(server.port),
+                "author": big.seed_author,
+                "notes": p.s9_notes,
+                "chunk": 1000,
+                "keep": True,
+                "timeout": 300,
+            },
+            timeout=320,
+        )
+        time.sleep(p.settle)
+        loaded = server.sample()
+        gen.call(
+            {
+                "cmd": "seed",
+                "url": small.seed_url(server.port),
+                "author": small.seed_author,
+                "notes": p.s9_small_notes,
+                "keep": True,
+            },
+            timeout=120,
+        )
+        joins = gen.call(
+            {"cmd": "coldjoin", "url": big.reader_urls(server.port)[0], "n": p.s9_joins},
+            timeout=600,
+        )
+        out: dict[str, Any] = {
+            "notes": p.s9_notes,
+            "notes_received": joins["notes"],
+            "doc_bytes": joins["bytes"],
+            "seed_bytes": seeded["bytes"],
+            "join_p50_ms": _pct(joins["times_ms"], 0.5),
+            "join_p99_ms": _pct(joins["times_ms"], 0.99),
+            "joins": p.s9_joins,
+            "rss_per_board_mib": (loaded.rss - base.rss) / MIB,
+        }
+        for name, room in (("big", big), ("small", small)):
+            readers = room.reader_urls(server.port)
+            connect(
+                gen,
+                [
+                    {
+                        "kind": "writer",
+                        "count": p.s9_writers,
+                        "urls": room.writer_urls(server.port),
+                        "authors": room.writer_authors,
+                    },
+                    {"kind": "observer", "count": 1, "urls": readers[:1]},
+                ],
+            )
+            res = measure(
+                gen,
+                [server],
+                rate=p.s9_rate,
+                warmup=p.warmup,
+                duration=p.duration,
+                grace=p.grace,
+            )
+            sent = res["sent_in_window"]
+            lat = _latency(res)
+            out[f"guard_{name}"] = {
+                "notes": p.s9_notes if name == "big" else p.s9_small_notes,
+                "updates_per_s": res["updates_per_s"],
+                "cpu_us_per_update": 1e6 * res["server_cpu_s"] / sent if sent else None,
+                "server_cpu_pct": res["server_cpu_pct"],
+                "p50_ms": lat.get("p50"),
+                "p99_ms": lat.get("p99"),
+                "missing": lat.get("missing"),
+                "other_core0_pct": res["other_core0_pct"],
+                "other_core1_pct": res["other_core1_pct"],
+            }
+            gen.call({"cmd": "close_clients"}, timeout=30)
+        big_cpu = out["guard_big"]["cpu_us_per_update"]
+        small_cpu = out["guard_small"]["cpu_us_per_update"]
+        out["guard_cpu_ratio"] = big_cpu / small_cpu if big_cpu and small_cpu else None
+        if peer == "planboard" and p.s9_store_joins:
+            gen.call({"cmd": "close_all"}, timeout=30)  # keepers leave: boards unload after 1 s
+            times: list[float] = []
+            for _ in range(p.s9_store_joins):
+                time.sleep(1.6)
+                r = gen.call(
+                    {"cmd": "coldjoin", "url": big.reader_urls(server.port)[0], "n": 1},
+                    timeout=300,
+                )
+                times.extend(r["times_ms"])
+            out["from_store_p50_ms"] = _pct(times, 0.5)
+            out["from_store_p99_ms"] = _pct(times, 0.99)
+    log.info(
+        "  S9 %s: join p50 %.1f p99 %.1f ms, from store p50 %s ms, %.1f MiB/board, guard "
+        "%s vs %s µs/update (x%s)",
+        peer,
+        out["join_p50_ms"],
+        out["join_p99_ms"],
+        _f(out.get("from_store_p50_ms")),
+        out["rss_per_board_mib"],
+        _f(big_cpu, ".0f"),
+        _f(small_cpu, ".0f"),
+        _f(out["guard_cpu_ratio"]),
+    )
+    return out
+
+
 # -- helpers -----------------------------------------------------------------------------------
 def _pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
     index = min(len(ordered) - 1, max(0, math.ceil(q * len(ordered)) - 1))
     return float(ordered[index])
+
+
+def _f(v: float | None, spec: str = ".1f") -> str:
+    return "-" if v is None else format(v, spec)
 
 
 def _sub(a: float | None, b: float | None) -> float | None:
