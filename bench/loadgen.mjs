@@ -923,6 +923,7 @@ async function presence ({ rate = 10, warmup = 1, duration = 5, grace = 2 }) {
  * in flight: time from the socket's start to sync step 2 fully received. They stay open. */
 async function storm ({ urls, n, within = 1, timeout = 60 }) {
   const t0 = now()
+  const cpu0 = process.cpuUsage()
   const results = await Promise.all(Array.from({ length: n }, async (_, i) => {
     await sleep(Math.max(0, (within * 1000 * i) / n - (now() - t0)))
     const c = new RawReader(urls[i % urls.length], { label: 'storm' })
@@ -935,6 +936,7 @@ async function storm ({ urls, n, within = 1, timeout = 60 }) {
       return { error: err.message }
     }
   }))
+  const cpu = process.cpuUsage(cpu0)
   const ok = results.filter(r => r.error === undefined)
   const errors = {}
   for (const r of results) if (r.error !== undefined) errors[r.error] = (errors[r.error] || 0) + 1
@@ -944,7 +946,8 @@ async function storm ({ urls, n, within = 1, timeout = 60 }) {
     bytes: ok.length ? Math.max(...ok.map(r => r.bytes)) : 0,
     failed: n - ok.length,
     errors,
-    total_ms: now() - t0
+    total_ms: now() - t0,
+    loadgen_cpu: (cpu.user + cpu.system) / 1000 / (now() - t0)
   }
 }
 
