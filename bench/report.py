@@ -58,6 +58,171 @@ def headline(size: str | None) -> list[tuple[str, Getter, bool]]:
     ]
 
 
+def extra_headline() -> list[tuple[str, Getter, bool]]:
+    """S7-S9's headline figures (column, getter, higher is better); all lower-is-better."""
+    return [
+        ("S7 server CPU %", _get("S7", "server_cpu_pct"), False),
+        ("S7 cursor p99 ms", _get("S7", "p99_ms"), False),
+        ("S7 frames/s", _get("S7", "frames_per_s"), False),
+        ("S8 synced p50 ms", _get("S8", "synced_p50_ms"), False),
+        ("S8 synced p99 ms", _get("S8", "synced_p99_ms"), False),
+        ("S8 peak RSS MiB", _get("S8", "peak_rss_mib"), False),
+        ("S9 join p50 ms", _get("S9", "join_p50_ms"), False),
+        ("S9 MiB / board", _get("S9", "rss_per_board_mib"), False),
+        ("S9 µs / update (5k notes)", _get("S9", "guard_big", "net_cpu_us_per_update"), False),
+    ]
+
+
+def _extra_ratios(results: dict[str, Any], peers: list[str]) -> list[str]:
+    """S7-S9 (run on demand): each pair of peers' ratio, then the absolute figures."""
+    if not any(s in results[p] for p in peers for s in ("S7", "S8", "S9")):
+        return []
+    cols = extra_headline()
+    pairs = [
+        (a, b)
+        for a, b in (("planboard", NODE), ("planboard", BASE), (BASE, NODE))
+        if a in results and b in results
+    ]
+    out = ["", "## S7-S9: ratios (same run; below 1 is better)", ""]
+    rows = [
+        [f"{PEER_TITLES[a]} / {PEER_TITLES[b]}"]
+        + [ratio(get(results[a]), get(results[b])) for _, get, _ in cols]
+        for a, b in pairs
+    ]
+    out += _table(["ratio"] + [c for c, _, _ in cols], rows)
+    out += ["", "Absolute figures:", ""]
+    rows = [[PEER_TITLES[p]] + [fmt(get(results[p])) for _, get, _ in cols] for p in peers]
+    out += _table(["peer"] + [c for c, _, _ in cols], rows)
+    return out
+
+
+def _extra_targets(results: dict[str, Any]) -> list[str]:
+    """Issue 20's targets for S7-S9, when those ran."""
+    pb, node = results.get("planboard", {}), results.get(NODE, {})
+    lines: list[str] = []
+
+    def check(name: str, ok: bool | None, detail: str) -> None:
+        verdict = "-" if ok is None else ("met" if ok else "**missed**")
+        lines.append(f"- {name}: {verdict} ({detail})")
+
+    if "S7" in pb:
+        s7 = pb["S7"]
+        v, n = s7.get("server_cpu_pct"), _get("S7", "server_cpu_pct")(node)
+        p99 = s7.get("p99_ms")
+        lost = (s7.get("final_missing") or 0) + (s7.get("reordered") or 0)
+        check(
+            "S7 server CPU ≤ 0.3x @y/websocket-server at cursor p99 ≤ 100 ms, no state lost",
+            None
+            if v is None or n is None or p99 is None
+            else v <= 0.3 * n and p99 <= 100 and lost == 0,
+            f"planboard {fmt(v)} %, @y/websocket-server {fmt(n)} % ({ratio(v, n)}), p99 "
+            f"{fmt(p99)} ms, finals missing {s7.get('final_missing')}, reordered "
+            f"{s7.get('reordered')}",
+        )
+    if "S8" in pb:
+        s8 = pb["S8"]
+        p99, peak = s8.get("synced_p99_ms"), s8.get("peak_rss_mib")
+        check(
+            "S8 join storm: synced p99 ≤ 1 s and peak RSS ≤ 300 MB",
+            None if p99 is None or peak is None else p99 <= 1000 and peak * 1.048576 <= 300,
+            f"p99 {fmt(p99)} ms, peak RSS {fmt(peak)} MiB, {s8.get('joined')}/"
+            f"{s8.get('clients')} synced",
+        )
+    if "S9" in pb:
+        r = pb["S9"].get("guard_cpu_ratio")
+        check(
+            "S9 guard cost does not grow with the board (CPU per update, 5,000 vs 10 notes, "
+            "≤ 1.25x)",
+            None if r is None else r <= 1.25,
+            f"{fmt(r)}x",
+        )
+    return lines
+
+
+def _extra_details(results: dict[str, Any], peers: list[str]) -> list[str]:
+    out: list[str] = [""]
+
+    def table(key: str, cols: list[tuple[str, Callable[[dict[str, Any]], Any]]]) -> list[str]:
+        rows = [
+            [PEER_TITLES[p]] + [fmt(get(results[p][key])) for _, get in cols]
+            for p in peers
+            if key in results[p]
+        ]
+        return [*_table(["peer"] + [c for c, _ in cols], rows), ""]
+
+    def k(name: str) -> Callable[[dict[str, Any]], Any]:
+        return lambda r: r.get(name)
+
+    if any("S7" in results[p] for p in peers):
+        movers = next(results[p]["S7"]["movers"] for p in peers if "S7" in results[p])
+        out += [f"## S7: presence, {movers} cursors at 10 Hz in one room, 5 observers", ""]
+        out += table(
+            "S7",
+            [
+                ("cursor updates/s", k("cursor_updates_per_s")),
+                ("p50 ms", k("p50_ms")),
+                ("p95 ms", k("p95_ms")),
+                ("p99 ms", k("p99_ms")),
+                ("server CPU %", k("server_cpu_pct")),
+                ("frames/s sent", k("frames_per_s")),
+                ("KiB/s sent", lambda r: r["bytes_per_s"] / 1024),
+                ("reordered", k("reordered")),
+                ("superseded", k("superseded")),
+                ("finals missing", lambda r: f"{r['final_missing']} / {r['finals_expected']}"),
+                ("RSS MiB", k("rss_mib")),
+                ("gen. CPU %", k("loadgen_cpu_pct")),
+                ("other core0 %", k("other_core0_pct")),
+            ],
+        )
+    if any("S8" in results[p] for p in peers):
+        out += ["## S8: join storm", ""]
+        out += table(
+            "S8",
+            [
+                ("clients", k("clients")),
+                ("synced", k("joined")),
+                ("board bytes", k("step2_bytes")),
+                ("synced p50 ms", k("synced_p50_ms")),
+                ("p95 ms", k("synced_p95_ms")),
+                ("p99 ms", k("synced_p99_ms")),
+                ("max ms", k("synced_max_ms")),
+                ("RSS before MiB", k("rss_before_mib")),
+                ("peak RSS MiB", k("peak_rss_mib")),
+                ("server CPU s", k("server_cpu_s")),
+                ("gen. CPU %", k("loadgen_cpu_pct")),
+            ],
+        )
+    if any("S9" in results[p] for p in peers):
+        out += ["## S9: a large board", ""]
+
+        def guard(side: str, name: str) -> Callable[[dict[str, Any]], Any]:
+            return lambda r: r.get(f"guard_{side}", {}).get(name)
+
+        out += table(
+            "S9",
+            [
+                ("notes", k("notes")),
+                ("doc bytes", k("doc_bytes")),
+                ("join p50 ms", k("join_p50_ms")),
+                ("join p99 ms", k("join_p99_ms")),
+                ("cold (store) p50 ms", k("from_store_p50_ms")),
+                ("cold (store) p99 ms", k("from_store_p99_ms")),
+                ("MiB / board", k("rss_per_board_mib")),
+                ("µs/update big", guard("big", "net_cpu_us_per_update")),
+                ("µs/update 10 notes", guard("small", "net_cpu_us_per_update")),
+                ("big / small", k("guard_cpu_ratio")),
+                ("p99 ms big", guard("big", "p99_ms")),
+                ("p99 ms 10 notes", guard("small", "p99_ms")),
+            ],
+        )
+        out += [
+            "Cold join from the store: planboard only (the peers keep no store: `-`). "
+            "µs/update: the server's CPU per update in the guard windows, net of its idle CPU.",
+            "",
+        ]
+    return out if len(out) > 1 else []
+
+
 def fmt(v: Any, spec: str = ".2f") -> str:
     if v is None:
         return "-"
@@ -112,8 +277,9 @@ def render(data: dict[str, Any]) -> str:
     out += ["", "## Absolute figures", ""]
     rows = [[PEER_TITLES[p]] + [fmt(get(results[p])) for _, get, _ in cols] for p in peers]
     out += _table(["peer"] + [c for c, _, _ in cols], rows)
+    out += _extra_ratios(results, peers)
     out += ["", "## Targets", ""]
-    out += _targets(results, size)
+    out += _targets(results, size) + _extra_targets(results)
     out += _details(results, peers)
     return "\n".join(out) + "\n"
 
@@ -340,6 +506,7 @@ def _details(results: dict[str, Any], peers: list[str]) -> list[str]:
                 ],
             )
             out.append("")
+    out += _extra_details(results, peers)
     errors = [(p, s, e) for p in peers for s, e in results[p].get("errors", {}).items()]
     if errors:
         out += ["## Errors", ""] + [f"- {PEER_TITLES[p]} {s}: {e}" for p, s, e in errors]
