@@ -13,6 +13,12 @@
 //   observer applies every update to a Y.Doc and measures fan-out latency: a writer sets its
 //            note's `x` to a sequence number and notes the send time of (writer, number); same
 //            process, same clock, so the observer's receive time minus that is end-to-end.
+// and for S7-S8:
+//   mover    (S7) a bare-socket reader that also moves a cursor: awareness updates of the
+//            y-protocols shape, one client id per connection, its send time in the state;
+//   pobserver (S7) decodes every awareness frame: cursor latency, clocks that go backwards,
+//            and (after the movers stop) whether it holds every mover's last clock;
+//   storm    (S8) bare-socket joiners started at even intervals, all in flight at once.
 //
 // Protocol with run.py: one JSON command per line on stdin, one JSON answer per line on
 // stdout ({"event": "measuring"} precedes the answer of `load`). Logs go to stderr.
