@@ -69,7 +69,7 @@ def extra_headline() -> list[tuple[str, Getter, bool]]:
         ("S8 peak RSS MiB", _get("S8", "peak_rss_mib"), False),
         ("S9 join p50 ms", _get("S9", "join_p50_ms"), False),
         ("S9 MiB / board", _get("S9", "rss_per_board_mib"), False),
-        ("S9 µs / update (5k notes)", _get("S9", "guard_big", "net_cpu_us_per_update"), False),
+        ("S9 µs / update (large board)", _get("S9", "guard_big", "net_cpu_us_per_update"), False),
     ]
 
 
