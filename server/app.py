@@ -21,6 +21,7 @@ from server import api
 from server.backplane import Backplane, LocalBackplane
 from server.config import Settings
 from server.connection import Connection
+from server.docref import DocRef
 from server.errors import ApiError, api_error_handler, http_error_handler, unexpected_error_handler
 from server.metrics import Metrics
 from server.presence import PresenceLimits
@@ -31,7 +32,7 @@ from server.services import LoadMonitor, RateWindow, Services
 from server.store.base import Store
 from server.store.sqlite import SQLiteStore
 from server.supervisor import Loops, LoopsCollector
-from server.ws import websocket_endpoint
+from server.ws import drafts_endpoint, websocket_endpoint
 
 log = logging.getLogger("planboard")
 
@@ -83,16 +84,15 @@ def build_services(settings: Settings) -> Services:
 
     drafts_limits = dataclasses.replace(limits, max_notes=settings.max_drafts_per_member)
 
-    def guard_factory(doc_id: str, doc: Doc[Any]) -> UpdateGuard:
-        if "/drafts/" not in doc_id:
+    def guard_factory(ref: DocRef, doc: Doc[Any]) -> UpdateGuard:
+        if ref.drafts_of is None:
             return BoardGuard(doc, limits)
-        board_id, _, owner = doc_id.partition("/drafts/")
 
         def drafting() -> bool:  # the drafts socket keeps its board loaded (server/ws.py)
-            board = rooms.rooms.get(board_id)
+            board = rooms.rooms.get(ref.board.doc_id)
             return board is not None and is_drafting(board.doc)
 
-        context = DraftsContext(owner, drafting)
+        context = DraftsContext(ref.drafts_of, drafting)
         return BoardGuard(doc, drafts_limits, table=DRAFTS_RULES, context=context)
 
     def actor_factory(conn: Connection) -> Actor:
@@ -155,7 +155,7 @@ def _routes() -> list[BaseRoute]:
         Route("/api/boards/{board_id}", api.get_board, methods=["GET"]),
         Route("/api/boards/{board_id}/participants", api.join_board, methods=["POST"]),
         WebSocketRoute("/ws/{board_id}", websocket_endpoint),
-        WebSocketRoute("/ws/{board_id}/drafts", websocket_endpoint),
+        WebSocketRoute("/ws/{board_id}/drafts", drafts_endpoint),
     ]
     from server.commands_api import command_routes
     from server.export_api import export_routes

@@ -16,8 +16,8 @@ from pycrdt import Doc
 from crdt import drafts as d
 from crdt import facilitation as f
 from server.commands_api import FACILITATOR, Context, register
+from server.docref import DocRef
 from server.errors import ApiError
-from server.ids import drafts_doc_id
 from server.notices import Notice
 from server.room import Room
 from server.rooms import RoomManager
@@ -27,10 +27,10 @@ log = logging.getLogger("planboard.drafts")
 
 def attach_draft_counter(room: Room, rooms: RoomManager, max_drafts: int) -> None:
     """Keep a member to the draft cap, and mirror their count into `session.drafts`."""
-    parts = room.doc_id.split("/")
-    if len(parts) != 3 or parts[1] != "drafts":
+    member = room.ref.drafts_of
+    if member is None:
         return
-    board_id, member = parts[0], parts[2]
+    board = room.ref.board
     pending: set[asyncio.Task[None]] = set()
 
     async def publish() -> None:
@@ -43,8 +43,10 @@ def attach_draft_counter(room: Room, rooms: RoomManager, max_drafts: int) -> Non
             )
         count = d.count_drafts(room.doc)
         try:
-            async with rooms.using(board_id) as board:
-                await board.apply_server_change(lambda doc: d.set_draft_count(doc, member, count))
+            async with rooms.using(board) as board_room:
+                await board_room.apply_server_change(
+                    lambda doc: d.set_draft_count(doc, member, count)
+                )
         except Exception:
             log.exception("could not publish the draft count of %s", room.doc_id)
 
@@ -61,18 +63,20 @@ def attach_draft_counter(room: Room, rooms: RoomManager, max_drafts: int) -> Non
 async def _member_drafts(ctx: Context) -> dict[str, list[d.Draft]]:
     services = ctx.services
     settings = services.settings
-    prefix = drafts_doc_id(ctx.board_id, "")
     by_member: dict[str, list[d.Draft]] = {}
-    for doc_id in await services.store.list_docs(prefix):
-        async with services.rooms.using(doc_id) as private:
+    for doc_id in await services.store.list_docs(DocRef.drafts_prefix(ctx.board_id)):
+        ref = DocRef.parse(doc_id)
+        if ref.drafts_of is None or ref.board_id != ctx.board_id:
+            continue
+        async with services.rooms.using(ref) as private:
             drafts = d.read_drafts(private.doc, settings.max_note_text)
         if drafts:
-            by_member[doc_id[len(prefix) :]] = drafts[: settings.max_drafts_per_member]
+            by_member[ref.drafts_of] = drafts[: settings.max_drafts_per_member]
     return by_member
 
 
 async def _remove(ctx: Context, member: str, note_ids: list[str]) -> None:
-    async with ctx.services.rooms.using(drafts_doc_id(ctx.board_id, member)) as private:
+    async with ctx.services.rooms.using(DocRef(ctx.board_id, member)) as private:
         await private.apply_server_change(lambda doc: d.remove_drafts(doc, note_ids))
 
 

@@ -182,9 +182,9 @@ def _agenda(doc: Doc[Any]) -> list[dict[str, Any]]:
 
 def attach_outcome_watch(room: Room, outbox: Outbox) -> None:
     """Report decisions and action items that this instance's clients create or change."""
-    if "/" in room.doc_id:
+    if room.ref.is_drafts:
         return  # drafts docs are private until the reveal
-    board_id = room.doc_id
+    board_id = room.ref.board_id
     doc = room.doc
     reported: dict[str, str] = {}
     # Entries changed since the last flush, in the order they changed (dicts keep order).

@@ -20,6 +20,7 @@ from crdt import protocol as p
 from crdt.policy import MalformedUpdate, PendingUpdate, Prepared, Violation
 from server.backplane import Backplane, DocHandlers
 from server.connection import CLOSE_MALFORMED, CLOSE_RATE_LIMITED, Connection
+from server.docref import DocRef
 from server.metrics import Metrics
 from server.notices import notice_frame
 from server.presence import Presence, frames, roster_identity
@@ -79,7 +80,7 @@ RESYNC_REQUEST_SECONDS = 2.0
 class Room:
     def __init__(
         self,
-        doc_id: str,
+        ref: DocRef,
         *,
         store: Store,
         backplane: Backplane,
@@ -88,7 +89,8 @@ class Room:
         actor_factory: Callable[[Connection], Any],
         compact_every: int,
     ) -> None:
-        self.doc_id = doc_id
+        self.ref = ref
+        self.doc_id = ref.doc_id  # the store's key
         self.doc: Doc[Any] = Doc()
         self.store = store
         self.backplane = backplane

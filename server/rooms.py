@@ -12,6 +12,7 @@ from pycrdt import Doc
 
 from server.backplane import Backplane
 from server.connection import Connection
+from server.docref import DocRef
 from server.metrics import Metrics
 from server.room import Room, UpdateGuard
 from server.store.base import Store
@@ -26,7 +27,7 @@ class RoomManager:
         store: Store,
         backplane: Backplane,
         metrics: Metrics,
-        guard_factory: Callable[[str, Doc[Any]], UpdateGuard],
+        guard_factory: Callable[[DocRef, Doc[Any]], UpdateGuard],
         actor_factory: Callable[[Connection], Any],
         idle_unload_seconds: float,
         compact_every: int,
@@ -43,8 +44,11 @@ class RoomManager:
         self._unloading: dict[str, asyncio.Task[None]] = {}
         self.room_created: list[Callable[[Room], None]] = []
 
-    async def acquire(self, doc_id: str) -> Room:
-        """The loaded room for doc_id, loading it once however many callers ask at once."""
+    async def acquire(self, doc: DocRef | str) -> Room:
+        """The loaded room for a doc (a string: a board id), loading it once however many
+        callers ask at once."""
+        ref = DocRef(doc) if isinstance(doc, str) else doc
+        doc_id = ref.doc_id
         while True:
             pending_unload = self._unloading.get(doc_id)
             if pending_unload is not None:
@@ -61,11 +65,11 @@ class RoomManager:
             self._loading[doc_id] = future
             try:
                 room = Room(
-                    doc_id,
+                    ref,
                     store=self.store,
                     backplane=self.backplane,
                     metrics=self.metrics,
-                    guard_factory=lambda doc: self._guard_factory(doc_id, doc),
+                    guard_factory=lambda doc: self._guard_factory(ref, doc),
                     actor_factory=self._actor_factory,
                     compact_every=self._compact_every,
                 )
@@ -99,8 +103,8 @@ class RoomManager:
             room.unload_handle = loop.call_later(self._idle, self._start_unload, room)
 
     @contextlib.asynccontextmanager
-    async def using(self, doc_id: str) -> AsyncIterator[Room]:
-        room = await self.acquire(doc_id)
+    async def using(self, doc: DocRef | str) -> AsyncIterator[Room]:
+        room = await self.acquire(doc)
         try:
             yield room
         finally:

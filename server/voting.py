@@ -23,9 +23,9 @@ log = logging.getLogger("planboard.voting")
 
 def attach_vote_cleanup(room: Room, store: Store) -> None:
     """Watch the board's notes; after a deletion, drop that note's ballots in the open round."""
-    if "/" in room.doc_id:
+    if room.ref.is_drafts:
         return  # drafts docs hold no votes
-    board_id = room.doc_id
+    board_id = room.ref.board_id
     notes: Map[Any] = room.doc.get("notes", type=Map)
     tasks: set[asyncio.Task[None]] = set()
 

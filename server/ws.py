@@ -12,7 +12,9 @@ from crdt import protocol as p
 from server import connection as c
 from server.auth import Claims, TokenError, verify_token
 from server.connection import Connection
-from server.ids import drafts_doc_id, is_board_id
+from server.docref import DocRef
+from server.ids import is_board_id
+from server.room import Room
 from server.services import Services
 
 log = logging.getLogger("planboard.ws")
@@ -63,8 +65,11 @@ async def _current_role(services: Services, claims: Claims) -> str:
         return f.role_of(board.doc, claims.participant_id) or claims.role
 
 
-async def _admit(websocket: WebSocket, services: Services, drafts: bool) -> Claims | None:
-    """Return the claims of an admitted client, or close with the design's code."""
+async def _admit(
+    websocket: WebSocket, services: Services, drafts: bool
+) -> tuple[Claims, DocRef] | None:
+    """Return the claims of an admitted client and the doc it opens, or close with the
+    design's code. A drafts doc is always the token subject's own: no URL names another's."""
     board_id = websocket.path_params["board_id"]
     if services.shutting_down:
         await _refuse(websocket, services, c.CLOSE_RESTART, "server restarting")
@@ -99,20 +104,28 @@ async def _admit(websocket: WebSocket, services: Services, drafts: bool) -> Clai
     if services.monitor.overloaded:
         await _refuse(websocket, services, c.CLOSE_OVERLOADED, "server overloaded, retry")
         return None
-    return claims
+    return claims, DocRef(board_id, claims.participant_id if drafts else None)
 
 
 async def websocket_endpoint(websocket: WebSocket) -> None:
+    """`/ws/{board_id}`: the board."""
+    await _serve(websocket, drafts=False)
+
+
+async def drafts_endpoint(websocket: WebSocket) -> None:
+    """`/ws/{board_id}/drafts`: the token subject's private drafts of the board."""
+    await _serve(websocket, drafts=True)
+
+
+async def _serve(websocket: WebSocket, *, drafts: bool) -> None:
     services: Services = websocket.app.state.services
     settings = services.settings
-    drafts = websocket.url.path.endswith("/drafts")
     chosen = SUBPROTOCOL if SUBPROTOCOL in offered_subprotocols(websocket) else None
     await websocket.accept(subprotocol=chosen)
-    claims = await _admit(websocket, services, drafts)
-    if claims is None:
+    admitted = await _admit(websocket, services, drafts)
+    if admitted is None:
         return
-    board_id = claims.board_id
-    doc_id = drafts_doc_id(board_id, claims.participant_id) if drafts else board_id
+    claims, ref = admitted
     address = websocket.client.host if websocket.client else "?"
     if services.connections_per_ip[address] >= settings.max_connections_per_ip:
         await _refuse(websocket, services, c.CLOSE_RATE_LIMITED, "too many connections")
@@ -121,13 +134,13 @@ async def websocket_endpoint(websocket: WebSocket) -> None:
     board_room = None
     try:
         # Drafts are writable only while the board says drafting is on: keep it loaded.
-        board_room = await services.rooms.acquire(board_id) if drafts else None
-        room = await services.rooms.acquire(doc_id)
+        board_room = await services.rooms.acquire(ref.board) if ref.is_drafts else None
+        room = await services.rooms.acquire(ref)
     except Exception:
         if board_room is not None:
             services.rooms.release(board_room)
         services.connections_per_ip[address] -= 1
-        log.exception("loading %s failed", doc_id)
+        log.exception("loading %s failed", ref)
         await _refuse(websocket, services, c.CLOSE_OVERLOADED, "board unavailable, retry")
         return
     conn = Connection(
@@ -165,11 +178,8 @@ async def websocket_endpoint(websocket: WebSocket) -> None:
 
 
 async def _receive_loop(
-    websocket: WebSocket, services: Services, room: object, conn: Connection
+    websocket: WebSocket, services: Services, room: Room, conn: Connection
 ) -> None:
-    from server.room import Room
-
-    assert isinstance(room, Room)
     settings = services.settings
     metrics = services.metrics
     receive = websocket.receive
