@@ -16,16 +16,15 @@ from starlette.routing import BaseRoute, Route, WebSocketRoute
 
 from crdt.drafts import is_drafting
 from crdt.permissions import DRAFTS_RULES
-from crdt.policy import Actor, BoardGuard, DocLimits, DraftsContext
+from crdt.policy import BoardGuard, DocLimits, DraftsContext
 from server import api
 from server.backplane import Backplane, LocalBackplane
 from server.config import Settings
-from server.connection import Connection
 from server.docref import DocRef
 from server.errors import ApiError, api_error_handler, http_error_handler, unexpected_error_handler
 from server.metrics import Metrics
 from server.presence import PresenceLimits
-from server.room import UpdateGuard
+from server.room_core import UpdateGuard
 from server.rooms import RoomManager
 from server.security import SecurityHeadersMiddleware
 from server.services import LoadMonitor, RateWindow, Services
@@ -95,15 +94,11 @@ def build_services(settings: Settings) -> Services:
         context = DraftsContext(ref.drafts_of, drafting)
         return BoardGuard(doc, drafts_limits, table=DRAFTS_RULES, context=context)
 
-    def actor_factory(conn: Connection) -> Actor:
-        return Actor(participant_id=conn.claims.participant_id, role=conn.claims.role)
-
     rooms = RoomManager(
         store=store,
         backplane=backplane,
         metrics=metrics,
         guard_factory=guard_factory,
-        actor_factory=actor_factory,
         idle_unload_seconds=settings.idle_unload_seconds,
         compact_every=settings.compact_every_updates,
     )

@@ -11,10 +11,10 @@ from typing import Any
 from pycrdt import Doc
 
 from server.backplane import Backplane
-from server.connection import Connection
 from server.docref import DocRef
 from server.metrics import Metrics
-from server.room import Room, UpdateGuard
+from server.room import Room
+from server.room_core import UpdateGuard
 from server.store.base import Store
 
 log = logging.getLogger("planboard.rooms")
@@ -28,7 +28,6 @@ class RoomManager:
         backplane: Backplane,
         metrics: Metrics,
         guard_factory: Callable[[DocRef, Doc[Any]], UpdateGuard],
-        actor_factory: Callable[[Connection], Any],
         idle_unload_seconds: float,
         compact_every: int,
     ) -> None:
@@ -36,7 +35,6 @@ class RoomManager:
         self.backplane = backplane
         self.metrics = metrics
         self._guard_factory = guard_factory
-        self._actor_factory = actor_factory
         self._idle = idle_unload_seconds
         self._compact_every = compact_every
         self.rooms: dict[str, Room] = {}
@@ -70,7 +68,6 @@ class RoomManager:
                     backplane=self.backplane,
                     metrics=self.metrics,
                     guard_factory=lambda doc: self._guard_factory(ref, doc),
-                    actor_factory=self._actor_factory,
                     compact_every=self._compact_every,
                 )
                 with self.metrics.store_latency.labels("load").time():
