@@ -8,8 +8,7 @@ board's current roster, not the token's role claim: a demoted facilitator loses 
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from pycrdt import Doc
@@ -17,34 +16,18 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from crdt import facilitation as f
+from crdt import facilitation
 from server.auth import Claims
 from server.errors import ApiError
+from server.estimation import estimation_close, estimation_reveal, estimation_start
+from server.features import FACILITATOR, MEMBERS, Command, Context, Feature
 from server.httputil import bearer_claims, board_id_of, read_json, services_of
 from server.room import Room
 from server.services import Services
-from server.voting import on_existing_notes, refund_gone_notes
+from server.voting import cast_dot, on_existing_notes, withdraw_dot
 
-FACILITATOR = frozenset({"facilitator"})
-MEMBERS = frozenset({"facilitator", "participant"})
 # Ballots are secret, and the audit log is exported: ballots never go into it.
 NO_AUDIT = frozenset({"vote", "unvote", "estimate"})
-
-
-@dataclass
-class Context:
-    services: Services
-    room: Room
-    board_id: str
-    claims: Claims
-    role: str
-
-    @property
-    def participant_id(self) -> str:
-        return self.claims.participant_id
-
-
-Handler = Callable[[Context, dict[str, Any]], Awaitable[dict[str, Any]]]
 
 
 # -- field parsing (422 with a message that names the field)
@@ -89,60 +72,60 @@ def _now_ms() -> float:
 async def _change(ctx: Context, change: Callable[[Doc[Any]], dict[str, Any]]) -> dict[str, Any]:
     try:
         return await ctx.room.apply_server_change(change)
-    except f.CommandError as exc:
+    except facilitation.CommandError as exc:
         raise ApiError(exc.status, exc.code, exc.message) from exc
 
 
 # -- facilitation
 async def lock(ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
-    return await _change(ctx, lambda doc: f.set_locked(doc, True))
+    return await _change(ctx, lambda doc: facilitation.set_locked(doc, True))
 
 
 async def unlock(ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
-    return await _change(ctx, lambda doc: f.set_locked(doc, False))
+    return await _change(ctx, lambda doc: facilitation.set_locked(doc, False))
 
 
 async def agenda_next(ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
     start = _bool(body, "start_timer", True)
-    return await _change(ctx, lambda doc: f.agenda_step(doc, 1, _now_ms(), start))
+    return await _change(ctx, lambda doc: facilitation.agenda_step(doc, 1, _now_ms(), start))
 
 
 async def agenda_prev(ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
     start = _bool(body, "start_timer", True)
-    return await _change(ctx, lambda doc: f.agenda_step(doc, -1, _now_ms(), start))
+    return await _change(ctx, lambda doc: facilitation.agenda_step(doc, -1, _now_ms(), start))
 
 
 async def agenda_goto(ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
     item = _id(body, "item")
     assert item is not None
     start = _bool(body, "start_timer", True)
-    return await _change(ctx, lambda doc: f.agenda_goto(doc, item, _now_ms(), start))
+    return await _change(ctx, lambda doc: facilitation.agenda_goto(doc, item, _now_ms(), start))
 
 
 async def timer_start(ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
     if "seconds" not in body:
         raise ApiError(422, "invalid", "`seconds` is required.")
     seconds = _number(body, "seconds", 0, -1e12, 1e12)
-    return await _change(ctx, lambda doc: f.timer_start(doc, seconds, _now_ms()))
+    return await _change(ctx, lambda doc: facilitation.timer_start(doc, seconds, _now_ms()))
 
 
 async def timer_pause(ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
-    return await _change(ctx, lambda doc: f.timer_pause(doc, _now_ms()))
+    return await _change(ctx, lambda doc: facilitation.timer_pause(doc, _now_ms()))
 
 
 async def timer_resume(ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
-    return await _change(ctx, lambda doc: f.timer_resume(doc, _now_ms()))
+    return await _change(ctx, lambda doc: facilitation.timer_resume(doc, _now_ms()))
 
 
 async def timer_reset(ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
-    return await _change(ctx, lambda doc: f.timer_reset(doc, _now_ms()))
+    return await _change(ctx, lambda doc: facilitation.timer_reset(doc, _now_ms()))
 
 
 async def timer_add(ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
     if "seconds" not in body:
         raise ApiError(422, "invalid", "`seconds` is required.")
     seconds = _number(body, "seconds", 0, -1e12, 1e12)
-    return await _change(ctx, lambda doc: f.timer_add(doc, seconds))
+    return await _change(ctx, lambda doc: facilitation.timer_add(doc, seconds))
 
 
 async def role_set(ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
@@ -151,34 +134,42 @@ async def role_set(ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
     if not isinstance(role, str):
         raise ApiError(422, "invalid", "`role` must be facilitator, participant or viewer.")
     assert pid is not None
-    return await _change(ctx, lambda doc: f.set_role(doc, pid, role))
+    return await _change(ctx, lambda doc: facilitation.set_role(doc, pid, role))
 
 
 async def ready(ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
-    return await _change(ctx, lambda doc: f.set_flag(doc, "ready", ctx.participant_id, True))
+    return await _change(
+        ctx, lambda doc: facilitation.set_flag(doc, "ready", ctx.participant_id, True)
+    )
 
 
 async def unready(ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
-    return await _change(ctx, lambda doc: f.set_flag(doc, "ready", ctx.participant_id, None))
+    return await _change(
+        ctx, lambda doc: facilitation.set_flag(doc, "ready", ctx.participant_id, None)
+    )
 
 
 async def hand_raise(ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
-    return await _change(ctx, lambda doc: f.set_flag(doc, "hands", ctx.participant_id, _now_ms()))
+    return await _change(
+        ctx, lambda doc: facilitation.set_flag(doc, "hands", ctx.participant_id, _now_ms())
+    )
 
 
 async def hand_lower(ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
-    return await _change(ctx, lambda doc: f.set_flag(doc, "hands", ctx.participant_id, None))
+    return await _change(
+        ctx, lambda doc: facilitation.set_flag(doc, "hands", ctx.participant_id, None)
+    )
 
 
 async def summon(ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
     x = _number(body, "x", 0.0, -1e7, 1e7)
     y = _number(body, "y", 0.0, -1e7, 1e7)
     zoom = _number(body, "zoom", 1.0, 0.05, 20.0)
-    return await _change(ctx, lambda doc: f.summon(doc, ctx.participant_id, x, y, zoom))
+    return await _change(ctx, lambda doc: facilitation.summon(doc, ctx.participant_id, x, y, zoom))
 
 
 # -- voting
-def _state_dict(state: f.VotingState) -> dict[str, Any]:
+def _state_dict(state: facilitation.VotingState) -> dict[str, Any]:
     return {
         "round": state.round,
         "status": state.status,
@@ -193,8 +184,6 @@ def _state_dict(state: f.VotingState) -> dict[str, Any]:
 async def voting_start(ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
     kind = body.get("kind", "dots")
     if kind == "estimate":
-        from server.estimation import estimation_start  # estimation builds on this module
-
         return await estimation_start(ctx, body)
     if kind != "dots":
         raise ApiError(422, "invalid", "`kind` must be dots or estimate.")
@@ -206,39 +195,37 @@ async def voting_start(ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
     scope = _id(body, "scope", required=False)
     return await _change(
         ctx,
-        lambda doc: {"voting": _state_dict(f.voting_start(doc, budget, cap, secret, scope))},
+        lambda doc: {
+            "voting": _state_dict(facilitation.voting_start(doc, budget, cap, secret, scope))
+        },
     )
 
 
 async def voting_close(ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
-    state = f.voting_state(ctx.room.doc)
+    state = facilitation.voting_state(ctx.room.doc)
     if state is not None and state.kind == "estimate":
-        from server.estimation import estimation_close
-
         return await estimation_close(ctx, state)
-    return await _change(ctx, lambda doc: {"voting": _state_dict(f.voting_close(doc))})
+    return await _change(ctx, lambda doc: {"voting": _state_dict(facilitation.voting_close(doc))})
 
 
 async def voting_reveal(ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
-    state = f.voting_state(ctx.room.doc)
+    state = facilitation.voting_state(ctx.room.doc)
     if state is None:
         raise ApiError(409, "no_round", "No voting round to reveal.")
     if state.kind == "estimate":
-        from server.estimation import estimation_reveal
-
         return await estimation_reveal(ctx, state)
     tally = await ctx.services.store.tally(ctx.board_id, state.round)
 
     def reveal(doc: Doc[Any]) -> dict[str, Any]:
         counted = on_existing_notes(doc, tally)  # a secret round keeps dots of deleted notes
-        new_state = f.voting_reveal(doc, counted)
-        return {"voting": _state_dict(new_state), "ranking": f.ranking(counted, doc)}
+        new_state = facilitation.voting_reveal(doc, counted)
+        return {"voting": _state_dict(new_state), "ranking": facilitation.ranking(counted, doc)}
 
     return await _change(ctx, reveal)
 
 
-def _open_round(ctx: Context) -> f.VotingState:
-    state = f.voting_state(ctx.room.doc)
+def _open_round(ctx: Context) -> facilitation.VotingState:
+    state = facilitation.voting_state(ctx.room.doc)
     if state is None or state.status != "open":
         raise ApiError(409, "voting_closed", "No voting round is open.")
     if state.kind != "dots":
@@ -246,53 +233,28 @@ def _open_round(ctx: Context) -> f.VotingState:
     return state
 
 
-async def _publish_progress(ctx: Context, state: f.VotingState, note_id: str) -> None:
-    """After a ballot: the public "n done" figure, and live tallies only in open rounds."""
-    store = ctx.services.store
-    done = await store.voters_done(ctx.board_id, state.round, state.budget)
-    count = None
-    if not state.secret:
-        count = (await store.tally(ctx.board_id, state.round)).get(note_id, 0)
-
-    def publish(doc: Doc[Any]) -> dict[str, Any]:
-        f.set_voting_done(doc, done)
-        if count is not None:
-            f.set_open_tally(doc, state.round, note_id, count)
-        return {}
-
-    await ctx.room.apply_server_change(publish)
-
-
 async def vote(ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
     note_id = _id(body, "note_id")
     assert note_id is not None
     state = _open_round(ctx)
-    if not f.note_exists(ctx.room.doc, note_id):
+    if not facilitation.note_exists(ctx.room.doc, note_id):
         raise ApiError(404, "note_not_found", "No such note.")
-    if state.scope is not None and f.note_item(ctx.room.doc, note_id) != state.scope:
+    if state.scope is not None and facilitation.note_item(ctx.room.doc, note_id) != state.scope:
         raise ApiError(409, "out_of_scope", "This round only takes notes of its agenda item.")
-    store = ctx.services.store
-    await refund_gone_notes(store, ctx.room.doc, ctx.board_id, state.round, ctx.participant_id)
-    result = await store.cast_vote(
-        ctx.board_id, state.round, ctx.participant_id, note_id, state.budget, state.max_per_note
-    )
-    if result.status == "budget":
+    dot = await cast_dot(ctx.services.store, ctx.room, state, ctx.participant_id, note_id)
+    if dot.status == "budget":
         raise ApiError(409, "no_dots_left", f"All {state.budget} dots are used.")
-    if result.status == "cap":
+    if dot.status == "cap":
         raise ApiError(
             409, "note_cap", f"At most {state.max_per_note} dots per note in this round."
         )
-    current = f.voting_state(ctx.room.doc)
-    if current is None or current.round != state.round or current.status != "open":
-        # The round closed while the ballot was in flight: take it back.
-        await store.remove_vote(ctx.board_id, state.round, ctx.participant_id, note_id)
+    if dot.status == "closed":
         raise ApiError(409, "voting_closed", "The voting round closed.")
-    await _publish_progress(ctx, state, note_id)
     return {
         "round": state.round,
-        "used": result.used,
-        "left": state.budget - result.used,
-        "on_note": result.on_note,
+        "used": dot.used,
+        "left": state.budget - dot.used,
+        "on_note": dot.on_note,
     }
 
 
@@ -300,53 +262,44 @@ async def unvote(ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
     note_id = _id(body, "note_id")
     assert note_id is not None
     state = _open_round(ctx)
-    store = ctx.services.store
-    gone = await refund_gone_notes(
-        store, ctx.room.doc, ctx.board_id, state.round, ctx.participant_id
-    )
-    if note_id not in gone and not await store.remove_vote(
-        ctx.board_id, state.round, ctx.participant_id, note_id
-    ):
+    used = await withdraw_dot(ctx.services.store, ctx.room, state, ctx.participant_id, note_id)
+    if used is None:
         raise ApiError(409, "no_dot", "You have no dot on this note.")
-    await _publish_progress(ctx, state, note_id)
-    ballots = await store.ballots(ctx.board_id, state.round, ctx.participant_id)
-    used = sum(ballots.values())
     return {"round": state.round, "used": used, "left": state.budget - used}
 
 
-COMMANDS: dict[str, tuple[frozenset[str], Handler]] = {
-    "lock": (FACILITATOR, lock),
-    "unlock": (FACILITATOR, unlock),
-    "agenda.next": (FACILITATOR, agenda_next),
-    "agenda.prev": (FACILITATOR, agenda_prev),
-    "agenda.goto": (FACILITATOR, agenda_goto),
-    "timer.start": (FACILITATOR, timer_start),
-    "timer.pause": (FACILITATOR, timer_pause),
-    "timer.resume": (FACILITATOR, timer_resume),
-    "timer.reset": (FACILITATOR, timer_reset),
-    "timer.add": (FACILITATOR, timer_add),
-    "voting.start": (FACILITATOR, voting_start),
-    "voting.close": (FACILITATOR, voting_close),
-    "voting.reveal": (FACILITATOR, voting_reveal),
-    "role.set": (FACILITATOR, role_set),
-    "summon": (FACILITATOR, summon),
-    "vote": (MEMBERS, vote),
-    "unvote": (MEMBERS, unvote),
-    "ready": (MEMBERS, ready),
-    "unready": (MEMBERS, unready),
-    "hand.raise": (MEMBERS, hand_raise),
-    "hand.lower": (MEMBERS, hand_lower),
-}
+class Facilitation(Feature):
+    """The design's commands: running the session, and dot voting."""
 
-
-def register(name: str, roles: frozenset[str], handler: Handler) -> None:
-    """Other modules (drafts) add their commands here."""
-    COMMANDS[name] = (roles, handler)
+    def commands(self) -> Mapping[str, Command]:
+        return {
+            "lock": Command(FACILITATOR, lock),
+            "unlock": Command(FACILITATOR, unlock),
+            "agenda.next": Command(FACILITATOR, agenda_next),
+            "agenda.prev": Command(FACILITATOR, agenda_prev),
+            "agenda.goto": Command(FACILITATOR, agenda_goto),
+            "timer.start": Command(FACILITATOR, timer_start),
+            "timer.pause": Command(FACILITATOR, timer_pause),
+            "timer.resume": Command(FACILITATOR, timer_resume),
+            "timer.reset": Command(FACILITATOR, timer_reset),
+            "timer.add": Command(FACILITATOR, timer_add),
+            "voting.start": Command(FACILITATOR, voting_start),
+            "voting.close": Command(FACILITATOR, voting_close),
+            "voting.reveal": Command(FACILITATOR, voting_reveal),
+            "role.set": Command(FACILITATOR, role_set),
+            "summon": Command(FACILITATOR, summon),
+            "vote": Command(MEMBERS, vote),
+            "unvote": Command(MEMBERS, unvote),
+            "ready": Command(MEMBERS, ready),
+            "unready": Command(MEMBERS, unready),
+            "hand.raise": Command(MEMBERS, hand_raise),
+            "hand.lower": Command(MEMBERS, hand_lower),
+        }
 
 
 def current_role(room: Room, claims: Claims) -> str:
     """The roster's role wins over the token's claim (roles change during a session)."""
-    return f.role_of(room.doc, claims.participant_id) or claims.role
+    return facilitation.role_of(room.doc, claims.participant_id) or claims.role
 
 
 async def run_command(request: Request) -> Response:
@@ -365,20 +318,21 @@ async def execute_command(
     """Check the role against the roster, run the command, audit it: the one way in for HTTP
     and MCP alike. Raises ApiError."""
     kind = body.get("type")
-    if not isinstance(kind, str) or kind not in COMMANDS:
-        known = ", ".join(sorted(COMMANDS))
+    commands = services.commands
+    if not isinstance(kind, str) or kind not in commands:
+        known = ", ".join(sorted(commands))
         raise ApiError(422, "unknown_command", f"`type` must be one of: {known}.")
-    roles, handler = COMMANDS[kind]
+    command = commands[kind]
     if await services.store.get_board(board_id) is None:
         raise ApiError(404, "board_not_found", "No such board.")
     async with services.rooms.using(board_id) as room:
         role = current_role(room, claims)
-        if role not in roles:
+        if role not in command.roles:
             services.metrics.commands.labels(kind, "forbidden").inc()
             raise ApiError(403, "forbidden", f"A {role} may not `{kind}`.")
         ctx = Context(services, room, board_id, claims, role)
         try:
-            result = await handler(ctx, body)
+            result = await command.handler(ctx, body)
         except ApiError as exc:
             services.metrics.commands.labels(kind, str(exc.status)).inc()
             raise
@@ -402,7 +356,7 @@ async def my_votes(request: Request) -> Response:
     if await services.store.get_board(board_id) is None:
         raise ApiError(404, "board_not_found", "No such board.")
     async with services.rooms.using(board_id) as room:
-        state = f.voting_state(room.doc)
+        state = facilitation.voting_state(room.doc)
     if state is None:
         return JSONResponse({"round": None, "status": None, "ballots": {}, "used": 0, "left": 0})
     if state.kind == "estimate":

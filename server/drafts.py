@@ -9,75 +9,94 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Mapping
 from typing import Any
 
 from pycrdt import Doc
 
-from crdt import drafts as d
-from crdt import facilitation as f
-from server.commands_api import FACILITATOR, Context, register
+from crdt import drafts as drafting
+from crdt import facilitation
 from server.docref import DocRef
 from server.errors import ApiError
+from server.features import FACILITATOR, Command, Context, Feature
 from server.notices import Notice
-from server.room import Room
+from server.room import Room, RoomWatch
 from server.rooms import RoomManager
 
 log = logging.getLogger("planboard.drafts")
 
 
-def attach_draft_counter(room: Room, rooms: RoomManager, max_drafts: int) -> None:
-    """Keep a member to the draft cap, and mirror their count into `session.drafts`."""
-    member = room.ref.drafts_of
-    if member is None:
-        return
-    board = room.ref.board
-    pending: set[asyncio.Task[None]] = set()
+class Drafts(Feature):
+    """Silent brainstorming: `drafts.start` and `drafts.reveal`, and on each member's drafts
+    doc a watch that keeps the member to the cap and mirrors their count onto the board."""
 
-    async def publish() -> None:
-        extra = d.drafts_beyond(room.doc, max_drafts)
+    def __init__(self, max_drafts: int) -> None:
+        self.max_drafts = max_drafts
+
+    def attach(self, room: Room, rooms: RoomManager) -> RoomWatch | None:
+        if room.ref.drafts_of is None:
+            return None
+        return _DraftCounter(room, room.ref.drafts_of, rooms, self.max_drafts)
+
+    def commands(self) -> Mapping[str, Command]:
+        return {
+            "drafts.start": Command(FACILITATOR, drafts_start),
+            "drafts.reveal": Command(FACILITATOR, drafts_reveal),
+        }
+
+
+class _DraftCounter(RoomWatch):
+    def __init__(self, room: Room, member: str, rooms: RoomManager, max_drafts: int) -> None:
+        self.room = room
+        self.member = member
+        self.rooms = rooms
+        self.max_drafts = max_drafts
+        self._pending: set[asyncio.Task[None]] = set()
+
+    def changed(self) -> None:
+        if self._pending:
+            return  # one publish in flight reads the latest count when it runs
+        task = asyncio.get_running_loop().create_task(self._publish())
+        self._pending.add(task)
+        task.add_done_callback(self._pending.discard)
+
+    async def _publish(self) -> None:
+        room, member, max_drafts = self.room, self.member, self.max_drafts
+        extra = drafting.drafts_beyond(room.doc, max_drafts)
         if extra:
-            await room.apply_server_change(lambda doc: d.remove_drafts(doc, extra))
+            await room.apply_server_change(lambda doc: drafting.remove_drafts(doc, extra))
             room.notify(
                 member,
                 Notice("limit", f"at most {max_drafts} drafts per member; {len(extra)} removed"),
             )
-        count = d.count_drafts(room.doc)
+        count = drafting.count_drafts(room.doc)
         try:
-            async with rooms.using(board) as board_room:
-                await board_room.apply_server_change(
-                    lambda doc: d.set_draft_count(doc, member, count)
+            async with self.rooms.using(room.ref.board) as board:
+                await board.apply_server_change(
+                    lambda doc: drafting.set_draft_count(doc, member, count)
                 )
         except Exception:
-            log.exception("could not publish the draft count of %s", room.doc_id)
-
-    def on_change(_: Room) -> None:
-        if pending:
-            return  # one publish in flight reads the latest count when it runs
-        task = asyncio.get_running_loop().create_task(publish())
-        pending.add(task)
-        task.add_done_callback(pending.discard)
-
-    room.change_listeners.append(on_change)
+            log.exception("could not publish the draft count of %s", room.ref)
 
 
-async def _member_drafts(ctx: Context) -> dict[str, list[d.Draft]]:
+async def _member_drafts(ctx: Context) -> dict[str, list[drafting.Draft]]:
     services = ctx.services
     settings = services.settings
-    by_member: dict[str, list[d.Draft]] = {}
+    by_member: dict[str, list[drafting.Draft]] = {}
     for doc_id in await services.store.list_docs(DocRef.drafts_prefix(ctx.board_id)):
         ref = DocRef.parse(doc_id)
         if ref.drafts_of is None or ref.board_id != ctx.board_id:
             continue
         async with services.rooms.using(ref) as private:
-            drafts = d.read_drafts(private.doc, settings.max_note_text)
-        if drafts:
-            by_member[ref.drafts_of] = drafts[: settings.max_drafts_per_member]
+            written = drafting.read_drafts(private.doc, settings.max_note_text)
+        if written:
+            by_member[ref.drafts_of] = written[: settings.max_drafts_per_member]
     return by_member
 
 
 async def _remove(ctx: Context, member: str, note_ids: list[str]) -> None:
     async with ctx.services.rooms.using(DocRef(ctx.board_id, member)) as private:
-        await private.apply_server_change(lambda doc: d.remove_drafts(doc, note_ids))
+        await private.apply_server_change(lambda doc: drafting.remove_drafts(doc, note_ids))
 
 
 async def drafts_start(ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
@@ -85,34 +104,34 @@ async def drafts_start(ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
     by_member = await _member_drafts(ctx)
 
     def start(doc: Doc[Any]) -> None:
-        d.set_drafting(doc, True)
-        for member, drafts in by_member.items():
-            d.set_draft_count(doc, member, len(drafts))
+        drafting.set_drafting(doc, True)
+        for member, written in by_member.items():
+            drafting.set_draft_count(doc, member, len(written))
 
     await ctx.room.apply_server_change(start)
     return {"drafting": True}
 
 
 async def drafts_reveal(ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
-    if not d.is_drafting(ctx.room.doc):
+    if not drafting.is_drafting(ctx.room.doc):
         raise ApiError(409, "not_drafting", "Silent brainstorming is not running.")
     services = ctx.services
     settings = services.settings
     by_member = await _member_drafts(ctx)
     now = time.time() * 1000.0
 
-    def reveal(doc: Doc[Any]) -> d.Placement:
-        placement = d.place_drafts(
+    def reveal(doc: Doc[Any]) -> drafting.Placement:
+        placement = drafting.place_drafts(
             doc,
             by_member,
             key=settings.secret or "",
             board_id=ctx.board_id,
             now_ms=now,
-            item=f.current_item(doc),
+            item=facilitation.current_item(doc),
             max_notes=settings.max_notes_per_board,
-            origin_y=d.lowest_note_y(doc),
+            origin_y=drafting.lowest_note_y(doc),
         )
-        d.set_drafting(doc, False)
+        drafting.set_drafting(doc, False)
         return placement
 
     placement = await ctx.room.apply_server_change(reveal)
@@ -138,8 +157,3 @@ async def drafts_reveal(ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
             f"{settings.max_notes_per_board} notes); they stay in their writers' drafts."
         )
     return answer
-
-
-def register_draft_commands() -> None:
-    register("drafts.start", FACILITATOR, drafts_start)
-    register("drafts.reveal", FACILITATOR, drafts_reveal)

@@ -7,17 +7,17 @@ crdt.estimation computes. voting.start/close/reveal of commands_api hand estimat
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from pycrdt import Doc
 
-from crdt import estimation as e
-from crdt import facilitation as f
-from server.commands_api import FACILITATOR, MEMBERS, Context, register
+from crdt import estimation, facilitation
 from server.errors import ApiError
+from server.features import FACILITATOR, MEMBERS, Command, Context, Feature
 
 
-def _state_dict(state: f.VotingState) -> dict[str, Any]:
+def _state_dict(state: facilitation.VotingState) -> dict[str, Any]:
     return {
         "round": state.round,
         "status": state.status,
@@ -36,11 +36,11 @@ def _note_list(body: dict[str, Any]) -> list[str] | None:
         return None
     if (
         not isinstance(value, list)
-        or not 0 < len(value) <= e.MAX_ROUND_NOTES
+        or not 0 < len(value) <= estimation.MAX_ROUND_NOTES
         or not all(isinstance(n, str) and 0 < len(n) <= 64 for n in value)
     ):
         raise ApiError(
-            422, "invalid", f"`notes` must be a list of 1 to {e.MAX_ROUND_NOTES} note ids."
+            422, "invalid", f"`notes` must be a list of 1 to {estimation.MAX_ROUND_NOTES} note ids."
         )
     return list(dict.fromkeys(value))
 
@@ -49,14 +49,14 @@ async def _change(ctx: Context, change: Any) -> dict[str, Any]:
     try:
         result: dict[str, Any] = await ctx.room.apply_server_change(change)
         return result
-    except f.CommandError as exc:
+    except facilitation.CommandError as exc:
         raise ApiError(exc.status, exc.code, exc.message) from exc
 
 
 async def estimation_start(ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
     try:
-        scale_name, scale = e.parse_scale(body.get("scale"))
-    except f.CommandError as exc:
+        scale_name, scale = estimation.parse_scale(body.get("scale"))
+    except facilitation.CommandError as exc:
         raise ApiError(exc.status, exc.code, exc.message) from exc
     scope = body.get("scope")
     if scope is not None and (not isinstance(scope, str) or not 0 < len(scope) <= 64):
@@ -65,28 +65,28 @@ async def estimation_start(ctx: Context, body: dict[str, Any]) -> dict[str, Any]
     return await _change(
         ctx,
         lambda doc: {
-            "voting": _state_dict(e.estimation_start(doc, scale_name, scale, scope, notes))
+            "voting": _state_dict(estimation.estimation_start(doc, scale_name, scale, scope, notes))
         },
     )
 
 
-async def estimation_close(ctx: Context, state: f.VotingState) -> dict[str, Any]:
+async def estimation_close(ctx: Context, state: facilitation.VotingState) -> dict[str, Any]:
     await ctx.services.store.close_estimates(ctx.board_id, state.round)
-    return await _change(ctx, lambda doc: {"voting": _state_dict(f.voting_close(doc))})
+    return await _change(ctx, lambda doc: {"voting": _state_dict(facilitation.voting_close(doc))})
 
 
-async def estimation_reveal(ctx: Context, state: f.VotingState) -> dict[str, Any]:
+async def estimation_reveal(ctx: Context, state: facilitation.VotingState) -> dict[str, Any]:
     store = ctx.services.store
     await store.close_estimates(ctx.board_id, state.round)  # no ballot lands after the count
     ballots = await store.estimate_ballots(ctx.board_id, state.round)
 
     def reveal(doc: Doc[Any]) -> dict[str, Any]:
-        summaries = e.estimation_reveal(doc, state, ballots)
-        new_state = f.voting_state(doc)
+        summaries = estimation.estimation_reveal(doc, state, ballots)
+        new_state = facilitation.voting_state(doc)
         assert new_state is not None
         return {
             "voting": _state_dict(new_state),
-            "estimates": {n: e.summary_dict(s) for n, s in summaries.items()},
+            "estimates": {n: estimation.summary_dict(s) for n, s in summaries.items()},
         }
 
     return await _change(ctx, reveal)
@@ -97,16 +97,16 @@ async def estimate(ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
     note_id = body.get("note_id")
     if not isinstance(note_id, str) or not 0 < len(note_id) <= 64:
         raise ApiError(422, "invalid", "`note_id` must be an id (a string of 1 to 64 characters).")
-    state = f.voting_state(ctx.room.doc)
+    state = facilitation.voting_state(ctx.room.doc)
     if state is None or state.status != "open":
         raise ApiError(409, "voting_closed", "No voting round is open.")
     if state.kind != "estimate":
         raise ApiError(409, "wrong_kind", "The open round is a dot vote: use `vote`.")
     raw = body.get("value")
     try:
-        value = None if raw is None else e.card_on_scale(raw, state.scale)
-        e.note_in_round(ctx.room.doc, state, note_id)
-    except f.CommandError as exc:
+        value = None if raw is None else estimation.card_on_scale(raw, state.scale)
+        estimation.note_in_round(ctx.room.doc, state, note_id)
+    except facilitation.CommandError as exc:
         raise ApiError(exc.status, exc.code, exc.message) from exc
     store = ctx.services.store
     if not await store.cast_estimate(ctx.board_id, state.round, ctx.participant_id, note_id, value):
@@ -114,9 +114,9 @@ async def estimate(ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
     ballots = await store.estimate_ballots(ctx.board_id, state.round)
 
     def publish(doc: Doc[Any]) -> dict[str, Any]:
-        current = f.voting_state(doc)
+        current = facilitation.voting_state(doc)
         if current is not None and current.round == state.round and current.status == "open":
-            f.set_voting_done(doc, e.members_done(doc, state, ballots))
+            facilitation.set_voting_done(doc, estimation.members_done(doc, state, ballots))
         return {}
 
     await ctx.room.apply_server_change(publish)
@@ -136,24 +136,34 @@ async def estimate_agree(ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
     raw = body.get("value")
     value: str | None = None
     if raw is not None:
-        scale = e.latest_scale(ctx.room.doc)
+        scale = estimation.latest_scale(ctx.room.doc)
         try:
-            value = e.card_on_scale(raw, scale) if scale else _free_card(raw)
-        except f.CommandError as exc:
+            value = estimation.card_on_scale(raw, scale) if scale else _free_card(raw)
+        except facilitation.CommandError as exc:
             raise ApiError(exc.status, exc.code, exc.message) from exc
-    return await _change(ctx, lambda doc: e.agree(doc, note_id, value))
+    return await _change(ctx, lambda doc: estimation.agree(doc, note_id, value))
 
 
 def _free_card(raw: Any) -> str:
     """Without an estimation round to take the scale from, any short card is accepted."""
     if isinstance(raw, bool) or not isinstance(raw, str | int | float):
-        raise f.CommandError(422, "invalid", "`value` must be a card (a string or a number).")
-    text = e.card_text(raw)
-    if not 0 < len(text) <= e.MAX_CARD_LENGTH:
-        raise f.CommandError(422, "invalid", f"`value` has 1 to {e.MAX_CARD_LENGTH} characters.")
+        raise facilitation.CommandError(
+            422, "invalid", "`value` must be a card (a string or a number)."
+        )
+    text = estimation.card_text(raw)
+    if not 0 < len(text) <= estimation.MAX_CARD_LENGTH:
+        raise facilitation.CommandError(
+            422, "invalid", f"`value` has 1 to {estimation.MAX_CARD_LENGTH} characters."
+        )
     return text
 
 
-def register_estimation_commands() -> None:
-    register("estimate", MEMBERS, estimate)
-    register("estimate.agree", FACILITATOR, estimate_agree)
+class Estimation(Feature):
+    """Casting and agreeing estimates; starting, closing and revealing a round go through
+    `voting.start/close/reveal` (server/commands_api.py), which hand estimate rounds here."""
+
+    def commands(self) -> Mapping[str, Command]:
+        return {
+            "estimate": Command(MEMBERS, estimate),
+            "estimate.agree": Command(FACILITATOR, estimate_agree),
+        }

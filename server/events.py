@@ -21,8 +21,11 @@ from typing import Any
 from pycrdt import Doc, Map
 
 from crdt import events as ev
+from crdt.facilitation import agenda_items
 from server.config import Settings
-from server.room import Room
+from server.features import Feature
+from server.room import Room, RoomWatch
+from server.rooms import RoomManager
 from server.store.base import Delivery, Store
 from server.webhooks import OPERATOR, WebhookDeliverer
 
@@ -131,7 +134,7 @@ def _command_event(
         return "session.unlocked", {}
     if kind in ("agenda.next", "agenda.prev", "agenda.goto"):
         item_id = result.get("current_item")
-        items = [i for i in _agenda(doc) if i.get("id") == item_id]
+        items = [i for i in agenda_items(doc) if i.get("id") == item_id]
         return "agenda.advanced", {"item": items[0] if items else {"id": item_id}}
     if kind == "voting.start":
         return "voting.started", {"voting": _public_voting(result.get("voting") or {})}
@@ -174,16 +177,25 @@ def _public_voting(voting: dict[str, Any]) -> dict[str, Any]:
     return {k: voting[k] for k in keep if k in voting}
 
 
-def _agenda(doc: Doc[Any]) -> list[dict[str, Any]]:
-    from crdt.facilitation import agenda_items
+class OutcomeWatch(Feature):
+    """Reports decisions and action items that this instance's clients create or change."""
 
-    return agenda_items(doc)
+    def __init__(self, outbox: Outbox) -> None:
+        self.outbox = outbox
+
+    def attach(self, room: Room, rooms: RoomManager) -> RoomWatch | None:
+        if room.ref.is_drafts:
+            return None  # drafts docs are private until the reveal
+        return _OutcomeObservers(room, self.outbox)
 
 
-def attach_outcome_watch(room: Room, outbox: Outbox) -> None:
-    """Report decisions and action items that this instance's clients create or change."""
-    if room.ref.is_drafts:
-        return  # drafts docs are private until the reveal
+class _OutcomeObservers(RoomWatch):
+    def __init__(self, room: Room, outbox: Outbox) -> None:
+        self._subscriptions = _watch_outcomes(room, outbox)
+
+
+def _watch_outcomes(room: Room, outbox: Outbox) -> list[Any]:
+    """Observe `actions` and `decisions`; the subscriptions live as long as the room."""
     board_id = room.ref.board_id
     doc = room.doc
     reported: dict[str, str] = {}
@@ -244,5 +256,6 @@ def attach_outcome_watch(room: Room, outbox: Outbox) -> None:
 
         return on_change
 
-    for root in ("actions", "decisions"):
-        room.subscriptions.append(doc.get(root, type=Map).observe_deep(observer(root)))
+    return [
+        doc.get(root, type=Map).observe_deep(observer(root)) for root in ("actions", "decisions")
+    ]

@@ -10,15 +10,14 @@ from __future__ import annotations
 
 import secrets
 import time
+from collections.abc import Mapping
 from typing import Any
 
 from pycrdt import Doc, Map, Text
 
-from crdt import drafts as d
-from crdt import facilitation as f
-from crdt import schema as s
-from server.commands_api import FACILITATOR, MEMBERS, Context, register
+from crdt import drafts, facilitation, schema
 from server.errors import ApiError
+from server.features import FACILITATOR, MEMBERS, Command, Context, Feature
 
 
 def _text(body: dict[str, Any], name: str, limit: int, *, required: bool = True) -> str:
@@ -34,13 +33,13 @@ def _text(body: dict[str, Any], name: str, limit: int, *, required: bool = True)
 
 def _optional_id(body: dict[str, Any], name: str) -> str | None:
     value = body.get(name)
-    if value is not None and not s.is_id(value):
+    if value is not None and not schema.is_id(value):
         raise ApiError(422, "invalid", f"`{name}` must be an id (1 to 64 characters) or null.")
     return value
 
 
 def _unless_locked(ctx: Context) -> None:
-    if ctx.role != "facilitator" and f.is_locked(ctx.room.doc):
+    if ctx.role != "facilitator" and facilitation.is_locked(ctx.room.doc):
         raise ApiError(409, "locked", "The board is locked: only facilitators change it now.")
 
 
@@ -52,8 +51,8 @@ async def note_add(ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
     settings = ctx.services.settings
     text = _text(body, "text", settings.max_note_text)
     color = body.get("color", "yellow")
-    if not s.is_color(color):
-        raise ApiError(422, "invalid", f"`color` must be one of {', '.join(s.NOTE_COLORS)}.")
+    if not schema.is_color(color):
+        raise ApiError(422, "invalid", f"`color` must be one of {', '.join(schema.NOTE_COLORS)}.")
     item = _optional_id(body, "item")
     group = _optional_id(body, "group")
     _unless_locked(ctx)
@@ -62,21 +61,21 @@ async def note_add(ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
     def write(doc: Doc[Any]) -> dict[str, Any]:
         notes = doc.get("notes", type=Map)
         if len(notes) >= settings.max_notes_per_board:
-            raise f.CommandError(
+            raise facilitation.CommandError(
                 409,
                 "too_many_notes",
                 f"A board holds at most {settings.max_notes_per_board} notes.",
             )
         x = body.get("x", 0.0)
-        y = body.get("y", d.lowest_note_y(doc))
-        if not (s.is_number(x) and s.is_number(y)):
-            raise f.CommandError(422, "invalid", "`x` and `y` must be numbers.")
+        y = body.get("y", drafts.lowest_note_y(doc))
+        if not (schema.is_number(x) and schema.is_number(y)):
+            raise facilitation.CommandError(422, "invalid", "`x` and `y` must be numbers.")
         if item is None and "item" not in body:
-            current = f.current_item(doc)
+            current = facilitation.current_item(doc)
             chosen_item = current
         else:
             chosen_item = item
-        s.BoardDoc(doc).add_note(
+        schema.BoardDoc(doc).add_note(
             note_id,
             author=ctx.participant_id,
             text=text,
@@ -96,12 +95,12 @@ async def action_add(ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
     text = _text(body, "text", ctx.services.settings.max_note_text)
     owner = _optional_id(body, "owner")
     due = body.get("due")
-    if not s.is_iso_date(due):
+    if not schema.is_iso_date(due):
         raise ApiError(422, "invalid", "`due` must be a date (YYYY-MM-DD) or null.")
     note = _optional_id(body, "note")
     item = _optional_id(body, "item")
     _unless_locked(ctx)
-    if owner is not None and f.role_of(ctx.room.doc, owner) is None:
+    if owner is not None and facilitation.role_of(ctx.room.doc, owner) is None:
         raise ApiError(404, "participant_not_found", "`owner` is nobody on this board.")
     action_id = _new_id("a_")
 
@@ -113,7 +112,7 @@ async def action_add(ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
                 "due": due,
                 "status": "open",
                 "note": note,
-                "item": item if item is not None else f.current_item(doc),
+                "item": item if item is not None else facilitation.current_item(doc),
                 "created_at": time.time() * 1000,
             }
         )
@@ -127,7 +126,7 @@ async def decision_record(ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
     text = _text(body, "text", limit)
     rationale = _text(body, "rationale", limit, required=False)
     notes = body.get("notes", [])
-    if not isinstance(notes, list) or len(notes) > 100 or not all(s.is_id(n) for n in notes):
+    if not isinstance(notes, list) or len(notes) > 100 or not all(schema.is_id(n) for n in notes):
         raise ApiError(422, "invalid", "`notes` must be a list of at most 100 note ids.")
     round_no = body.get("round")
     if round_no is not None and not (isinstance(round_no, int) and not isinstance(round_no, bool)):
@@ -136,16 +135,16 @@ async def decision_record(ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
     decision_id = _new_id("d_")
 
     def write(doc: Doc[Any]) -> dict[str, Any]:
-        missing = [n for n in notes if not f.note_exists(doc, n)]
+        missing = [n for n in notes if not facilitation.note_exists(doc, n)]
         if missing:
-            raise f.CommandError(404, "note_not_found", f"No such note: {missing[0]}.")
+            raise facilitation.CommandError(404, "note_not_found", f"No such note: {missing[0]}.")
         doc.get("decisions", type=Map)[decision_id] = Map(
             {
                 "text": text,
                 "rationale": rationale,
                 "notes": list(notes),
                 "round": round_no,
-                "item": item if item is not None else f.current_item(doc),
+                "item": item if item is not None else facilitation.current_item(doc),
                 "created_at": time.time() * 1000,
             }
         )
@@ -158,11 +157,14 @@ async def _apply(ctx: Context, write: Any) -> dict[str, Any]:
     try:
         result: dict[str, Any] = await ctx.room.apply_server_change(write)
         return result
-    except f.CommandError as exc:
+    except facilitation.CommandError as exc:
         raise ApiError(exc.status, exc.code, exc.message) from exc
 
 
-def register_outcome_commands() -> None:
-    register("note.add", MEMBERS, note_add)
-    register("action.add", MEMBERS, action_add)
-    register("decision.record", FACILITATOR, decision_record)
+class OutcomeCommands(Feature):
+    def commands(self) -> Mapping[str, Command]:
+        return {
+            "note.add": Command(MEMBERS, note_add),
+            "action.add": Command(MEMBERS, action_add),
+            "decision.record": Command(FACILITATOR, decision_record),
+        }

@@ -26,7 +26,7 @@ from server.docref import DocRef
 from server.log_cursor import LogCursor
 from server.metrics import Metrics
 from server.notices import notice_frame
-from server.presence import Presence, frames, roster_identity
+from server.presence import Presence, PresenceLimits, frames, roster_identity
 from server.room_core import RoomCore, UpdateGuard
 from server.store.base import Store
 
@@ -44,6 +44,14 @@ GAP_GRACE_SECONDS = 0.05
 RESYNC_REQUEST_SECONDS = 2.0
 
 
+class RoomWatch:
+    """What a feature leaves attached to a room (server/features.py): it lives as long as the
+    room (so do the doc observers it holds) and hears of each change the room passes on."""
+
+    def changed(self) -> None:
+        """The room stored and broadcast a change, or received one from another instance."""
+
+
 class Room:
     def __init__(
         self,
@@ -53,6 +61,7 @@ class Room:
         backplane: Backplane,
         metrics: Metrics,
         guard_factory: Callable[[Doc[Any]], UpdateGuard],
+        presence_limits: PresenceLimits,
         compact_every: int,
     ) -> None:
         self.ref = ref
@@ -63,7 +72,9 @@ class Room:
         self.backplane = backplane
         self.metrics = metrics
         self.connections: set[Connection] = set()
-        self.presence = Presence(lambda conn: roster_identity(self.doc, conn.claims))
+        self.presence = Presence(
+            lambda conn: roster_identity(self.doc, conn.claims), presence_limits
+        )
         self.cursor = LogCursor(track_gaps=backplane.relays)
         self._track_gaps = backplane.relays
         self._early: list[tuple[int, bytes, int]] | None = None  # remote updates during load
@@ -81,8 +92,7 @@ class Room:
         self._compaction: asyncio.Task[None] | None = None
         self.users = 0  # connections plus in-flight HTTP commands; unload only at zero
         self.unload_handle: asyncio.TimerHandle | None = None
-        self.change_listeners: list[Callable[[Room], None]] = []
-        self.subscriptions: list[Any] = []  # keeps observers of other modules alive
+        self.watches: list[RoomWatch] = []  # the features attached (server/rooms.py)
 
     @property
     def doc(self) -> Doc[Any]:
@@ -243,8 +253,7 @@ class Room:
         self._note_stamp(epoch, position)
         self.broadcast(protocol.encode_update(net), exclude=exclude)
         await self.backplane.publish_update(self.doc_id, position, net, epoch)
-        for listener in self.change_listeners:
-            listener(self)
+        self._tell_watches()
         self._since_compaction += 1
         self.core.guard.maintain()
         if self._since_compaction >= self._compact_every and (
@@ -386,8 +395,11 @@ class Room:
                 self._request_resync(0.0)
         if net is not None:
             self.broadcast(protocol.encode_update(net), exclude=None)
-            for listener in self.change_listeners:
-                listener(self)
+            self._tell_watches()
+
+    def _tell_watches(self) -> None:
+        for watch in self.watches:
+            watch.changed()
 
     # -- fan-out ------------------------------------------------------------------------------
     def broadcast(self, frame: bytes, *, exclude: Connection | None) -> None:

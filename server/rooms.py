@@ -5,14 +5,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any
 
 from pycrdt import Doc
 
 from server.backplane import Backplane
 from server.docref import DocRef
+from server.features import Feature
 from server.metrics import Metrics
+from server.presence import PresenceLimits
 from server.room import Room
 from server.room_core import UpdateGuard
 from server.store.base import Store
@@ -28,6 +30,8 @@ class RoomManager:
         backplane: Backplane,
         metrics: Metrics,
         guard_factory: Callable[[DocRef, Doc[Any]], UpdateGuard],
+        features: Sequence[Feature],
+        presence_limits: PresenceLimits,
         idle_unload_seconds: float,
         compact_every: int,
     ) -> None:
@@ -35,12 +39,13 @@ class RoomManager:
         self.backplane = backplane
         self.metrics = metrics
         self._guard_factory = guard_factory
+        self._features = features
+        self._presence_limits = presence_limits
         self._idle = idle_unload_seconds
         self._compact_every = compact_every
         self.rooms: dict[str, Room] = {}
         self._loading: dict[str, asyncio.Future[Room]] = {}
         self._unloading: dict[str, asyncio.Task[None]] = {}
-        self.room_created: list[Callable[[Room], None]] = []
 
     async def acquire(self, doc: DocRef | str) -> Room:
         """The loaded room for a doc (a string: a board id), loading it once however many
@@ -68,12 +73,16 @@ class RoomManager:
                     backplane=self.backplane,
                     metrics=self.metrics,
                     guard_factory=lambda doc: self._guard_factory(ref, doc),
+                    presence_limits=self._presence_limits,
                     compact_every=self._compact_every,
                 )
                 with self.metrics.store_latency.labels("load").time():
                     await room.load()
-                for hook in self.room_created:
-                    hook(room)
+                room.watches = [
+                    watch
+                    for feature in self._features
+                    if (watch := feature.attach(room, self)) is not None
+                ]
                 self.rooms[doc_id] = room
                 self.metrics.rooms.set(len(self.rooms))
                 future.set_result(room)

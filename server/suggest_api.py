@@ -13,16 +13,17 @@ import asyncio
 import logging
 import os
 import secrets
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 from pycrdt import Doc, Map
 
-from crdt import facilitation as f
+from crdt import facilitation
 from crdt import theme_layout as layout
 from crdt.schema import BoardDoc
-from server.commands_api import FACILITATOR, Context, register
 from server.errors import ApiError
+from server.features import FACILITATOR, Command, Context, Feature
 
 if TYPE_CHECKING:
     from crdt.themes import NoteInput
@@ -117,7 +118,7 @@ async def groups_accept(ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
 
     try:
         return await ctx.room.apply_server_change(accept)
-    except f.CommandError as exc:
+    except facilitation.CommandError as exc:
         raise ApiError(exc.status, exc.code, exc.message) from exc
 
 
@@ -130,9 +131,9 @@ async def notes_merge(ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
     # Check first (nothing changes on a bad request), move the dots, then change the board.
     try:
         layout.merged_text(doc, note_ids, names, max_text)
-    except f.CommandError as exc:
+    except facilitation.CommandError as exc:
         raise ApiError(exc.status, exc.code, exc.message) from exc
-    state = f.voting_state(doc)
+    state = facilitation.voting_state(doc)
     moved = 0
     if state is not None:
         for note_id in note_ids[1:]:
@@ -147,11 +148,14 @@ async def notes_merge(ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
 
     try:
         return await ctx.room.apply_server_change(merge)
-    except f.CommandError as exc:
+    except facilitation.CommandError as exc:
         raise ApiError(exc.status, exc.code, exc.message) from exc
 
 
-def register_suggest_commands() -> None:
-    register("groups.suggest", FACILITATOR, groups_suggest)
-    register("groups.accept", FACILITATOR, groups_accept)
-    register("notes.merge", FACILITATOR, notes_merge)
+class Suggestions(Feature):
+    def commands(self) -> Mapping[str, Command]:
+        return {
+            "groups.suggest": Command(FACILITATOR, groups_suggest),
+            "groups.accept": Command(FACILITATOR, groups_accept),
+            "notes.merge": Command(FACILITATOR, notes_merge),
+        }
