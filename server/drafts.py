@@ -83,14 +83,13 @@ async def _member_drafts(ctx: Context) -> dict[str, list[drafting.Draft]]:
     services = ctx.services
     settings = services.settings
     by_member: dict[str, list[drafting.Draft]] = {}
-    for doc_id in await services.store.list_docs(DocRef.drafts_prefix(ctx.board_id)):
-        ref = DocRef.parse(doc_id)
-        if ref.drafts_of is None or ref.board_id != ctx.board_id:
-            continue
-        async with services.rooms.using(ref) as private:
+    prefix = DocRef.drafts_prefix(ctx.board_id)
+    for doc_id in await services.store.list_docs(prefix):
+        member = doc_id[len(prefix) :]
+        async with services.rooms.using(DocRef(ctx.board_id, member)) as private:
             written = drafting.read_drafts(private.doc, settings.max_note_text)
         if written:
-            by_member[ref.drafts_of] = written[: settings.max_drafts_per_member]
+            by_member[member] = written[: settings.max_drafts_per_member]
     return by_member
 
 

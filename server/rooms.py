@@ -48,9 +48,9 @@ class RoomManager:
         self._unloading: dict[str, asyncio.Task[None]] = {}
 
     async def acquire(self, doc: DocRef | str) -> Room:
-        """The loaded room for a doc (a string: a board id), loading it once however many
-        callers ask at once."""
-        ref = DocRef(doc) if isinstance(doc, str) else doc
+        """The loaded room for a doc (or a store doc id, such as a board id), loading it once
+        however many callers ask at once."""
+        ref = DocRef.parse(doc) if isinstance(doc, str) else doc
         doc_id = ref.doc_id
         while True:
             pending_unload = self._unloading.get(doc_id)
