@@ -51,8 +51,9 @@ class Feature:
     """A feature overrides what it adds; the defaults add nothing."""
 
     def attach(self, room: Room, rooms: RoomManager) -> RoomWatch | None:
-        """Start on a room just loaded (a board or a drafts doc: see `room.ref`); what it
-        returns lives as long as the room and hears of each change (`RoomWatch.changed`)."""
+        """Start on a room just loaded (a board or a drafts doc: see `room.ref`); `rooms`
+        reaches other docs (a member's drafts count goes to the board). What it returns lives
+        as long as the room and hears of each change (`RoomWatch.changed`)."""
         return None
 
     def commands(self) -> Mapping[str, Command]:
