@@ -7,11 +7,19 @@ from urllib.parse import urlsplit
 
 from starlette.websockets import WebSocket
 
-from crdt import facilitation as f
-from crdt import protocol as p
-from server import connection as c
+from crdt import facilitation, protocol
 from server.auth import Claims, TokenError, verify_token
-from server.connection import Connection
+from server.connection import (
+    CLOSE_BAD_TOKEN,
+    CLOSE_FORBIDDEN,
+    CLOSE_MALFORMED,
+    CLOSE_NOT_FOUND,
+    CLOSE_OVERLOADED,
+    CLOSE_RATE_LIMITED,
+    CLOSE_RESTART,
+    CLOSE_TOO_BIG,
+    Connection,
+)
 from server.docref import DocRef
 from server.ids import is_board_id
 from server.room import Room
@@ -28,7 +36,7 @@ TOKEN_SUBPROTOCOL_PREFIX = "planboard.token."
 
 def offered_subprotocols(websocket: WebSocket) -> list[str]:
     offered = websocket.scope.get("subprotocols") or []
-    return [p for p in offered if isinstance(p, str)]
+    return [name for name in offered if isinstance(name, str)]
 
 
 def offered_token(websocket: WebSocket) -> str:
@@ -62,7 +70,7 @@ async def _refuse(websocket: WebSocket, services: Services, code: int, reason: s
 async def _current_role(services: Services, claims: Claims) -> str:
     """The roster's role wins over the token's (a member demoted to viewer loses drafts)."""
     async with services.rooms.using(claims.board_id) as board:
-        return f.role_of(board.doc, claims.participant_id) or claims.role
+        return facilitation.role_of(board.doc, claims.participant_id) or claims.role
 
 
 async def _admit(
@@ -72,39 +80,40 @@ async def _admit(
     design's code. A drafts doc is always the token subject's own: no URL names another's."""
     board_id = websocket.path_params["board_id"]
     if services.shutting_down:
-        await _refuse(websocket, services, c.CLOSE_RESTART, "server restarting")
+        await _refuse(websocket, services, CLOSE_RESTART, "server restarting")
         return None
     if not is_board_id(board_id):
-        await _refuse(websocket, services, c.CLOSE_NOT_FOUND, "no such board")
+        await _refuse(websocket, services, CLOSE_NOT_FOUND, "no such board")
         return None
     if not origin_allowed(websocket, services):
-        await _refuse(websocket, services, c.CLOSE_FORBIDDEN, "origin not allowed")
+        await _refuse(websocket, services, CLOSE_FORBIDDEN, "origin not allowed")
         return None
     try:
         claims = verify_token(services.settings.secret or "", offered_token(websocket))
     except TokenError as exc:
-        await _refuse(websocket, services, c.CLOSE_BAD_TOKEN, str(exc))
+        await _refuse(websocket, services, CLOSE_BAD_TOKEN, str(exc))
         return None
     if claims.board_id != board_id:
-        await _refuse(websocket, services, c.CLOSE_FORBIDDEN, "token is for another board")
+        await _refuse(websocket, services, CLOSE_FORBIDDEN, "token is for another board")
         return None
     if board_id not in services.rooms.rooms:  # a loaded board exists: skip the store's trip
         try:
             info = await services.store.get_board(board_id)
         except Exception as exc:
             log.warning("board lookup for %s failed: %s", board_id, exc)
-            await _refuse(websocket, services, c.CLOSE_OVERLOADED, "storage unavailable, retry")
+            await _refuse(websocket, services, CLOSE_OVERLOADED, "storage unavailable, retry")
             return None
         if info is None:
-            await _refuse(websocket, services, c.CLOSE_NOT_FOUND, "no such board")
+            await _refuse(websocket, services, CLOSE_NOT_FOUND, "no such board")
             return None
-    if drafts and await _current_role(services, claims) == "viewer":
-        await _refuse(websocket, services, c.CLOSE_FORBIDDEN, "viewers have no drafts")
+    ref = DocRef(board_id, claims.participant_id if drafts else None)
+    if ref.is_drafts and await _current_role(services, claims) == "viewer":
+        await _refuse(websocket, services, CLOSE_FORBIDDEN, "viewers have no drafts")
         return None
     if services.monitor.overloaded:
-        await _refuse(websocket, services, c.CLOSE_OVERLOADED, "server overloaded, retry")
+        await _refuse(websocket, services, CLOSE_OVERLOADED, "server overloaded, retry")
         return None
-    return claims, DocRef(board_id, claims.participant_id if drafts else None)
+    return claims, ref
 
 
 async def websocket_endpoint(websocket: WebSocket) -> None:
@@ -128,7 +137,7 @@ async def _serve(websocket: WebSocket, *, drafts: bool) -> None:
     claims, ref = admitted
     address = websocket.client.host if websocket.client else "?"
     if services.connections_per_ip[address] >= settings.max_connections_per_ip:
-        await _refuse(websocket, services, c.CLOSE_RATE_LIMITED, "too many connections")
+        await _refuse(websocket, services, CLOSE_RATE_LIMITED, "too many connections")
         return
     services.connections_per_ip[address] += 1
     board_room = None
@@ -141,7 +150,7 @@ async def _serve(websocket: WebSocket, *, drafts: bool) -> None:
             services.rooms.release(board_room)
         services.connections_per_ip[address] -= 1
         log.exception("loading %s failed", ref)
-        await _refuse(websocket, services, c.CLOSE_OVERLOADED, "board unavailable, retry")
+        await _refuse(websocket, services, CLOSE_OVERLOADED, "board unavailable, retry")
         return
     conn = Connection(
         websocket.scope.get("planboard.raw_send", websocket._send),
@@ -157,7 +166,7 @@ async def _serve(websocket: WebSocket, *, drafts: bool) -> None:
     )
     try:
         if len(room.connections) >= settings.max_connections_per_board:
-            await _refuse(websocket, services, c.CLOSE_OVERLOADED, "board is full")
+            await _refuse(websocket, services, CLOSE_OVERLOADED, "board is full")
             return
         services.metrics.connections.inc()
         conn.start()
@@ -189,20 +198,20 @@ async def _receive_loop(
             return
         data = event.get("bytes")
         if data is None:
-            _close(conn, services, c.CLOSE_MALFORMED, "text frames are not part of the protocol")
+            _close(conn, services, CLOSE_MALFORMED, "text frames are not part of the protocol")
             return
         size = len(data)
         metrics.bytes_in.inc(size)
         if size > settings.max_message_bytes:
-            _close(conn, services, c.CLOSE_TOO_BIG, "message too big")
+            _close(conn, services, CLOSE_TOO_BIG, "message too big")
             return
         if not conn.messages.take(1) or not conn.bytes.take(size):
-            _close(conn, services, c.CLOSE_RATE_LIMITED, "rate limit exceeded")
+            _close(conn, services, CLOSE_RATE_LIMITED, "rate limit exceeded")
             return
         try:
-            message = p.parse_message(data)
-        except p.ProtocolError as exc:
-            _close(conn, services, c.CLOSE_MALFORMED, str(exc))
+            message = protocol.parse_message(data)
+        except protocol.ProtocolError as exc:
+            _close(conn, services, CLOSE_MALFORMED, str(exc))
             return
         metrics.messages_in.labels(type(message).__name__).inc()
         await room.handle_message(conn, message)
