@@ -20,9 +20,11 @@ from pycrdt import Doc, Map, Text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from crdt.policy import Actor, BoardGuard, DocLimits
+from crdt import yupdate
+from crdt.policy import Actor, BoardGuard, DocLimits, MalformedUpdate
 from crdt.schema import BoardDoc
 from crdt.templates import init_board
+from tests.yjs_encoder import Item, Run, encode
 
 RUNS = 300
 
@@ -44,7 +46,7 @@ def board_with(notes: int) -> tuple[Doc[Any], BoardGuard]:
 def measure(doc: Doc[Any], guard: BoardGuard, kind: str) -> float:
     """Median microseconds to judge (and, when needed, compensate) one client update."""
     samples = []
-    ana = Actor("ana", "participant")
+    ana = Actor("ana")
     client: Doc[Any] = Doc()
     client.apply_update(doc.get_update())
     for i in range(RUNS):
@@ -93,16 +95,13 @@ def measure_hostile(doc: Doc[Any], guard: BoardGuard, shape: str) -> tuple[int, 
     "flat": meta values a participant may not write, as many as fit (each one judged, all
     compensated).
     """
-    from crdt import yupdate as y
-    from crdt.policy import MalformedUpdate
-    from tests.yjs_encoder import Item, Run, encode
 
     run = Run(4_000_000_001, 0)
     if shape == "nested":
         parent: str | tuple[int, int] = "notes"
         sub: str | None = "deep"
         for _ in range(60_000):
-            parent = run.add(Item(("type", y.TYPE_MAP), parent=parent, sub=sub))
+            parent = run.add(Item(("type", yupdate.TYPE_MAP), parent=parent, sub=sub))
             sub = "k"
     else:
         for i in range(52_000):
@@ -110,7 +109,7 @@ def measure_hostile(doc: Doc[Any], guard: BoardGuard, shape: str) -> tuple[int, 
     data = encode([run])
     start = time.perf_counter()
     try:
-        violations = guard.apply_client_update(data, Actor("ana", "participant"))
+        violations = guard.apply_client_update(data, Actor("ana"))
         outcome = f"compensated ({violations[0].rule})"
     except MalformedUpdate:
         outcome = "refused (1007)"

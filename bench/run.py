@@ -22,6 +22,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
@@ -44,8 +45,6 @@ def _versions() -> dict[str, str]:
     out: dict[str, str] = {"python": platform.python_version()}
     for dist in ("pycrdt", "pycrdt-websocket", "uvicorn", "uvloop", "websockets", "starlette"):
         with contextlib.suppress(Exception):
-            from importlib.metadata import version
-
             out[dist] = version(dist)
     with contextlib.suppress(Exception):
         out["node"] = subprocess.run(

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import jwt
 import psutil
 
 BENCH = Path(__file__).resolve().parent
@@ -264,7 +265,6 @@ class PlanboardServer(Server):
         Readers never write, so their tokens are minted with the shared key as a host
         application would (no roster entry needed to read).
         """
-        import jwt
 
         base = f"http://127.0.0.1:{self.port}"
         board = _http_json(f"{base}/api/boards", {"title": "bench", "name": "facilitator"})

@@ -1,13 +1,17 @@
 """Soak: does a loaded board's memory, and a joiner's download, follow the board or its age?
 
-One real planboard process (SQLite), 50 clients on one small board, 10 of them writers at 5
-edits per second each (rewrite their note's text, move it), for `--minutes`. Every 30 s it
-samples the server's RSS and the size of the full-state sync a new joiner downloads, beside the
-size of the same board re-encoded from scratch. The review measured +2.2 MiB per minute and a
-joiner download that grew from 4 KiB to 389 KiB under the old guard (an undo manager pinned
-every deleted item).
+One real server process, 50 clients on one small board, 10 of them writers at 5 edits per
+second each (rewrite their note's text, move it), for `--minutes`. Every 30 s it samples the
+server's RSS and the size of the full-state sync a new joiner downloads, beside the size of the
+same board re-encoded from scratch. The same workload runs against planboard (SQLite),
+pycrdt-websocket and the Node reference `@y/websocket-server`, one after the other: every Yjs
+server keeps a tombstone per overwritten value and per deleted run of text, so the board, and
+with it any server's memory and any joiner's download, grows with every edit; what a server
+must not do is keep more than that. The review measured +2.2 MiB per minute and a joiner
+download that grew from 4 KiB to 389 KiB under the old guard (an undo manager pinned every
+deleted item), while the board re-encoded was 54 KiB.
 
-    .venv/bin/python bench/soak.py --minutes 10
+    cd bench && npm ci && cd .. && .venv/bin/python bench/soak.py --minutes 10
 """
 
 from __future__ import annotations
@@ -22,14 +26,16 @@ from pathlib import Path
 from typing import Any
 
 import psutil
+import websockets
 from pycrdt import Doc, Map, Text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from crdt import protocol as p
+from servers import PEERS, PlanboardServer, Server  # bench/servers.py, as run.py imports it
+
+from crdt import protocol
 from tests.boards import add_note
-from tests.conftest import create_board, join_board
-from tests.servers import PlanboardProcess
 from tests.yclient import YClient
 
 WRITERS = 10
@@ -39,15 +45,14 @@ RATE = 5.0
 
 async def joiner_download(url: str) -> int:
     """Bytes of the sync step 2 a fresh client receives."""
-    import websockets
 
     async with websockets.connect(url, max_size=None) as ws:
-        await ws.send(p.encode_sync_step1(b"\x00"))
+        await ws.send(protocol.encode_sync_step1(b"\x00"))
         while True:
             frame = await ws.recv()
             assert isinstance(frame, bytes)
-            message = p.parse_message(frame)
-            if isinstance(message, p.SyncStep2):
+            message = protocol.parse_message(frame)
+            if isinstance(message, protocol.SyncStep2):
                 return len(message.update)
 
 
@@ -65,35 +70,32 @@ async def writer(client: YClient, note_id: str, stop: float) -> int:
     return edits
 
 
-async def run(minutes: float) -> dict[str, Any]:
-    server = PlanboardProcess(
-        Path(tempfile.mkdtemp(prefix="soak-")),
-        env={
-            "PLANBOARD_RATE_MESSAGES": "100000",
-            "PLANBOARD_RATE_BURST": "100000",
-            "PLANBOARD_MAX_CONNECTIONS_PER_IP": "10000",
-            "PLANBOARD_IDLE_UNLOAD": "100000",
-        },
-    ).start()
-    proc = psutil.Process(server.proc.pid if server.proc else 0)
+async def run(kind: str, minutes: float) -> dict[str, Any]:
+    """The workload against one server (`planboard` or a peer of bench/servers.py)."""
+    workdir = Path(tempfile.mkdtemp(prefix=f"soak-{kind}-"))
+    server: Server = PEERS[kind](workdir)
+    if isinstance(server, PlanboardServer):
+        server.env_extra = {"PLANBOARD_IDLE_UNLOAD": "100000"}
+    server.start()
+    proc = psutil.Process(server.pid)
     try:
-        board = create_board(server.url)
-        url = f"{server.ws_url}/ws/{board['id']}?token={board['token']}"
-        members = [join_board(server.url, board["id"], f"W{i}") for i in range(WRITERS)]
+        room = server.room(WRITERS, CLIENTS - WRITERS)
         writers = []
-        for i, member in enumerate(members):
-            client = await YClient(
-                f"{server.ws_url}/ws/{board['id']}?token={member['token']}"
-            ).connect()
-            add_note(client.doc, f"w{i}", member["participant_id"], "start")
+        for i, url in enumerate(room.writer_urls(server.port)):
+            client = await YClient(url).connect()
+            add_note(client.doc, f"w{i}", room.writer_authors[i], "start")
             writers.append(client)
-        readers = [await YClient(url).connect() for _ in range(CLIENTS - WRITERS)]
+        reader_urls = room.reader_urls(server.port)
+        readers = [
+            await YClient(reader_urls[i % len(reader_urls)]).connect()
+            for i in range(CLIENTS - WRITERS)
+        ]
         start = time.monotonic()
         stop = start + minutes * 60
         tasks = [asyncio.create_task(writer(c, f"w{i}", stop)) for i, c in enumerate(writers)]
         samples = []
         while time.monotonic() < stop:
-            download = await joiner_download(url)
+            download = await joiner_download(reader_urls[0])
             fresh: Doc[Any] = Doc()
             fresh.apply_update(readers[0].doc.get_update())
             samples.append(
@@ -104,7 +106,7 @@ async def run(minutes: float) -> dict[str, Any]:
                     "reencoded_kib": round(len(fresh.get_update()) / 1024, 1),
                 }
             )
-            print(samples[-1], flush=True)
+            print(kind, samples[-1], flush=True)
             await asyncio.sleep(30)  # the sampling period
         edits = sum(await asyncio.gather(*tasks))
         for client in writers + readers:
@@ -112,26 +114,36 @@ async def run(minutes: float) -> dict[str, Any]:
     finally:
         server.stop()
     first, last = samples[0], samples[-1]
+    span_min = max(1e-9, (last["t_s"] - first["t_s"]) / 60)
     return {
+        "server": kind,
         "minutes": minutes,
         "edits": edits,
         "samples": samples,
-        "rss_growth_mib_per_min": round(
-            (last["rss_mib"] - first["rss_mib"]) / max(1e-9, (last["t_s"] - first["t_s"]) / 60), 2
-        ),
+        "rss_growth_mib_per_min": round((last["rss_mib"] - first["rss_mib"]) / span_min, 2),
+        "rss_bytes_per_edit": round((last["rss_mib"] - first["rss_mib"]) * 2**20 / max(1, edits)),
         "joiner_first_kib": first["joiner_kib"],
         "joiner_last_kib": last["joiner_kib"],
+        "joiner_bytes_per_edit": round(
+            (last["joiner_kib"] - first["joiner_kib"]) * 1024 / max(1, edits), 1
+        ),
     }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--minutes", type=float, default=10.0)
+    parser.add_argument(
+        "--servers",
+        default=",".join(PEERS),
+        help=f"comma-separated, of {', '.join(PEERS)} (default: all, one after the other)",
+    )
     args = parser.parse_args()
-    result = asyncio.run(run(args.minutes))
+    results = [asyncio.run(run(kind, args.minutes)) for kind in args.servers.split(",")]
     out = Path(__file__).resolve().parent / "results" / "soak.json"
-    out.write_text(json.dumps(result, indent=2) + "\n")
-    print(json.dumps({k: v for k, v in result.items() if k != "samples"}, indent=2))
+    out.write_text(json.dumps(results, indent=2) + "\n")
+    for result in results:
+        print(json.dumps({k: v for k, v in result.items() if k != "samples"}))
 
 
 if __name__ == "__main__":

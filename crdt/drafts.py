@@ -18,7 +18,7 @@ from typing import Any
 
 from pycrdt import Doc, Map, Text
 
-from crdt import schema as s
+from crdt import schema
 
 NOTE_W = 220.0
 NOTE_H = 160.0
@@ -59,7 +59,7 @@ def read_drafts(doc: Doc[Any], max_text: int) -> list[Draft]:
     notes: Map[Any] = doc.get("notes", type=Map)
     drafts = []
     for note_id, note in notes.items():
-        if not isinstance(note, Map) or not s.is_id(note_id):
+        if not isinstance(note, Map) or not schema.is_id(note_id):
             continue
         text = note.get("text")
         color = note.get("color")
@@ -68,7 +68,7 @@ def read_drafts(doc: Doc[Any], max_text: int) -> list[Draft]:
             Draft(
                 note_id=note_id,
                 text=str(text)[:max_text] if isinstance(text, Text | str) else "",
-                color=color if isinstance(color, str) and s.is_color(color) else "yellow",
+                color=color if isinstance(color, str) and schema.is_color(color) else "yellow",
                 created_at=float(created) if isinstance(created, int | float) else 0.0,
             )
         )

@@ -13,7 +13,9 @@ from typing import Any
 
 from pycrdt import Doc, Map
 
-from crdt import facilitation as f
+from crdt import facilitation
+from crdt.errors import ApiError
+from crdt.schema import agenda_items
 
 UNSURE = "?"
 SCALES: dict[str, tuple[str, ...]] = {
@@ -29,29 +31,27 @@ WIDE_SPREAD_STEPS = 3
 
 
 def parse_scale(value: Any) -> tuple[str, tuple[str, ...]]:
-    """A scale name or a custom list of cards -> (name, cards); CommandError(422) otherwise."""
+    """A scale name or a custom list of cards -> (name, cards); ApiError(422) otherwise."""
     if value is None:
         value = "fibonacci"
     if isinstance(value, str):
         if value not in SCALES:
             names = ", ".join(SCALES)
-            raise f.CommandError(422, "invalid", f"`scale` must be one of {names} or a list.")
+            raise ApiError(422, "invalid", f"`scale` must be one of {names} or a list.")
         return value, SCALES[value]
     if not isinstance(value, list) or not 2 <= len(value) <= MAX_CARDS:
-        raise f.CommandError(
-            422, "invalid", f"A custom `scale` is a list of 2 to {MAX_CARDS} cards."
-        )
+        raise ApiError(422, "invalid", f"A custom `scale` is a list of 2 to {MAX_CARDS} cards.")
     cards: list[str] = []
     for card in value:
         if isinstance(card, bool) or not isinstance(card, str | int | float):
-            raise f.CommandError(422, "invalid", "Each card of `scale` is a string or a number.")
+            raise ApiError(422, "invalid", "Each card of `scale` is a string or a number.")
         text = card_text(card)
         if not 0 < len(text) <= MAX_CARD_LENGTH:
-            raise f.CommandError(
+            raise ApiError(
                 422, "invalid", f"Each card of `scale` has 1 to {MAX_CARD_LENGTH} characters."
             )
         if text in cards:
-            raise f.CommandError(422, "invalid", f"The card {text!r} appears twice in `scale`.")
+            raise ApiError(422, "invalid", f"The card {text!r} appears twice in `scale`.")
         cards.append(text)
     return "custom", tuple(cards)
 
@@ -64,12 +64,12 @@ def card_text(value: Any) -> str:
 
 
 def card_on_scale(value: Any, scale: tuple[str, ...]) -> str:
-    """The card for a ballot's value; CommandError(422) for anything off the scale."""
+    """The card for a ballot's value; ApiError(422) for anything off the scale."""
     if isinstance(value, bool) or not isinstance(value, str | int | float):
-        raise f.CommandError(422, "invalid", "`value` must be a card of the round's scale.")
+        raise ApiError(422, "invalid", "`value` must be a card of the round's scale.")
     text = card_text(value)
     if text not in scale:
-        raise f.CommandError(
+        raise ApiError(
             422, "off_scale", f"`value` must be one of the round's cards: {', '.join(scale)}."
         )
     return text
@@ -116,19 +116,19 @@ def estimation_start(
     scale: tuple[str, ...],
     scope: str | None,
     note_ids: list[str] | None,
-) -> f.VotingState:
+) -> facilitation.VotingState:
     """Open a secret estimation round (the next round number, after any dot rounds)."""
-    current = f.voting_state(doc)
+    current = facilitation.voting_state(doc)
     if current is not None and current.status == "open":
-        raise f.CommandError(409, "voting_open", "A voting round is already open.")
-    if scope is not None and scope not in {i.get("id") for i in f.agenda_items(doc)}:
-        raise f.CommandError(404, "item_not_found", "`scope` names no agenda item.")
+        raise ApiError(409, "voting_open", "A voting round is already open.")
+    if scope is not None and scope not in {i.get("id") for i in agenda_items(doc)}:
+        raise ApiError(404, "item_not_found", "`scope` names no agenda item.")
     if note_ids is not None:
-        missing = [n for n in note_ids if not f.note_exists(doc, n)]
+        missing = [n for n in note_ids if not facilitation.note_exists(doc, n)]
         if missing:
-            raise f.CommandError(404, "note_not_found", f"No such note: {missing[0]}.")
+            raise ApiError(404, "note_not_found", f"No such note: {missing[0]}.")
     round_no = (current.round if current else 0) + 1
-    f._session(doc)["voting"] = Map(
+    facilitation._session(doc)["voting"] = Map(
         {
             "round": round_no,
             "status": "open",
@@ -143,12 +143,12 @@ def estimation_start(
             "done": 0,
         }
     )
-    state = f.voting_state(doc)
+    state = facilitation.voting_state(doc)
     assert state is not None
     return state
 
 
-def eligible_notes(doc: Doc[Any], state: f.VotingState) -> list[str]:
+def eligible_notes(doc: Doc[Any], state: facilitation.VotingState) -> list[str]:
     """The notes this round estimates: its list, else its agenda item's notes, else all."""
     notes = doc.get("notes", type=Map)
     if state.notes is not None:
@@ -157,20 +157,22 @@ def eligible_notes(doc: Doc[Any], state: f.VotingState) -> list[str]:
         n
         for n in notes
         if isinstance(notes.get(n), Map)
-        and (state.scope is None or f.note_item(doc, n) == state.scope)
+        and (state.scope is None or facilitation.note_item(doc, n) == state.scope)
     ]
 
 
-def note_in_round(doc: Doc[Any], state: f.VotingState, note_id: str) -> None:
-    if not f.note_exists(doc, note_id):
-        raise f.CommandError(404, "note_not_found", "No such note.")
+def note_in_round(doc: Doc[Any], state: facilitation.VotingState, note_id: str) -> None:
+    if not facilitation.note_exists(doc, note_id):
+        raise ApiError(404, "note_not_found", "No such note.")
     if state.notes is not None and note_id not in state.notes:
-        raise f.CommandError(409, "out_of_scope", "This round does not estimate this note.")
-    if state.scope is not None and f.note_item(doc, note_id) != state.scope:
-        raise f.CommandError(409, "out_of_scope", "This round only takes notes of its agenda item.")
+        raise ApiError(409, "out_of_scope", "This round does not estimate this note.")
+    if state.scope is not None and facilitation.note_item(doc, note_id) != state.scope:
+        raise ApiError(409, "out_of_scope", "This round only takes notes of its agenda item.")
 
 
-def members_done(doc: Doc[Any], state: f.VotingState, ballots: dict[str, dict[str, str]]) -> int:
+def members_done(
+    doc: Doc[Any], state: facilitation.VotingState, ballots: dict[str, dict[str, str]]
+) -> int:
     """How many members have estimated every note of the round (the public "n done")."""
     wanted = set(eligible_notes(doc, state))
     if not wanted:
@@ -179,7 +181,7 @@ def members_done(doc: Doc[Any], state: f.VotingState, ballots: dict[str, dict[st
 
 
 def estimation_reveal(
-    doc: Doc[Any], state: f.VotingState, ballots: dict[str, dict[str, str]]
+    doc: Doc[Any], state: facilitation.VotingState, ballots: dict[str, dict[str, str]]
 ) -> dict[str, NoteSummary]:
     """Mark the round revealed and write each existing note's summary to `results[round]`."""
     per_note: dict[str, list[str]] = {}
@@ -189,9 +191,9 @@ def estimation_reveal(
     summaries = {
         note_id: summarize(values, state.scale)
         for note_id, values in sorted(per_note.items())
-        if f.note_exists(doc, note_id)
+        if facilitation.note_exists(doc, note_id)
     }
-    f._sub_map(f._session(doc), "voting")["status"] = "revealed"
+    facilitation._sub_map(facilitation._session(doc), "voting")["status"] = "revealed"
     doc.get("results", type=Map)[str(state.round)] = Map(
         {
             note_id: Map(
@@ -214,7 +216,7 @@ def agree(doc: Doc[Any], note_id: str, value: str | None) -> dict[str, Any]:
     """Record (or clear, with None) the agreed estimate on the note (server-written field)."""
     note = doc.get("notes", type=Map).get(note_id)
     if not isinstance(note, Map):
-        raise f.CommandError(404, "note_not_found", "No such note.")
+        raise ApiError(404, "note_not_found", "No such note.")
     if value is None:
         if "estimate" in note:
             del note["estimate"]
@@ -224,7 +226,7 @@ def agree(doc: Doc[Any], note_id: str, value: str | None) -> dict[str, Any]:
 
 
 def latest_scale(doc: Doc[Any]) -> tuple[str, ...] | None:
-    state = f.voting_state(doc)
+    state = facilitation.voting_state(doc)
     return state.scale if state is not None and state.kind == "estimate" else None
 
 

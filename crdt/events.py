@@ -15,6 +15,8 @@ from typing import Any
 
 from pycrdt import Doc, Map, Text
 
+from crdt.schema import participant_name
+
 SCHEMA_ID = "planboard.event/v1"
 EVENT_TYPES = (
     "board.created",
@@ -69,12 +71,6 @@ def _plain(value: Any) -> Any:
     if isinstance(value, Map):
         return {k: _plain(v) for k, v in value.items()}
     return value
-
-
-def participant_name(doc: Doc[Any], pid: Any) -> str | None:
-    entry = doc.get("participants", type=Map).get(pid) if isinstance(pid, str) else None
-    name = entry.get("name") if isinstance(entry, Map) else None
-    return name if isinstance(name, str) else None
 
 
 def action_view(doc: Doc[Any], action_id: str) -> dict[str, Any] | None:

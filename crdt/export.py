@@ -7,6 +7,7 @@ voting round that was never revealed cannot appear in it: its tallies are not in
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -32,6 +33,51 @@ def _str(value: Any) -> str:
     return value if isinstance(value, str) else ""
 
 
+@dataclass(frozen=True)
+class _Board:
+    """The doc's roots as plain data, read once, and the lookups every section shares."""
+
+    doc: Doc[Any]
+    meta: dict[str, Any]
+    participants: dict[str, Any]
+    notes: dict[str, Any]
+    groups: dict[str, Any]
+    items: list[dict[str, Any]]  # the agenda's entries that are maps
+    session: dict[str, Any]
+    results: dict[str, Any]
+    actions: dict[str, Any]
+    decisions: dict[str, Any]
+    names: dict[str, str]  # participant id -> name
+    titles: dict[str, str]  # agenda item id -> title
+
+
+@dataclass(frozen=True)
+class _Votes:
+    """Votes per note: the latest round that shows tallies, and every round it got some in."""
+
+    latest: dict[str, int]
+    by_round: dict[str, dict[str, int]]
+
+
+def _read(doc: Doc[Any]) -> _Board:
+    participants = _root(doc, "participants", Map)
+    items = [i for i in _root(doc, "agenda", Array) if isinstance(i, dict)]
+    return _Board(
+        doc=doc,
+        meta=_root(doc, "meta", Map),
+        participants=participants,
+        notes=_root(doc, "notes", Map),
+        groups=_root(doc, "groups", Map),
+        items=items,
+        session=_root(doc, "session", Map),
+        results=_root(doc, "results", Map),
+        actions=_root(doc, "actions", Map),
+        decisions=_root(doc, "decisions", Map),
+        names={pid: _str(p.get("name")) for pid, p in participants.items() if isinstance(p, dict)},
+        titles={_str(i.get("id")): _str(i.get("title")) for i in items},
+    )
+
+
 def build_export(
     doc: Doc[Any],
     *,
@@ -39,31 +85,61 @@ def build_export(
     audit: list[dict[str, Any]],
     generated_at_ms: float,
 ) -> dict[str, Any]:
-    meta = _root(doc, "meta", Map)
-    participants = _root(doc, "participants", Map)
-    notes = _root(doc, "notes", Map)
-    groups = _root(doc, "groups", Map)
-    agenda = _root(doc, "agenda", Array)
-    session = _root(doc, "session", Map)
-    results = _root(doc, "results", Map)
-    actions = _root(doc, "actions", Map)
-    decisions = _root(doc, "decisions", Map)
-    names = {pid: _str(p.get("name")) for pid, p in participants.items() if isinstance(p, dict)}
-    items = [i for i in agenda if isinstance(i, dict)]
-    titles = {_str(i.get("id")): _str(i.get("title")) for i in items}
+    board = _read(doc)
+    rounds, estimation_rounds = _rounds(board)
+    votes = _votes(rounds)
+    by_item = _notes_by_item(board, votes)
+    return {
+        "schema": SCHEMA_ID,
+        "generated_at": _iso(generated_at_ms),
+        "board": _board_section(board, board_id),
+        "participants": _participants(board),
+        "agenda": _agenda(board, by_item),
+        "unassigned_notes": by_item.get(None, []),
+        "voting_rounds": rounds,
+        "estimation_rounds": estimation_rounds,
+        "decisions": _decisions(board, votes),
+        "actions": _actions(board),
+        "audit": audit,
+    }
 
-    # Votes per note: the latest round that shows tallies.
+
+def _board_section(board: _Board, board_id: str) -> dict[str, Any]:
+    meta = board.meta
+    return {
+        "id": board_id,
+        "title": _str(meta.get("title")),
+        "objective": _str(meta.get("objective")),
+        "template": _str(meta.get("template")),
+        "created_at": _iso(meta.get("created_at")),
+        "follow_up_of": meta.get("follow_up_of")
+        if isinstance(meta.get("follow_up_of"), str)
+        else None,
+        "follow_ups": [f for f in meta.get("follow_ups") or [] if isinstance(f, str)],
+    }
+
+
+def _participants(board: _Board) -> list[dict[str, Any]]:
+    return [
+        {"id": pid, "name": _str(p.get("name")), "role": _str(p.get("role"))}
+        for pid, p in sorted(board.participants.items(), key=lambda kv: _str(kv[1].get("name")))
+        if isinstance(p, dict)
+    ]
+
+
+def _rounds(board: _Board) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The dot-voting rounds (ranking and group totals) and the estimation rounds, in order."""
+    results = board.results
+    open_round, kept_settings = board.session.get("voting"), board.session.get("rounds")
+    voting: dict[str, Any] = open_round if isinstance(open_round, dict) else {}
+    settings: dict[str, Any] = kept_settings if isinstance(kept_settings, dict) else {}
     rounds: list[dict[str, Any]] = []
-    voting: dict[str, Any] = (
-        session.get("voting") if isinstance(session.get("voting"), dict) else {}
-    )
-    settings = session.get("rounds") if isinstance(session.get("rounds"), dict) else {}
     estimation_rounds: list[dict[str, Any]] = []
     for round_key in sorted(results, key=lambda k: int(float(k)) if k.isdigit() else 0):
         number = int(float(round_key)) if round_key.isdigit() else 0
         entries = results[round_key] or {}
         if any(isinstance(v, dict) for v in entries.values()):
-            estimation_rounds.append(_estimation_round(number, entries, notes))
+            estimation_rounds.append(_estimation_round(number, entries, board.notes))
             continue
         tally = {n: int(c) for n, c in entries.items() if isinstance(c, int | float)}
         status = "revealed"
@@ -72,45 +148,55 @@ def build_export(
         if voting and int(voting.get("round", 0)) == number:
             status = _str(voting.get("status")) or "closed"
             secret = bool(voting.get("secret", True))
-        rows = ranking(tally, doc)
+        rows = ranking(tally, board.doc)
         rounds.append(
             {
                 "round": number,
                 "status": status,
                 "secret": secret,
                 "ranking": rows,
-                "group_totals": _group_totals(rows, notes, groups),
+                "group_totals": _group_totals(rows, board.notes, board.groups),
             }
         )
-    latest_votes: dict[str, int] = {}
-    votes_by_round: dict[str, dict[str, int]] = {}
+    return rounds, estimation_rounds
+
+
+def _votes(rounds: list[dict[str, Any]]) -> _Votes:
+    latest: dict[str, int] = {}
+    by_round: dict[str, dict[str, int]] = {}
     for r in rounds:
-        latest_votes = {row["note_id"]: row["votes"] for row in r["ranking"]}
+        latest = {row["note_id"]: row["votes"] for row in r["ranking"]}
         for row in r["ranking"]:
             if row["votes"] > 0:
-                votes_by_round.setdefault(row["note_id"], {})[str(r["round"])] = row["votes"]
+                by_round.setdefault(row["note_id"], {})[str(r["round"])] = row["votes"]
+    return _Votes(latest, by_round)
 
-    def note_view(note_id: str, note: dict[str, Any]) -> dict[str, Any]:
-        group_id = note.get("group") if isinstance(note.get("group"), str) else None
-        group = groups.get(group_id) if group_id else None
-        return {
-            "id": note_id,
-            "text": _str(note.get("text")),
-            "author": _str(note.get("author")),
-            "author_name": names.get(_str(note.get("author")), ""),
-            "color": _str(note.get("color")),
-            "group": group_id,
-            "group_title": _str(group.get("title")) if isinstance(group, dict) else None,
-            "votes": latest_votes.get(note_id, 0),
-            "votes_by_round": votes_by_round.get(note_id, {}),
-            "estimate": note.get("estimate") if isinstance(note.get("estimate"), str) else None,
-            "created_at": _iso(note.get("created_at")),
-        }
+
+def _note_view(board: _Board, votes: _Votes, note_id: str, note: dict[str, Any]) -> dict[str, Any]:
+    group_id = note.get("group") if isinstance(note.get("group"), str) else None
+    group = board.groups.get(group_id) if group_id else None
+    return {
+        "id": note_id,
+        "text": _str(note.get("text")),
+        "author": _str(note.get("author")),
+        "author_name": board.names.get(_str(note.get("author")), ""),
+        "color": _str(note.get("color")),
+        "group": group_id,
+        "group_title": _str(group.get("title")) if isinstance(group, dict) else None,
+        "votes": votes.latest.get(note_id, 0),
+        "votes_by_round": votes.by_round.get(note_id, {}),
+        "estimate": note.get("estimate") if isinstance(note.get("estimate"), str) else None,
+        "created_at": _iso(note.get("created_at")),
+    }
+
+
+def _notes_by_item(board: _Board, votes: _Votes) -> dict[str | None, list[dict[str, Any]]]:
+    """Each agenda item's notes (None: no item, or one that is gone), in reading order."""
 
     def order(n: tuple[str, dict[str, Any]]) -> tuple[int, str, str, float, str]:
         """Grouped notes first, group by group, then the rest; oldest first inside."""
         group_id = n[1].get("group") if isinstance(n[1].get("group"), str) else None
-        group = groups.get(group_id) if group_id else None
+        group = board.groups.get(group_id) if group_id else None
         created = n[1].get("created_at")
         return (
             0 if group_id else 1,
@@ -121,14 +207,17 @@ def build_export(
         )
 
     by_item: dict[str | None, list[dict[str, Any]]] = {}
-    for note_id, note in sorted(notes.items(), key=order):
+    for note_id, note in sorted(board.notes.items(), key=order):
         if isinstance(note, dict):
-            item = note.get("item") if note.get("item") in titles else None
-            by_item.setdefault(item, []).append(note_view(note_id, note))
+            item = note.get("item") if note.get("item") in board.titles else None
+            by_item.setdefault(item, []).append(_note_view(board, votes, note_id, note))
+    return by_item
 
+
+def _agenda(board: _Board, by_item: dict[str | None, list[dict[str, Any]]]) -> list[dict[str, Any]]:
     agenda_out = []
-    current = session.get("current_item")
-    for item in items:
+    current = board.session.get("current_item")
+    for item in board.items:
         item_id = _str(item.get("id"))
         agenda_out.append(
             {
@@ -140,10 +229,15 @@ def build_export(
                 "notes": by_item.get(item_id, []),
             }
         )
+    return agenda_out
 
+
+def _decisions(board: _Board, votes: _Votes) -> list[dict[str, Any]]:
+    """Oldest first, each with the notes it rests on and their latest votes."""
+    notes, titles = board.notes, board.titles
     decisions_out = []
     for dec_id, dec in sorted(
-        decisions.items(),
+        board.decisions.items(),
         key=lambda d: (d[1].get("created_at") or 0) if isinstance(d[1], dict) else 0,
     ):
         if not isinstance(dec, dict):
@@ -162,17 +256,21 @@ def build_export(
                     {
                         "note_id": nid,
                         "text": _str((notes.get(nid) or {}).get("text")),
-                        "votes": latest_votes.get(nid, 0),
+                        "votes": votes.latest.get(nid, 0),
                     }
                     for nid in evidence_ids
                     if isinstance(nid, str)
                 ],
             }
         )
+    return decisions_out
 
+
+def _actions(board: _Board) -> list[dict[str, Any]]:
+    """Oldest first; one without an owner or a due date is flagged as not yet actionable."""
     actions_out = []
     for act_id, act in sorted(
-        actions.items(),
+        board.actions.items(),
         key=lambda a: (a[1].get("created_at") or 0) if isinstance(a[1], dict) else 0,
     ):
         if not isinstance(act, dict):
@@ -189,44 +287,17 @@ def build_export(
                 "id": act_id,
                 "text": _str(act.get("text")),
                 "owner": owner,
-                "owner_name": names.get(owner or "", "") if owner else None,
+                "owner_name": board.names.get(owner or "", "") if owner else None,
                 "due": due,
                 "status": _str(act.get("status")) or "open",
                 "item": act.get("item") if isinstance(act.get("item"), str) else None,
-                "item_title": titles.get(_str(act.get("item"))),
+                "item_title": board.titles.get(_str(act.get("item"))),
                 "note": act.get("note") if isinstance(act.get("note"), str) else None,
                 "actionable": not warnings,
                 "warnings": warnings,
             }
         )
-
-    return {
-        "schema": SCHEMA_ID,
-        "generated_at": _iso(generated_at_ms),
-        "board": {
-            "id": board_id,
-            "title": _str(meta.get("title")),
-            "objective": _str(meta.get("objective")),
-            "template": _str(meta.get("template")),
-            "created_at": _iso(meta.get("created_at")),
-            "follow_up_of": meta.get("follow_up_of")
-            if isinstance(meta.get("follow_up_of"), str)
-            else None,
-            "follow_ups": [f for f in meta.get("follow_ups") or [] if isinstance(f, str)],
-        },
-        "participants": [
-            {"id": pid, "name": _str(p.get("name")), "role": _str(p.get("role"))}
-            for pid, p in sorted(participants.items(), key=lambda kv: _str(kv[1].get("name")))
-            if isinstance(p, dict)
-        ],
-        "agenda": agenda_out,
-        "unassigned_notes": by_item.get(None, []),
-        "voting_rounds": rounds,
-        "estimation_rounds": estimation_rounds,
-        "decisions": decisions_out,
-        "actions": actions_out,
-        "audit": audit,
-    }
+    return actions_out
 
 
 def _group_totals(
@@ -316,6 +387,19 @@ def _code(text: Any) -> str:
 
 
 def to_markdown(data: dict[str, Any]) -> str:
+    return "\n".join(
+        [
+            *_md_header(data),
+            *_md_agenda(data),
+            *_md_results(data),
+            *_md_decisions(data),
+            *_md_actions(data),
+        ]
+    )
+
+
+def _md_header(data: dict[str, Any]) -> list[str]:
+    """Title, objective, date and template, follow-up links, participants."""
     board = data["board"]
     out: list[str] = [f"# {_md(board['title']) or 'Untitled board'}", ""]
     if board["objective"]:
@@ -331,8 +415,11 @@ def to_markdown(data: dict[str, Any]) -> str:
     if board["follow_ups"]:
         out += ["Continued in: " + ", ".join(_code(b) for b in board["follow_ups"]), ""]
     out += ["## Participants", "", people or "_nobody_", ""]
+    return out
 
-    out += ["## Agenda and notes", ""]
+
+def _md_agenda(data: dict[str, Any]) -> list[str]:
+    out = ["## Agenda and notes", ""]
     for index, item in enumerate(data["agenda"], start=1):
         minutes = f" ({item['minutes']:g} min)" if isinstance(item["minutes"], int | float) else ""
         out += [f"### {index}. {_md(item['title'])}{minutes}", ""]
@@ -340,8 +427,13 @@ def to_markdown(data: dict[str, Any]) -> str:
         out.append("")
     if data["unassigned_notes"]:
         out += ["### Other notes", "", *_note_lines(data["unassigned_notes"]), ""]
+    return out
 
-    out += ["## Voting results", ""]
+
+def _md_results(data: dict[str, Any]) -> list[str]:
+    """Each dot round's ranking (and its group totals when notes are grouped), then each
+    estimation round's table."""
+    out = ["## Voting results", ""]
     if not data["voting_rounds"] and not data.get("estimation_rounds"):
         out += ["_No revealed voting round._", ""]
     for r in data["voting_rounds"]:
@@ -368,8 +460,11 @@ def to_markdown(data: dict[str, Any]) -> str:
                 f" | {cards} | {_md(row['discuss'] or '')} |"
             )
         out.append("")
+    return out
 
-    out += ["## Decisions", ""]
+
+def _md_decisions(data: dict[str, Any]) -> list[str]:
+    out = ["## Decisions", ""]
     if not data["decisions"]:
         out += ["_No decisions recorded._", ""]
     for dec in data["decisions"]:
@@ -382,8 +477,11 @@ def to_markdown(data: dict[str, Any]) -> str:
             votes = f", {_dots(ev['votes'])}" if ev["votes"] else ""
             out.append(f"  - evidence: “{_md(ev['text'])}”{votes}")
     out.append("")
+    return out
 
-    out += ["## Action items", ""]
+
+def _md_actions(data: dict[str, Any]) -> list[str]:
+    out = ["## Action items", ""]
     if not data["actions"]:
         out += ["_No action items._", ""]
     for act in data["actions"]:
@@ -398,7 +496,7 @@ def to_markdown(data: dict[str, Any]) -> str:
         suffix = f" ({'; '.join(details)})" if details else ""
         out.append(f"- {box} {_md(act['text'])}{suffix}")
     out.append("")
-    return "\n".join(out)
+    return out
 
 
 def _note_lines(notes: list[dict[str, Any]]) -> list[str]:

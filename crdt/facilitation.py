@@ -1,7 +1,7 @@
 """Facilitation commands as pure changes to the board document (no I/O).
 
 Each function runs inside the caller's transaction (origin "server"), checks the state it
-needs, and raises CommandError with the HTTP status the API should answer (404, 409, 422).
+needs, and raises ApiError with the HTTP status the API should answer (404, 409, 422).
 Commands are idempotent where they can be: locking a locked board leaves it locked.
 """
 
@@ -10,30 +10,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from pycrdt import Array, Doc, Map
+from pycrdt import Doc, Map
+
+from crdt.errors import ApiError
+from crdt.schema import ROLES, agenda_items
 
 MAX_TIMER_SECONDS = 24 * 3600
-ROLES = ("facilitator", "participant", "viewer")
-
-
-class CommandError(Exception):
-    """A command the state or the input forbids; carries the HTTP status and error code."""
-
-    def __init__(self, status: int, code: str, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        self.message = message
 
 
 def _session(doc: Doc[Any]) -> Map[Any]:
     session: Map[Any] = doc.get("session", type=Map)
     return session
-
-
-def _agenda(doc: Doc[Any]) -> Array[Any]:
-    agenda: Array[Any] = doc.get("agenda", type=Array)
-    return agenda
 
 
 def _participants(doc: Doc[Any]) -> Map[Any]:
@@ -64,14 +51,6 @@ def is_locked(doc: Doc[Any]) -> bool:
 
 
 # -- agenda
-def agenda_items(doc: Doc[Any]) -> list[dict[str, Any]]:
-    items: list[dict[str, Any]] = []
-    for entry in _agenda(doc):
-        if isinstance(entry, Map):
-            items.append(entry.to_py() or {})
-    return items
-
-
 def current_item(doc: Doc[Any]) -> str | None:
     value = _session(doc).get("current_item")
     return value if isinstance(value, str) else None
@@ -104,13 +83,13 @@ def _current_index(doc: Doc[Any]) -> int | None:
 def agenda_step(doc: Doc[Any], step: int, now_ms: float, start_timer: bool) -> dict[str, Any]:
     items = agenda_items(doc)
     if not items:
-        raise CommandError(409, "no_agenda", "The agenda is empty.")
+        raise ApiError(409, "no_agenda", "The agenda is empty.")
     index = _current_index(doc)
     target = 0 if index is None else index + step
     if target < 0:
-        raise CommandError(409, "agenda_start", "Already at the first agenda item.")
+        raise ApiError(409, "agenda_start", "Already at the first agenda item.")
     if target >= len(items):
-        raise CommandError(409, "agenda_end", "Already at the last agenda item.")
+        raise ApiError(409, "agenda_end", "Already at the last agenda item.")
     return _go_to_index(doc, target, now_ms, start_timer)
 
 
@@ -118,7 +97,7 @@ def agenda_goto(doc: Doc[Any], item_id: str, now_ms: float, start_timer: bool) -
     for index, item in enumerate(agenda_items(doc)):
         if item.get("id") == item_id:
             return _go_to_index(doc, index, now_ms, start_timer)
-    raise CommandError(404, "item_not_found", "No agenda item with this id.")
+    raise ApiError(404, "item_not_found", "No agenda item with this id.")
 
 
 # -- timer
@@ -184,7 +163,7 @@ def _record_elapsed(doc: Doc[Any], now_ms: float) -> None:
 
 def timer_start(doc: Doc[Any], seconds: float, now_ms: float) -> dict[str, Any]:
     if not 1 <= seconds <= MAX_TIMER_SECONDS:
-        raise CommandError(422, "invalid", f"`seconds` must be between 1 and {MAX_TIMER_SECONDS}.")
+        raise ApiError(422, "invalid", f"`seconds` must be between 1 and {MAX_TIMER_SECONDS}.")
     _record_elapsed(doc, now_ms)
     item = current_item(doc)
     base = item_elapsed(doc, item) if item else 0.0
@@ -195,7 +174,7 @@ def timer_start(doc: Doc[Any], seconds: float, now_ms: float) -> dict[str, Any]:
 def timer_pause(doc: Doc[Any], now_ms: float) -> dict[str, Any]:
     timer = _timer(doc)
     if timer is None or timer.get("started_at") is None:
-        raise CommandError(409, "timer_not_running", "No running timer to pause.")
+        raise ApiError(409, "timer_not_running", "No running timer to pause.")
     elapsed = now_ms - float(timer["started_at"])
     remaining = float(timer["duration_ms"]) - elapsed
     timer["remaining_ms"] = remaining if remaining < 0 else max(0.0, remaining)
@@ -206,7 +185,7 @@ def timer_pause(doc: Doc[Any], now_ms: float) -> dict[str, Any]:
 def timer_resume(doc: Doc[Any], now_ms: float) -> dict[str, Any]:
     timer = _timer(doc)
     if timer is None or timer.get("remaining_ms") is None:
-        raise CommandError(409, "timer_not_paused", "The timer is not paused.")
+        raise ApiError(409, "timer_not_paused", "The timer is not paused.")
     timer["spent_ms"] = (
         _num(timer.get("spent_ms")) + _num(timer.get("duration_ms")) - float(timer["remaining_ms"])
     )
@@ -220,10 +199,10 @@ def timer_add(doc: Doc[Any], seconds: float) -> dict[str, Any]:
     """+1 / +5 min: more time on the running or paused timer (the item's plan stays the same,
     so the session's overrun stays honest)."""
     if not 1 <= seconds <= MAX_ADD_SECONDS:
-        raise CommandError(422, "invalid", f"`seconds` must be between 1 and {MAX_ADD_SECONDS}.")
+        raise ApiError(422, "invalid", f"`seconds` must be between 1 and {MAX_ADD_SECONDS}.")
     timer = _timer(doc)
     if timer is None:
-        raise CommandError(409, "no_timer", "No timer to add time to.")
+        raise ApiError(409, "no_timer", "No timer to add time to.")
     timer["duration_ms"] = _num(timer.get("duration_ms")) + seconds * 1000.0
     if timer.get("remaining_ms") is not None:
         timer["remaining_ms"] = _num(timer.get("remaining_ms")) + seconds * 1000.0
@@ -253,12 +232,17 @@ def role_of(doc: Doc[Any], participant_id: str) -> str | None:
     return None
 
 
+def current_role(doc: Doc[Any], participant_id: str, token_role: str) -> str:
+    """The roster's role wins over the token's: roles change during a session, tokens do not."""
+    return role_of(doc, participant_id) or token_role
+
+
 def set_role(doc: Doc[Any], participant_id: str, role: str) -> dict[str, Any]:
     if role not in ROLES:
-        raise CommandError(422, "invalid", f"`role` must be one of {', '.join(ROLES)}.")
+        raise ApiError(422, "invalid", f"`role` must be one of {', '.join(ROLES)}.")
     entry = _participants(doc).get(participant_id)
     if not isinstance(entry, Map):
-        raise CommandError(404, "participant_not_found", "No such participant on this board.")
+        raise ApiError(404, "participant_not_found", "No such participant on this board.")
     if entry.get("role") == "facilitator" and role != "facilitator":
         facilitators = [
             pid
@@ -266,7 +250,7 @@ def set_role(doc: Doc[Any], participant_id: str, role: str) -> dict[str, Any]:
             if isinstance(e, Map) and e.get("role") == "facilitator"
         ]
         if len(facilitators) <= 1:
-            raise CommandError(409, "last_facilitator", "A board keeps at least one facilitator.")
+            raise ApiError(409, "last_facilitator", "A board keeps at least one facilitator.")
     if entry.get("role") != role:
         entry["role"] = role
     return {"participant_id": participant_id, "role": role}
@@ -332,9 +316,9 @@ def voting_start(
 ) -> VotingState:
     current = voting_state(doc)
     if current is not None and current.status == "open":
-        raise CommandError(409, "voting_open", "A voting round is already open.")
+        raise ApiError(409, "voting_open", "A voting round is already open.")
     if scope is not None and scope not in {i.get("id") for i in agenda_items(doc)}:
-        raise CommandError(404, "item_not_found", "`scope` names no agenda item.")
+        raise ApiError(404, "item_not_found", "`scope` names no agenda item.")
     round_no = (current.round if current else 0) + 1
     _session(doc)["voting"] = Map(
         {
@@ -362,7 +346,7 @@ def voting_start(
 def voting_close(doc: Doc[Any]) -> VotingState:
     state = voting_state(doc)
     if state is None:
-        raise CommandError(409, "no_round", "No voting round to close.")
+        raise ApiError(409, "no_round", "No voting round to close.")
     if state.status == "open":
         _sub_map(_session(doc), "voting")["status"] = "closed"
     new_state = voting_state(doc)
@@ -374,7 +358,7 @@ def voting_reveal(doc: Doc[Any], tally: dict[str, int]) -> VotingState:
     """Close if open, then write the round's tallies to `results` for everyone to see."""
     state = voting_state(doc)
     if state is None:
-        raise CommandError(409, "no_round", "No voting round to reveal.")
+        raise ApiError(409, "no_round", "No voting round to reveal.")
     voting = _sub_map(_session(doc), "voting")
     voting["status"] = "revealed"
     doc.get("results", type=Map)[str(state.round)] = Map(

@@ -29,7 +29,8 @@ from typing import Any, Protocol
 from pycrdt import Array, Doc, Map, Text, TransactionEvent
 
 from crdt import permissions as rules
-from crdt import yupdate as y
+from crdt import yupdate
+from crdt.originals import Originals
 from crdt.permissions import RootRule
 from crdt.structindex import GC_PLACE, Place, StructIndex, integration_order
 
@@ -55,8 +56,9 @@ MAX_ENTRY_DEPTH = 3  # root -> entry -> field type -> its content; nothing deepe
 
 @dataclass(frozen=True)
 class Actor:
+    """Who sent an update; the guard reads their role from the board, never from a token."""
+
     participant_id: str
-    role: str = "participant"  # the token's; the guard reads the board's current role
 
 
 @dataclass(frozen=True)
@@ -125,15 +127,17 @@ class DraftsContext:
 
 
 # Structs in integration order, the delete set, and where each struct was placed.
-_Judged = tuple[list[y.Struct], dict[int, list[tuple[int, int]]], dict[y.ID, Place | int]]
+_Judged = tuple[
+    list[yupdate.Struct], dict[int, list[tuple[int, int]]], dict[yupdate.ID, Place | int]
+]
 
 
 @dataclass
 class Prepared:
     """A decoded update, placed against the doc as it is now."""
 
-    update: y.Update
-    order: list[y.Struct]
+    update: yupdate.Update
+    order: list[yupdate.Struct]
     pending: bool
     new_clients: set[int]  # clients with clocks this doc has not seen
     data: bytes = b""  # the update as received: integrated as it is when nothing is cut
@@ -153,22 +157,22 @@ class _Walk:
     """What judging one update has learnt so far: places, new types and entries, lengths."""
 
     def __init__(self) -> None:
-        self.placed: dict[y.ID, Place | int] = {}
+        self.placed: dict[yupdate.ID, Place | int] = {}
         self._runs: dict[int, list[tuple[int, int, Place | int]]] = {}
-        self.types: dict[y.ID, tuple[str, ...]] = {}  # new types -> schema path
-        self.entries: dict[y.ID, _NewEntry] = {}
-        self.new_texts: set[y.ID] = set()
+        self.types: dict[yupdate.ID, tuple[str, ...]] = {}  # new types -> schema path
+        self.entries: dict[yupdate.ID, _NewEntry] = {}
+        self.new_texts: set[yupdate.ID] = set()
         self.text_added: dict[tuple[str, ...], int] = {}
-        self.text_ids: dict[tuple[str, ...], y.ID] = {}
+        self.text_ids: dict[tuple[str, ...], yupdate.ID] = {}
         self.text_deleted: dict[tuple[str, ...], int] = {}
         self.written: set[Place] = set()
-        self.gc_anchored: set[y.ID] = set()
+        self.gc_anchored: set[yupdate.ID] = set()
 
-    def add(self, s: y.Struct, place: Place | int) -> None:
+    def add(self, s: yupdate.Struct, place: Place | int) -> None:
         self.placed[(s.client, s.clock)] = place
         self._runs.setdefault(s.client, []).append((s.clock, s.end, place))
 
-    def place_of(self, item: y.ID) -> Place | int | None:
+    def place_of(self, item: yupdate.ID) -> Place | int | None:
         runs = self._runs.get(item[0])
         if not runs:
             return None
@@ -226,6 +230,12 @@ class BoardGuard:
         )
         self.owners: dict[int, str] = {doc.client_id: SERVER_OWNER}  # Yjs client id -> member
         self.compensations = 0
+        # Entries restored as copies, whose originals late edits may still aim at (a while).
+        self.originals: Originals | None = None
+        self._fresh_originals: Originals | None = None
+        # Whether the last apply wrote more than the sender's own update (a compensation, or
+        # edits carried over to copies): then the sender needs the net update too.
+        self.wrote_more = False
         self._bytes = 0
         self._bytes_measured = -1
         self._since_measured = 0
@@ -247,7 +257,11 @@ class BoardGuard:
             if judged is not None:  # a judged update integrated as it was placed: no decode
                 touched, entries = self.index.record_ordered(*judged)
             else:
-                touched, entries = self.index.record(y.decode_update(update))
+                decoded = yupdate.decode_update(update)
+                touched, entries = self.index.record(decoded)
+                fresh, self._fresh_originals = self._fresh_originals, None
+                if fresh is not None:  # everything the compensation deleted, children included
+                    fresh.compensated = decoded.deletes
         except Exception:  # pragma: no cover - yrs wrote it; rebuild rather than trust it
             log.exception("could not index a transaction; rebuilding the index")
             self._index_whole_doc()
@@ -264,7 +278,7 @@ class BoardGuard:
         self.index = StructIndex()
         self.index.watch = self._authored
         self.index.written = written  # authors of entries deleted before the rebuild too
-        self.index.record(y.decode_update(self.doc.get_update()))
+        self.index.record(yupdate.decode_update(self.doc.get_update()))
         self.index.mark_built()
 
     def maintain(self) -> None:
@@ -298,8 +312,8 @@ class BoardGuard:
 
     def prepare(self, update: bytes) -> Prepared:
         try:
-            decoded = y.decode_update(update, self.index.depth_of, MAX_ENTRY_DEPTH)
-        except y.UpdateFormatError as exc:
+            decoded = yupdate.decode_update(update, self.index.depth_of, MAX_ENTRY_DEPTH)
+        except yupdate.UpdateFormatError as exc:
             raise MalformedUpdate(f"not a Yjs update: {exc}") from exc
         order, pending = integration_order(decoded, self.index.known)
         new_clients = {s.client for s in order}
@@ -316,9 +330,12 @@ class BoardGuard:
             raise PendingUpdate("the update depends on operations the server has not seen")
         # One transaction for the reads, the judgement and the integration: pycrdt opens one
         # per read otherwise, and observers see the update and its compensation as one.
+        self.wrote_more = False
         try:
             with self.doc.transaction(origin=CLIENT_ORIGIN):
-                return self._judge_and_integrate(prepared, participant_id)
+                violations = self._judge_and_integrate(prepared, participant_id)
+                self.wrote_more = bool(violations) or self.wrote_more
+                return violations
         finally:
             self._judged = None
 
@@ -346,7 +363,7 @@ class BoardGuard:
         placed, gc_anchored = self._judge(update, order, j)
         deletes = self._trimmed_deletes(update, order)
         if j.violations:
-            new_types = {(s.client, s.clock) for s in order if s.ref == y.TYPE}
+            new_types = {(s.client, s.clock) for s in order if s.ref == yupdate.TYPE}
             return self._integrate_compensated(update, order, placed, deletes, new_types, j)
         unchanged = (
             not gc_anchored
@@ -359,21 +376,30 @@ class BoardGuard:
             self.doc.apply_update(prepared.data)
         else:
             self._integrate(update, order, placed, deletes, gc_anchored)
+        originals = self.originals
+        if originals is not None:
+            originals.left -= 1
+            if originals.touched_by(order, placed, update, self.index):
+                originals.carry_over(update, self.doc)
+                self._judged = None  # the copies changed too: the index reads the transaction
+                self.wrote_more = True
+            if originals.left <= 0:
+                self.originals = None
         return []
 
     # -- judging ----------------------------------------------------------------------------
     def _judge(
-        self, update: y.Update, order: list[y.Struct], j: _Judgement
-    ) -> tuple[dict[y.ID, Place | int], set[y.ID]]:
+        self, update: yupdate.Update, order: list[yupdate.Struct], j: _Judgement
+    ) -> tuple[dict[yupdate.ID, Place | int], set[yupdate.ID]]:
         """Place every new struct and judge it and the deletions; nothing is applied here."""
         w = _Walk()
         for s in order:
             sid = (s.client, s.clock)
-            place = GC_PLACE if s.ref == y.GC else self._place(s, w)
+            place = GC_PLACE if s.ref == yupdate.GC else self._place(s, w)
             if place is None:
                 j.flag(SHAPE, "an item without a parent")
                 place = GC_PLACE
-            elif place == GC_PLACE and s.ref != y.GC:
+            elif place == GC_PLACE and s.ref != yupdate.GC:
                 w.gc_anchored.add(sid)  # yrs collects it too: anchored to collected content
             w.add(s, place)
             if isinstance(place, int):
@@ -384,7 +410,7 @@ class BoardGuard:
                 j.flag(SHAPE, "content inside something that is not a type")
                 continue
             w.written.add(place)
-            if j.full and s.ref != y.DELETED:
+            if j.full and s.ref != yupdate.DELETED:
                 j.flag(LIMIT, "the board is full: only deletions are accepted")
             self._judge_struct(s, parent, parent_loc, sub, j, w)
         self._judge_deletes(update, j, w)
@@ -399,11 +425,11 @@ class BoardGuard:
                 j.flag(LIMIT, f"text over {limit} characters")
         return w.placed, w.gc_anchored
 
-    def _loc(self, parent: y.ID, w: _Walk) -> tuple[str, ...] | None:
+    def _loc(self, parent: yupdate.ID, w: _Walk) -> tuple[str, ...] | None:
         found = self.index.loc_of(parent)
         return found if found is not None else w.types.get(parent)
 
-    def _place(self, s: y.Struct, w: _Walk) -> Place | int | None:
+    def _place(self, s: yupdate.Struct, w: _Walk) -> Place | int | None:
         if s.parent_name is not None:
             return (s.parent_name, s.parent_sub)
         if s.parent_id is not None:
@@ -417,14 +443,14 @@ class BoardGuard:
             return None  # neighbours in two different lists: yrs would corrupt both lists
         return places[0]
 
-    def _anchor_place(self, anchor: y.ID, w: _Walk) -> Place | int | None:
+    def _anchor_place(self, anchor: yupdate.ID, w: _Walk) -> Place | int | None:
         found = self.index.place_of(anchor)
         return found if found is not None else w.place_of(anchor)
 
     def _judge_struct(
         self,
-        s: y.Struct,
-        parent: str | y.ID,
+        s: yupdate.Struct,
+        parent: str | yupdate.ID,
         parent_loc: tuple[str, ...],
         sub: str | None,
         j: _Judgement,
@@ -448,19 +474,19 @@ class BoardGuard:
                 return
             key = sub if sub is not None else "*"
             if rule.entry is None:  # plain values (meta)
-                if s.ref == y.DELETED:
+                if s.ref == yupdate.DELETED:
                     return
-                if s.ref != y.ANY or not s.values or len(s.values) != 1:
+                if s.ref != yupdate.ANY or not s.values or len(s.values) != 1:
                     j.flag(SHAPE, f"{root} holds plain values")
                 elif not rules.meta_value_ok(s.values[0]):
                     j.flag(SHAPE, f"invalid {root} value for {key!r}")
                 return
             exists = rule.kind == "map" and key in self._root(root)
-            if s.ref == y.DELETED:  # a tombstone at a key removes what the key held
+            if s.ref == yupdate.DELETED:  # a tombstone at a key removes what the key held
                 if exists:
                     self._may_remove_entry(root, key, rule, j)
                 return
-            if s.ref != y.TYPE or s.type_ref != y.TYPE_MAP:
+            if s.ref != yupdate.TYPE or s.type_ref != yupdate.TYPE_MAP:
                 j.flag(SHAPE, f"{root} {key!r}: expected a map")
                 return
             if rule.kind == "map" and not _is_id(key):
@@ -480,16 +506,16 @@ class BoardGuard:
             return
         if depth == 2:
             if sub is None:
-                if s.ref != y.DELETED:
+                if s.ref != yupdate.DELETED:
                     j.flag(SHAPE, f"unexpected content inside {root} {parent_loc[1]!r}")
                 return
             entry = w.entries.get(parent) if not isinstance(parent, str) else None
             self._judge_field(s, parent_loc, sub, rule, entry_rule, entry, j, w)
             return
         if depth == 3 and sub is None and parent_loc[2] in entry_rule.text_fields:
-            if s.ref == y.DELETED:
+            if s.ref == yupdate.DELETED:
                 return
-            if s.ref != y.STRING or s.text is None:
+            if s.ref != yupdate.STRING or s.text is None:
                 j.flag(SHAPE, "text holds plain text only")
                 return
             if parent not in w.new_texts:  # an existing entry's text
@@ -502,7 +528,7 @@ class BoardGuard:
 
     def _judge_field(
         self,
-        s: y.Struct,
+        s: yupdate.Struct,
         parent_loc: tuple[str, ...],
         key: str,
         rule: RootRule,
@@ -515,15 +541,15 @@ class BoardGuard:
         if key not in entry_rule.fields:
             j.flag(SHAPE, f"unknown {root} field {key!r}")
             return
-        if s.ref == y.DELETED:
+        if s.ref == yupdate.DELETED:
             if new_entry is None:
                 j.flag(SHAPE, f"{root} field {key!r} cannot be removed")
             return
-        is_text = s.ref == y.TYPE and s.type_ref == y.TYPE_TEXT
+        is_text = s.ref == yupdate.TYPE and s.type_ref == yupdate.TYPE_TEXT
         if is_text and key not in entry_rule.text_fields:
             j.flag(SHAPE, f"invalid {root} field {key!r}")
             return
-        if not is_text and (s.ref != y.ANY or len(s.values or ()) != 1):
+        if not is_text and (s.ref != yupdate.ANY or len(s.values or ()) != 1):
             j.flag(SHAPE, f"invalid {root} field {key!r}")
             return
         value = None if is_text else (s.values or [None])[0]
@@ -590,15 +616,15 @@ class BoardGuard:
         # pycrdt counts UTF-8 bytes, never fewer than UTF-16 units: read the text only near it.
         if len(value) + change <= limit:
             return False
-        return y.utf16_len(str(value)) + change > limit
+        return yupdate.utf16_len(str(value)) + change > limit
 
-    def _judge_deletes(self, update: y.Update, j: _Judgement, w: _Walk) -> None:
+    def _judge_deletes(self, update: yupdate.Update, j: _Judgement, w: _Walk) -> None:
         """Judge what the update deletes that is still there (a re-sent delete set is not).
 
         Deleting an entry deletes everything inside it: those inner deletions are part of the
         entry's and are not judged again.
         """
-        found: list[tuple[Place, y.ID, int]] = []
+        found: list[tuple[Place, yupdate.ID, int]] = []
         removed_entries: set[tuple[str, ...]] = set()
         for client, start, end in self._new_deletions(update):
             for a, b, place in self.index.runs_in(client, start, end):
@@ -631,7 +657,7 @@ class BoardGuard:
         self,
         place: Place,
         parent_loc: tuple[str, ...],
-        item: y.ID,
+        item: yupdate.ID,
         written: set[Place],
         j: _Judgement,
     ) -> None:
@@ -661,7 +687,7 @@ class BoardGuard:
             return
         j.flag(SHAPE, f"unexpected change inside {root}")
 
-    def _new_deletions(self, update: y.Update) -> list[tuple[int, int, int]]:
+    def _new_deletions(self, update: yupdate.Update) -> list[tuple[int, int, int]]:
         """Deleted ranges that exist here and are not deleted yet: (client, start, end)."""
         out: list[tuple[int, int, int]] = []
         for client, ranges in update.deletes.items():
@@ -744,7 +770,7 @@ class BoardGuard:
 
     # -- integrating ------------------------------------------------------------------------
     def _trimmed_deletes(
-        self, update: y.Update, order: list[y.Struct]
+        self, update: yupdate.Update, order: list[yupdate.Struct]
     ) -> dict[int, list[tuple[int, int]]]:
         """The delete set cut to clocks that exist once the update is in: no pending deletes."""
         ends: dict[int, int] = {}
@@ -764,22 +790,22 @@ class BoardGuard:
 
     def _integrate(
         self,
-        update: y.Update,
-        order: list[y.Struct],
-        placed: dict[y.ID, Place | int],
+        update: yupdate.Update,
+        order: list[yupdate.Struct],
+        placed: dict[yupdate.ID, Place | int],
         deletes: dict[int, list[tuple[int, int]]],
-        gc_anchored: set[y.ID],
+        gc_anchored: set[yupdate.ID],
     ) -> None:
         structs = [self._as_gc(s) if (s.client, s.clock) in gc_anchored else s for s in order]
-        self.doc.apply_update(y.encode_update(structs, deletes))
+        self.doc.apply_update(yupdate.encode_update(structs, deletes))
 
     def _integrate_compensated(
         self,
-        update: y.Update,
-        order: list[y.Struct],
-        placed: dict[y.ID, Place | int],
+        update: yupdate.Update,
+        order: list[yupdate.Struct],
+        placed: dict[yupdate.ID, Place | int],
         deletes: dict[int, list[tuple[int, int]]],
-        new_types: set[y.ID],
+        new_types: set[yupdate.ID],
         j: _Judgement,
     ) -> list[Violation]:
         """Integrate the update's clocks as collected content, then restore what it deleted."""
@@ -800,47 +826,57 @@ class BoardGuard:
         for s in order:
             self.index.record_struct(s, placed.get((s.client, s.clock)))
         structs = _merge_gc([self._neutralised(s, placed, new_types) for s in order])
-        self.doc.apply_update(y.encode_update(structs, deletes))
+        entries = restore.entries_with_content()
+        originals = Originals(self.doc.get_update(), entries) if entries else None
+        self.doc.apply_update(yupdate.encode_update(structs, deletes))
         if not restore.restore():  # in the same transaction: one net update
             # Nothing but the neutralised update: the index records it without a decode.
             self._judged = (structs, deletes, placed)
+        elif originals is not None and restore.restored:
+            originals.entries = restore.restored
+            originals.compensated = deletes  # completed from the transaction when it commits
+            self.originals = self._fresh_originals = originals
         return j.violations
 
     def _neutralised(
-        self, s: y.Struct, placed: dict[y.ID, Place | int], new_types: set[y.ID]
-    ) -> y.Struct:
+        self, s: yupdate.Struct, placed: dict[yupdate.ID, Place | int], new_types: set[yupdate.ID]
+    ) -> yupdate.Struct:
         """A tombstone where the item had a lawful place; a GC run where it had none."""
-        if s.ref == y.GC:
+        if s.ref == yupdate.GC:
             return s
         place = placed.get((s.client, s.clock))
         if isinstance(place, tuple):
             parent = place[0]
             if isinstance(parent, str):
                 if parent in self.table:
-                    return y.tombstone(s)
+                    return yupdate.tombstone(s)
             elif parent not in new_types and parent in self.index.types:
-                return y.tombstone(s)
+                return yupdate.tombstone(s)
         return self._as_gc(s)
 
     @staticmethod
-    def _as_gc(s: y.Struct) -> y.Struct:
-        return y.Struct(s.client, s.clock, s.length, y.GC, raw=y.gc_struct(s.length))
+    def _as_gc(s: yupdate.Struct) -> yupdate.Struct:
+        return yupdate.Struct(
+            s.client, s.clock, s.length, yupdate.GC, raw=yupdate.gc_struct(s.length)
+        )
 
 
-def _merge_gc(structs: list[y.Struct]) -> list[y.Struct]:
+def _merge_gc(structs: list[yupdate.Struct]) -> list[yupdate.Struct]:
     """Consecutive GC runs of one client as one: a hostile update's many structs cost one."""
-    out: list[y.Struct] = []
+    out: list[yupdate.Struct] = []
     for s in structs:
         last = out[-1] if out else None
         if (
             last is not None
-            and s.ref == y.GC
-            and last.ref == y.GC
+            and s.ref == yupdate.GC
+            and last.ref == yupdate.GC
             and last.client == s.client
             and last.end == s.clock
         ):
             length = last.length + s.length
-            out[-1] = y.Struct(s.client, last.clock, length, y.GC, raw=y.gc_struct(length))
+            out[-1] = yupdate.Struct(
+                s.client, last.clock, length, yupdate.GC, raw=yupdate.gc_struct(length)
+            )
         else:
             out.append(s)
     return out
@@ -850,8 +886,8 @@ def _is_id(value: Any) -> bool:
     return isinstance(value, str) and 0 < len(value) <= 64
 
 
-def _subset(update: y.Update, order: list[y.Struct]) -> y.Update:
-    return y.Update(list(order), update.deletes)
+def _subset(update: yupdate.Update, order: list[yupdate.Struct]) -> yupdate.Update:
+    return yupdate.Update(list(order), update.deletes)
 
 
 class _Restorer:
@@ -864,6 +900,7 @@ class _Restorer:
         self._fields: dict[tuple[str, str, str], Any] = {}
         self._arrays: dict[str, list[Any]] = {}
         self._maps: dict[str, Map[Any]] = {}
+        self.restored: list[tuple[str, str]] = []  # entries written back as copies
 
     def _map(self, root: str) -> Map[Any]:
         found = self._maps.get(root)
@@ -871,7 +908,7 @@ class _Restorer:
             found = self._maps[root] = self.doc.get(root, type=Map)
         return found
 
-    def remember(self, index: StructIndex, place: Place, item: y.ID) -> None:
+    def remember(self, index: StructIndex, place: Place, item: yupdate.ID) -> None:
         parent, sub = place
         loc = (parent,) if isinstance(parent, str) else index.loc_of(parent)
         if loc is None or loc[0] not in self.table:
@@ -895,6 +932,12 @@ class _Restorer:
         if isinstance(entry, Map) and (root, key, field_name) not in self._fields:
             self._fields[(root, key, field_name)] = _held(entry, field_name)
 
+    def entries_with_content(self) -> list[tuple[str, str]]:
+        """Entries (maps of a map root) that a restore may have to copy."""
+        return [
+            (root, key) for (root, key), snap in self._entries.items() if isinstance(snap, _MapSnap)
+        ]
+
     def restore(self) -> bool:
         """Write back what changed; whether anything had to be written."""
         wrote = False
@@ -903,6 +946,8 @@ class _Restorer:
             if snap is not _ABSENT and _held(target, key) != snap:
                 target[key] = _rebuild(snap)
                 wrote = True
+                if isinstance(snap, _MapSnap):
+                    self.restored.append((root, key))
         for (root, key, name), snap in self._fields.items():
             entry = self._map(root).get(key)
             if not isinstance(entry, Map) or snap is _ABSENT:

@@ -211,6 +211,19 @@ def agenda_problem(entry: Any) -> str | None:
 
 
 # -- typed accessors ------------------------------------------------------------------------
+def participant_name(doc: Doc[Any], pid: Any) -> str | None:
+    """A member's display name (None for an unknown id or anything that is not an id)."""
+    entry = doc.get("participants", type=Map).get(pid) if isinstance(pid, str) else None
+    name = entry.get("name") if isinstance(entry, Map) else None
+    return name if isinstance(name, str) else None
+
+
+def agenda_items(doc: Doc[Any]) -> list[dict[str, Any]]:
+    """The agenda's entries as plain dicts, in order (anything that is not a Map skipped)."""
+    agenda: Array[Any] = doc.get("agenda", type=Array)
+    return [entry.to_py() or {} for entry in agenda if isinstance(entry, Map)]
+
+
 @dataclass(frozen=True)
 class NoteView:
     id: str
@@ -234,28 +247,11 @@ class BoardDoc:
         root: Map[Any] = self.doc.get(name, type=Map)
         return root
 
-    @property
-    def agenda(self) -> Array[Any]:
-        root: Array[Any] = self.doc.get("agenda", type=Array)
-        return root
-
     # participants (server only)
     def add_participant(self, pid: str, *, name: str, role: Role, joined_at: float) -> None:
         self.map_root("participants")[pid] = Map(
             {"name": name, "role": role, "joined_at": joined_at}
         )
-
-    def get_role(self, pid: str) -> Role | None:
-        entry = self.map_root("participants").get(pid)
-        if not isinstance(entry, Map):
-            return None
-        role = entry.get("role")
-        return role if role in ROLES else None
-
-    def participant_name(self, pid: str) -> str | None:
-        entry = self.map_root("participants").get(pid)
-        name = entry.get("name") if isinstance(entry, Map) else None
-        return name if isinstance(name, str) else None
 
     # notes
     def add_note(
@@ -308,101 +304,8 @@ class BoardDoc:
     def note_ids(self) -> list[str]:
         return list(self.map_root("notes").keys())
 
-    def set_note_text(self, note_id: str, text: str) -> None:
-        body = self._note(note_id).get("text")
-        if isinstance(body, Text):
-            with self.doc.transaction():
-                del body[0 : len(body)]
-                body.insert(0, text)
-        else:
-            self._note(note_id)["text"] = Text(text)
-
-    def append_note_text(self, note_id: str, text: str) -> None:
-        body = self._note(note_id)["text"]
-        body.insert(len(body), text)
-
-    def set_note_color(self, note_id: str, color: str) -> None:
-        self._note(note_id)["color"] = color
-
-    def move_note(self, note_id: str, x: float, y: float) -> None:
-        note = self._note(note_id)
-        with self.doc.transaction():
-            note["x"] = float(x)
-            note["y"] = float(y)
-
-    def set_note_group(self, note_id: str, group: str | None) -> None:
-        self._note(note_id)["group"] = group
-
-    def delete_note(self, note_id: str) -> None:
-        del self.map_root("notes")[note_id]
-
-    # groups
-    def add_group(
-        self,
-        group_id: str,
-        *,
-        title: str,
-        x: float,
-        y: float,
-        w: float = 480.0,
-        h: float = 320.0,
-        color: str = "gray",
-    ) -> None:
-        self.map_root("groups")[group_id] = Map(
-            {"title": title, "x": x, "y": y, "w": w, "h": h, "color": color}
-        )
-
-    def rename_group(self, group_id: str, title: str) -> None:
-        group = self.map_root("groups")[group_id]
-        group["title"] = title
-
-    def delete_group(self, group_id: str) -> None:
-        del self.map_root("groups")[group_id]
-
-    # agenda
-    def add_agenda_item(self, item_id: str, title: str, minutes: float, kind: str) -> None:
-        self.agenda.append(Map({"id": item_id, "title": title, "minutes": minutes, "kind": kind}))
-
-    def agenda_items(self) -> list[dict[str, Any]]:
-        return [entry.to_py() or {} for entry in self.agenda if isinstance(entry, Map)]
-
-    # actions
-    def add_action(
-        self,
-        action_id: str,
-        *,
-        text: str,
-        owner: str | None = None,
-        due: str | None = None,
-        note: str | None = None,
-        item: str | None = None,
-        created_at: float = 0.0,
-    ) -> None:
-        self.map_root("actions")[action_id] = Map(
-            {
-                "text": Text(text),
-                "owner": owner,
-                "due": due,
-                "status": "open",
-                "note": note,
-                "item": item,
-                "created_at": float(created_at),
-            }
-        )
-
-    def set_action_status(self, action_id: str, status: str) -> None:
-        self.map_root("actions")[action_id]["status"] = status
-
-    # decisions
-    def add_decision(
-        self, decision_id: str, *, text: str, item: str | None, created_at: float
-    ) -> None:
-        self.map_root("decisions")[decision_id] = Map(
-            {"text": text, "item": item, "created_at": float(created_at)}
-        )
-
     def to_py(self) -> dict[str, Any]:
         """Every known root as plain Python values (agenda as a list)."""
         out: dict[str, Any] = {name: self.map_root(name).to_py() or {} for name in MAP_ROOTS}
-        out["agenda"] = self.agenda_items()
+        out["agenda"] = agenda_items(self.doc)
         return out

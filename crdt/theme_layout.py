@@ -15,7 +15,7 @@ from typing import Any
 
 from pycrdt import Doc, Map, Text
 
-from crdt.facilitation import CommandError
+from crdt.errors import ApiError
 from crdt.schema import MAX_TITLE
 
 NOTE_W = 200.0  # the web client's note size (web/src/board/notes.js)
@@ -48,23 +48,23 @@ def _num(value: Any, default: float = 0.0) -> float:
 def check_themes(doc: Doc[Any], themes: list[AcceptedTheme]) -> None:
     """422 for bad titles, unknown notes, or a note in two themes: before anything changes."""
     if not themes:
-        raise CommandError(422, "invalid", "`themes` must list at least one theme.")
+        raise ApiError(422, "invalid", "`themes` must list at least one theme.")
     if len(themes) > MAX_THEMES:
-        raise CommandError(422, "invalid", f"At most {MAX_THEMES} themes at once.")
+        raise ApiError(422, "invalid", f"At most {MAX_THEMES} themes at once.")
     seen: set[str] = set()
     notes = _notes(doc)
     for theme in themes:
         if not theme.title.strip() or len(theme.title) > MAX_TITLE:
-            raise CommandError(
+            raise ApiError(
                 422, "invalid", f"Each theme needs a title of 1 to {MAX_TITLE} characters."
             )
         if not theme.note_ids:
-            raise CommandError(422, "invalid", "Each theme needs at least one note.")
+            raise ApiError(422, "invalid", "Each theme needs at least one note.")
         for note_id in theme.note_ids:
             if note_id in seen:
-                raise CommandError(422, "invalid", f"Note {note_id} is in two themes.")
+                raise ApiError(422, "invalid", f"Note {note_id} is in two themes.")
             if not isinstance(notes.get(note_id), Map):
-                raise CommandError(404, "note_not_found", f"No note {note_id} on this board.")
+                raise ApiError(404, "note_not_found", f"No note {note_id} on this board.")
             seen.add(note_id)
 
 
@@ -137,15 +137,15 @@ def _words(text: str) -> str:
 def merged_text(
     doc: Doc[Any], note_ids: list[str], names: dict[str, str], max_text: int
 ) -> tuple[str, list[str]]:
-    """The kept note's new text and every author (ids), or a CommandError: changes nothing."""
+    """The kept note's new text and every author (ids), or a ApiError: changes nothing."""
     if len(note_ids) < 2 or len(set(note_ids)) != len(note_ids):
-        raise CommandError(422, "invalid", "`note_ids` must name two or more different notes.")
+        raise ApiError(422, "invalid", "`note_ids` must name two or more different notes.")
     notes = _notes(doc)
     entries = []
     for note_id in note_ids:
         note = notes.get(note_id)
         if not isinstance(note, Map):
-            raise CommandError(404, "note_not_found", f"No note {note_id} on this board.")
+            raise ApiError(404, "note_not_found", f"No note {note_id} on this board.")
         entries.append(note)
     texts = [str(e.get("text", "")) for e in entries]
     authors: list[str] = []
@@ -162,7 +162,7 @@ def merged_text(
     if len(authors) > 1:
         merged += "\n— " + ", ".join(names.get(a, a) for a in authors)
     if len(merged) > max_text:
-        raise CommandError(422, "too_long", f"The merged note would exceed {max_text} characters.")
+        raise ApiError(422, "too_long", f"The merged note would exceed {max_text} characters.")
     return merged, authors
 
 

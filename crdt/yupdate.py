@@ -13,7 +13,6 @@ wire-compatible). Lengths and clocks count UTF-16 code units for strings, as in 
 from __future__ import annotations
 
 import struct as _struct
-from bisect import bisect_right
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -393,15 +392,21 @@ def _read_content(r: _Reader, s: Struct) -> None:
 
 
 class _Depths:
-    """How deep each item of an update sits, as it is decoded (1: a root's child)."""
+    """How deep the items of an update sit (1: a root's child), followed as it is decoded.
 
-    __slots__ = ("_depth_of", "_max", "_runs", "_types")
+    Depth is followed through explicit parents (a root by name, a type by id) and, for types,
+    through their left or right neighbour; an item placed only by a neighbour takes the depth
+    recorded for that neighbour's last unit when there is one. Nesting that cannot be followed
+    this way is still refused by the judgement, at its linear cost.
+    """
+
+    __slots__ = ("_by_last", "_depth_of", "_max", "_types")
 
     def __init__(self, depth_of: DepthOf, max_depth: int) -> None:
         self._depth_of = depth_of
         self._max = max_depth
         self._types: dict[ID, int] = {}  # types of this update -> depth of their children
-        self._runs: dict[int, list[tuple[int, int, int]]] = {}  # client -> (start, end, depth)
+        self._by_last: dict[ID, int] = {}  # an item's last unit -> its depth
 
     def check(self, s: Struct) -> None:
         if s.parent_name is not None:
@@ -414,26 +419,16 @@ class _Depths:
         else:
             anchor = s.origin if s.origin is not None else s.right_origin
             assert anchor is not None
-            depth = self._item_depth(anchor)
+            depth = self._by_last.get(anchor)
+            if depth is None and s.ref == TYPE:  # a keystroke needs no look-up in the index
+                depth = self._depth_of(anchor)
         if depth is None:
-            return  # placed against something unknown: the judgement decides
+            return
         if depth > self._max:
             raise UpdateFormatError(f"content nested {depth} levels deep")
         if s.ref == TYPE:
             self._types[(s.client, s.clock)] = depth + 1
-        runs = self._runs.setdefault(s.client, [])
-        if runs and runs[-1][1] == s.clock and runs[-1][2] == depth:
-            runs[-1] = (runs[-1][0], s.clock + s.length, depth)
-        else:
-            runs.append((s.clock, s.clock + s.length, depth))
-
-    def _item_depth(self, item: ID) -> int | None:
-        runs = self._runs.get(item[0])
-        if runs:
-            i = bisect_right(runs, (item[1], 1 << 62, 0)) - 1
-            if i >= 0 and runs[i][0] <= item[1] < runs[i][1]:
-                return runs[i][2]
-        return self._depth_of(item)
+        self._by_last[(s.client, s.clock + s.length - 1)] = depth
 
 
 def decode_state_vector(data: bytes) -> dict[int, int]:

@@ -11,11 +11,12 @@ from pycrdt import Doc, Map
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 
+from crdt.errors import ApiError
+from crdt.facilitation import role_of
 from crdt.followup import add_follow_up_link, open_actions, seed_follow_up
-from crdt.schema import BoardDoc
+from crdt.schema import ROLES, BoardDoc, Role
 from crdt.templates import TEMPLATES, init_board
-from server.auth import ROLES, Role, mint_token
-from server.errors import ApiError
+from server.auth import mint_token
 from server.httputil import bearer_claims, board_id_of, read_json, services_of, text_field
 from server.ids import is_board_id, new_board_id, new_participant_id
 from server.services import Services
@@ -108,7 +109,7 @@ async def _follow_up_source(
     assert claims is not None
     await _require_board(services, earlier_id)
     async with services.rooms.using(earlier_id) as room:
-        if BoardDoc(room.doc).get_role(claims.participant_id) != "facilitator":
+        if role_of(room.doc, claims.participant_id) != "facilitator":
             raise ApiError(403, "forbidden", "Only a facilitator of that board may follow it up.")
         return earlier_id, open_actions(room.doc)
 
@@ -134,7 +135,7 @@ async def join_board(request: Request) -> Response:
         if claims is None:
             raise ApiError(401, "unauthorized", f"Joining as {role} needs a facilitator token.")
         async with services.rooms.using(board_id) as room:
-            current = BoardDoc(room.doc).get_role(claims.participant_id)
+            current = role_of(room.doc, claims.participant_id)
         if current != "facilitator":
             raise ApiError(403, "forbidden", f"Only a facilitator may add a {role}.")
     pid = new_participant_id()

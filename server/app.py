@@ -15,6 +15,7 @@ from starlette.middleware import Middleware
 from starlette.routing import BaseRoute, Route, WebSocketRoute
 
 from crdt.drafts import is_drafting
+from crdt.errors import ApiError
 from crdt.permissions import DRAFTS_RULES
 from crdt.policy import BoardGuard, DocLimits, DraftsContext
 from server import api
@@ -23,12 +24,13 @@ from server.commands_api import Facilitation
 from server.config import Settings
 from server.docref import DocRef
 from server.drafts import Drafts
-from server.errors import ApiError, api_error_handler, http_error_handler, unexpected_error_handler
+from server.errors import api_error_handler, http_error_handler, unexpected_error_handler
 from server.estimation import Estimation
 from server.events import Outbox, OutcomeWatch
 from server.features import Feature, command_table
 from server.metrics import Metrics
 from server.outcome_commands import OutcomeCommands
+from server.pages import page_routes, web_dir
 from server.presence import PresenceLimits
 from server.room_core import UpdateGuard
 from server.rooms import RoomManager
@@ -162,10 +164,7 @@ def _routes() -> list[BaseRoute]:
     from server.webhooks_api import webhook_routes
 
     routes.extend(webhook_routes())
-    with contextlib.suppress(ImportError):
-        from server.pages import page_routes, web_dir
-
-        routes.extend(page_routes(web_dir()))
+    routes.extend(page_routes(web_dir()))
     return routes
 
 

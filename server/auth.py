@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Literal, cast
+from typing import cast
 
 import jwt
 
-Role = Literal["facilitator", "participant", "viewer"]
-ROLES: tuple[Role, ...] = ("facilitator", "participant", "viewer")
+from crdt.schema import ROLES, Role
+
 ALGORITHM = "HS256"
 
 

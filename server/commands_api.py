@@ -17,12 +17,11 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from crdt import facilitation
+from crdt.errors import ApiError
 from server.auth import Claims
-from server.errors import ApiError
 from server.estimation import estimation_close, estimation_reveal, estimation_start
 from server.features import FACILITATOR, MEMBERS, Command, Context, Feature
 from server.httputil import bearer_claims, board_id_of, read_json, services_of
-from server.room import Room
 from server.services import Services
 from server.voting import cast_dot, on_existing_notes, withdraw_dot
 
@@ -70,10 +69,7 @@ def _now_ms() -> float:
 
 
 async def _change(ctx: Context, change: Callable[[Doc[Any]], dict[str, Any]]) -> dict[str, Any]:
-    try:
-        return await ctx.room.apply_server_change(change)
-    except facilitation.CommandError as exc:
-        raise ApiError(exc.status, exc.code, exc.message) from exc
+    return await ctx.room.apply_server_change(change)
 
 
 # -- facilitation
@@ -297,11 +293,6 @@ class Facilitation(Feature):
         }
 
 
-def current_role(room: Room, claims: Claims) -> str:
-    """The roster's role wins over the token's claim (roles change during a session)."""
-    return facilitation.role_of(room.doc, claims.participant_id) or claims.role
-
-
 async def run_command(request: Request) -> Response:
     services = services_of(request)
     board_id = board_id_of(request)
@@ -326,7 +317,7 @@ async def execute_command(
     if await services.store.get_board(board_id) is None:
         raise ApiError(404, "board_not_found", "No such board.")
     async with services.rooms.using(board_id) as room:
-        role = current_role(room, claims)
+        role = facilitation.current_role(room.doc, claims.participant_id, claims.role)
         if role not in command.roles:
             services.metrics.commands.labels(kind, "forbidden").inc()
             raise ApiError(403, "forbidden", f"A {role} may not `{kind}`.")

@@ -14,10 +14,10 @@ from typing import Any
 
 from pycrdt import Doc
 
-from crdt import drafts as drafting
+from crdt import drafts as drafts_doc
 from crdt import facilitation
+from crdt.errors import ApiError
 from server.docref import DocRef
-from server.errors import ApiError
 from server.features import FACILITATOR, Command, Context, Feature
 from server.notices import Notice
 from server.room import Room, RoomWatch
@@ -62,32 +62,32 @@ class _DraftCounter(RoomWatch):
 
     async def _publish(self) -> None:
         room, member, max_drafts = self.room, self.member, self.max_drafts
-        extra = drafting.drafts_beyond(room.doc, max_drafts)
+        extra = drafts_doc.drafts_beyond(room.doc, max_drafts)
         if extra:
-            await room.apply_server_change(lambda doc: drafting.remove_drafts(doc, extra))
+            await room.apply_server_change(lambda doc: drafts_doc.remove_drafts(doc, extra))
             room.notify(
                 member,
                 Notice("limit", f"at most {max_drafts} drafts per member; {len(extra)} removed"),
             )
-        count = drafting.count_drafts(room.doc)
+        count = drafts_doc.count_drafts(room.doc)
         try:
             async with self.rooms.using(room.ref.board) as board:
                 await board.apply_server_change(
-                    lambda doc: drafting.set_draft_count(doc, member, count)
+                    lambda doc: drafts_doc.set_draft_count(doc, member, count)
                 )
         except Exception:
             log.exception("could not publish the draft count of %s", room.ref)
 
 
-async def _member_drafts(ctx: Context) -> dict[str, list[drafting.Draft]]:
+async def _member_drafts(ctx: Context) -> dict[str, list[drafts_doc.Draft]]:
     services = ctx.services
     settings = services.settings
-    by_member: dict[str, list[drafting.Draft]] = {}
+    by_member: dict[str, list[drafts_doc.Draft]] = {}
     prefix = DocRef.drafts_prefix(ctx.board_id)
     for doc_id in await services.store.list_docs(prefix):
         member = doc_id[len(prefix) :]
         async with services.rooms.using(DocRef(ctx.board_id, member)) as private:
-            written = drafting.read_drafts(private.doc, settings.max_note_text)
+            written = drafts_doc.read_drafts(private.doc, settings.max_note_text)
         if written:
             by_member[member] = written[: settings.max_drafts_per_member]
     return by_member
@@ -95,7 +95,7 @@ async def _member_drafts(ctx: Context) -> dict[str, list[drafting.Draft]]:
 
 async def _remove(ctx: Context, member: str, note_ids: list[str]) -> None:
     async with ctx.services.rooms.using(DocRef(ctx.board_id, member)) as private:
-        await private.apply_server_change(lambda doc: drafting.remove_drafts(doc, note_ids))
+        await private.apply_server_change(lambda doc: drafts_doc.remove_drafts(doc, note_ids))
 
 
 async def drafts_start(ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
@@ -103,24 +103,24 @@ async def drafts_start(ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
     by_member = await _member_drafts(ctx)
 
     def start(doc: Doc[Any]) -> None:
-        drafting.set_drafting(doc, True)
+        drafts_doc.set_drafting(doc, True)
         for member, written in by_member.items():
-            drafting.set_draft_count(doc, member, len(written))
+            drafts_doc.set_draft_count(doc, member, len(written))
 
     await ctx.room.apply_server_change(start)
     return {"drafting": True}
 
 
 async def drafts_reveal(ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
-    if not drafting.is_drafting(ctx.room.doc):
+    if not drafts_doc.is_drafting(ctx.room.doc):
         raise ApiError(409, "not_drafting", "Silent brainstorming is not running.")
     services = ctx.services
     settings = services.settings
     by_member = await _member_drafts(ctx)
     now = time.time() * 1000.0
 
-    def reveal(doc: Doc[Any]) -> drafting.Placement:
-        placement = drafting.place_drafts(
+    def reveal(doc: Doc[Any]) -> drafts_doc.Placement:
+        placement = drafts_doc.place_drafts(
             doc,
             by_member,
             key=settings.secret or "",
@@ -128,9 +128,9 @@ async def drafts_reveal(ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
             now_ms=now,
             item=facilitation.current_item(doc),
             max_notes=settings.max_notes_per_board,
-            origin_y=drafting.lowest_note_y(doc),
+            origin_y=drafts_doc.lowest_note_y(doc),
         )
-        drafting.set_drafting(doc, False)
+        drafts_doc.set_drafting(doc, False)
         return placement
 
     placement = await ctx.room.apply_server_change(reveal)

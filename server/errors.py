@@ -10,6 +10,8 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from crdt.errors import ApiError
+
 log = logging.getLogger("planboard.errors")
 
 _STATUS_CODES = {
@@ -25,16 +27,6 @@ _STATUS_CODES = {
     429: "rate_limited",
     503: "unavailable",
 }
-
-
-class ApiError(Exception):
-    """Raised by handlers; turned into the error shape with a fitting status."""
-
-    def __init__(self, status: int, code: str, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        self.message = message
 
 
 def error_response(status: int, code: str, message: str) -> JSONResponse:

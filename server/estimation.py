@@ -13,7 +13,7 @@ from typing import Any
 from pycrdt import Doc
 
 from crdt import estimation, facilitation
-from server.errors import ApiError
+from crdt.errors import ApiError
 from server.features import FACILITATOR, MEMBERS, Command, Context, Feature
 
 
@@ -46,18 +46,12 @@ def _note_list(body: dict[str, Any]) -> list[str] | None:
 
 
 async def _change(ctx: Context, change: Any) -> dict[str, Any]:
-    try:
-        result: dict[str, Any] = await ctx.room.apply_server_change(change)
-        return result
-    except facilitation.CommandError as exc:
-        raise ApiError(exc.status, exc.code, exc.message) from exc
+    result: dict[str, Any] = await ctx.room.apply_server_change(change)
+    return result
 
 
 async def estimation_start(ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
-    try:
-        scale_name, scale = estimation.parse_scale(body.get("scale"))
-    except facilitation.CommandError as exc:
-        raise ApiError(exc.status, exc.code, exc.message) from exc
+    scale_name, scale = estimation.parse_scale(body.get("scale"))
     scope = body.get("scope")
     if scope is not None and (not isinstance(scope, str) or not 0 < len(scope) <= 64):
         raise ApiError(422, "invalid", "`scope` must be an agenda item id.")
@@ -103,11 +97,8 @@ async def estimate(ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
     if state.kind != "estimate":
         raise ApiError(409, "wrong_kind", "The open round is a dot vote: use `vote`.")
     raw = body.get("value")
-    try:
-        value = None if raw is None else estimation.card_on_scale(raw, state.scale)
-        estimation.note_in_round(ctx.room.doc, state, note_id)
-    except facilitation.CommandError as exc:
-        raise ApiError(exc.status, exc.code, exc.message) from exc
+    value = None if raw is None else estimation.card_on_scale(raw, state.scale)
+    estimation.note_in_round(ctx.room.doc, state, note_id)
     store = ctx.services.store
     if not await store.cast_estimate(ctx.board_id, state.round, ctx.participant_id, note_id, value):
         raise ApiError(409, "voting_closed", "The estimation round closed.")
@@ -137,24 +128,17 @@ async def estimate_agree(ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
     value: str | None = None
     if raw is not None:
         scale = estimation.latest_scale(ctx.room.doc)
-        try:
-            value = estimation.card_on_scale(raw, scale) if scale else _free_card(raw)
-        except facilitation.CommandError as exc:
-            raise ApiError(exc.status, exc.code, exc.message) from exc
+        value = estimation.card_on_scale(raw, scale) if scale else _free_card(raw)
     return await _change(ctx, lambda doc: estimation.agree(doc, note_id, value))
 
 
 def _free_card(raw: Any) -> str:
     """Without an estimation round to take the scale from, any short card is accepted."""
     if isinstance(raw, bool) or not isinstance(raw, str | int | float):
-        raise facilitation.CommandError(
-            422, "invalid", "`value` must be a card (a string or a number)."
-        )
+        raise ApiError(422, "invalid", "`value` must be a card (a string or a number).")
     text = estimation.card_text(raw)
     if not 0 < len(text) <= estimation.MAX_CARD_LENGTH:
-        raise facilitation.CommandError(
-            422, "invalid", f"`value` has 1 to {estimation.MAX_CARD_LENGTH} characters."
-        )
+        raise ApiError(422, "invalid", f"`value` has 1 to {estimation.MAX_CARD_LENGTH} characters.")
     return text
 
 

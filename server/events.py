@@ -21,7 +21,7 @@ from typing import Any
 from pycrdt import Doc, Map
 
 from crdt import events as ev
-from crdt.facilitation import agenda_items
+from crdt.schema import agenda_items
 from server.config import Settings
 from server.features import Feature
 from server.room import Room, RoomWatch

@@ -23,8 +23,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from crdt import export as e
-from server.errors import ApiError
+from crdt import export
+from crdt.docload import doc_from_log
+from crdt.errors import ApiError
 from server.httputil import bearer_claims, board_id_of, read_json, services_of
 from server.store.base import Store
 
@@ -38,12 +39,7 @@ FORMATS = {
 async def load_doc(store: Store, doc_id: str) -> Doc[Any]:
     """A doc straight from the store (the CLI reads boards with the server stopped)."""
     loaded = await store.load_doc(doc_id)
-    doc: Doc[Any] = Doc()
-    if loaded.snapshot:
-        doc.apply_update(loaded.snapshot)
-    for _, update in loaded.updates:
-        doc.apply_update(update)
-    return doc
+    return doc_from_log(loaded.snapshot, (update for _, update in loaded.updates))
 
 
 EXPORT_EVENT_EVERY = 60.0  # the summary page reads the export each time it opens
@@ -66,17 +62,19 @@ def render(
     data: dict[str, Any], fmt: str, table: str = "actions", round_no: int | None = None
 ) -> str:
     if fmt == "md":
-        return e.to_markdown(data)
+        return export.to_markdown(data)
     if fmt == "json":
         return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
     if table == "results":
-        return e.results_csv(data, round_no)
-    return e.actions_csv(data)
+        return export.results_csv(data, round_no)
+    return export.actions_csv(data)
 
 
 async def export_board(store: Store, board_id: str, doc: Doc[Any]) -> dict[str, Any]:
     audit = await store.read_audit(board_id)
-    return e.build_export(doc, board_id=board_id, audit=audit, generated_at_ms=time.time() * 1000)
+    return export.build_export(
+        doc, board_id=board_id, audit=audit, generated_at_ms=time.time() * 1000
+    )
 
 
 LINK_TTL_SECONDS = 120

@@ -7,8 +7,8 @@ from typing import Any
 
 from starlette.requests import Request
 
+from crdt.errors import ApiError
 from server.auth import Claims, TokenError, verify_token
-from server.errors import ApiError
 from server.ids import is_board_id
 from server.services import Services
 

@@ -22,9 +22,10 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.types import Receive, Scope, Send
 
+from crdt.errors import ApiError
 from server.auth import Claims, TokenError, verify_token
 from server.commands_api import execute_command
-from server.errors import ApiError, error_response
+from server.errors import error_response
 from server.export_api import export_board, render
 from server.services import Services
 

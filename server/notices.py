@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from crdt import protocol as p
+from crdt import protocol
 
 SERVER_CLIENT_ID = 0
 
@@ -55,5 +55,7 @@ def notice_frame(violations: Sequence[Any], clock: int) -> bytes:
             "at": int(time.time() * 1000),
         }
     }
-    entry = p.AwarenessEntry(SERVER_CLIENT_ID, clock, json.dumps(state, separators=(",", ":")))
-    return p.encode_awareness([entry])
+    entry = protocol.AwarenessEntry(
+        SERVER_CLIENT_ID, clock, json.dumps(state, separators=(",", ":"))
+    )
+    return protocol.encode_awareness([entry])

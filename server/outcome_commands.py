@@ -16,7 +16,7 @@ from typing import Any
 from pycrdt import Doc, Map, Text
 
 from crdt import drafts, facilitation, schema
-from server.errors import ApiError
+from crdt.errors import ApiError
 from server.features import FACILITATOR, MEMBERS, Command, Context, Feature
 
 
@@ -61,7 +61,7 @@ async def note_add(ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
     def write(doc: Doc[Any]) -> dict[str, Any]:
         notes = doc.get("notes", type=Map)
         if len(notes) >= settings.max_notes_per_board:
-            raise facilitation.CommandError(
+            raise ApiError(
                 409,
                 "too_many_notes",
                 f"A board holds at most {settings.max_notes_per_board} notes.",
@@ -69,7 +69,7 @@ async def note_add(ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
         x = body.get("x", 0.0)
         y = body.get("y", drafts.lowest_note_y(doc))
         if not (schema.is_number(x) and schema.is_number(y)):
-            raise facilitation.CommandError(422, "invalid", "`x` and `y` must be numbers.")
+            raise ApiError(422, "invalid", "`x` and `y` must be numbers.")
         if item is None and "item" not in body:
             current = facilitation.current_item(doc)
             chosen_item = current
@@ -137,7 +137,7 @@ async def decision_record(ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
     def write(doc: Doc[Any]) -> dict[str, Any]:
         missing = [n for n in notes if not facilitation.note_exists(doc, n)]
         if missing:
-            raise facilitation.CommandError(404, "note_not_found", f"No such note: {missing[0]}.")
+            raise ApiError(404, "note_not_found", f"No such note: {missing[0]}.")
         doc.get("decisions", type=Map)[decision_id] = Map(
             {
                 "text": text,
@@ -154,11 +154,8 @@ async def decision_record(ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
 
 
 async def _apply(ctx: Context, write: Any) -> dict[str, Any]:
-    try:
-        result: dict[str, Any] = await ctx.room.apply_server_change(write)
-        return result
-    except facilitation.CommandError as exc:
-        raise ApiError(exc.status, exc.code, exc.message) from exc
+    result: dict[str, Any] = await ctx.room.apply_server_change(write)
+    return result
 
 
 class OutcomeCommands(Feature):

@@ -4,8 +4,9 @@ The pages are thin shells: the data lives in the board document and the JSON API
 bundle in `web/static/dist` (built by `make web`, never committed) does the work. An installed
 wheel carries all of `web/` inside this package (`server/web`, see hatch_build.py). Every page
 works under the strict Content-Security-Policy of `server.security`: no inline script or
-style; what a page needs to start (board id, templates) travels in a JSON data element that
-Jinja's `tojson` escapes. A missing bundle never breaks a page: it says how to build one.
+style; what a page needs to start (board id, templates, the server's limits) travels in a JSON
+data element that Jinja's `tojson` escapes. A missing bundle never breaks a page: it says how to
+build one.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
+from crdt.templates import TEMPLATES
 from server.ids import is_board_id
 
 BUNDLES = ("landing", "join", "board", "summary")
@@ -51,10 +53,6 @@ def _field(source: Any, name: str, default: Any = None) -> Any:
 
 def template_catalog() -> list[dict[str, Any]]:
     """The board templates as plain data for the landing page (`crdt.templates.TEMPLATES`)."""
-    try:
-        from crdt.templates import TEMPLATES
-    except ImportError:  # pragma: no cover - only while the module is missing
-        return []
     catalog: list[dict[str, Any]] = []
     for template_id, template in TEMPLATES.items():
         agenda: list[dict[str, Any]] = []
@@ -145,14 +143,14 @@ class Pages:
             return None
         return str(info.title or "")
 
-    async def _board_page(self, request: Request, page: str, heading: str) -> Response:
+    async def _board_page(self, request: Request, page: str, heading: str, **more: Any) -> Response:
         board_id = str(request.path_params["board_id"])
         if not is_board_id(board_id):
             return self.not_found(request, "This link does not point to a board.")
         title = await self._board_title(request, board_id)
         if title is None:
             return self.not_found(request, "There is no board at this link.")
-        data = {"board_id": board_id, "title": title}
+        data = {"board_id": board_id, "title": title, **more}
         return self.render(
             request,
             page,
@@ -170,7 +168,11 @@ class Pages:
         )
 
     async def board(self, request: Request) -> Response:
-        return await self._board_page(request, "board", "")
+        # The editor enforces the server's limits, so they come from its settings, never a copy.
+        settings = request.app.state.services.settings
+        return await self._board_page(
+            request, "board", "", limits={"note_text": settings.max_note_text}
+        )
 
     async def join(self, request: Request) -> Response:
         return await self._board_page(request, "join", "Join ")

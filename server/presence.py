@@ -21,10 +21,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from pycrdt import Map
-
-from crdt import facilitation as f
-from crdt import protocol as p
+from crdt import facilitation, protocol
+from crdt.schema import participant_name
 from server.auth import Claims
 from server.connection import Connection
 from server.notices import SERVER_CLIENT_ID
@@ -54,12 +52,11 @@ class AwarenessRecord:
 def roster_identity(doc: Any, claims: Claims) -> dict[str, str]:
     """Who a connection is: the roster's name and role win over the token's (they change)."""
     pid = claims.participant_id
-    entry = doc.get("participants", type=Map).get(pid)
-    name = entry.get("name") if isinstance(entry, Map) else None
+    name = participant_name(doc, pid)
     return {
         "id": pid,
-        "name": name if isinstance(name, str) else claims.name,
-        "role": f.role_of(doc, pid) or claims.role,
+        "name": claims.name if name is None else name,
+        "role": facilitation.current_role(doc, pid, claims.role),
     }
 
 
@@ -72,20 +69,22 @@ def _user_id(state: str) -> str | None:
     return uid if isinstance(uid, str) else None
 
 
-def frames(entries: list[p.AwarenessEntry]) -> list[bytes]:
+def frames(entries: list[protocol.AwarenessEntry]) -> list[bytes]:
     """Awareness frames of at most MAX_AWARENESS_ENTRIES entries and about MAX_FRAME_BYTES."""
     out: list[bytes] = []
-    chunk: list[p.AwarenessEntry] = []
+    chunk: list[protocol.AwarenessEntry] = []
     size = 0
     for entry in entries:
         length = len(entry.state) + 16
-        if chunk and (len(chunk) >= p.MAX_AWARENESS_ENTRIES or size + length > MAX_FRAME_BYTES):
-            out.append(p.encode_awareness(chunk))
+        if chunk and (
+            len(chunk) >= protocol.MAX_AWARENESS_ENTRIES or size + length > MAX_FRAME_BYTES
+        ):
+            out.append(protocol.encode_awareness(chunk))
             chunk, size = [], 0
         chunk.append(entry)
         size += length
     if chunk:
-        out.append(p.encode_awareness(chunk))
+        out.append(protocol.encode_awareness(chunk))
     return out
 
 
@@ -102,10 +101,10 @@ class Presence:
         self._last_query: dict[Connection, float] = {}
 
     # -- answers ------------------------------------------------------------------------------
-    def live_entries(self, *, local_only: bool = False) -> list[p.AwarenessEntry]:
+    def live_entries(self, *, local_only: bool = False) -> list[protocol.AwarenessEntry]:
         cutoff = time.monotonic() - self.limits.timeout_seconds
         return [
-            p.AwarenessEntry(cid, rec.clock, rec.state)
+            protocol.AwarenessEntry(cid, rec.clock, rec.state)
             for cid, rec in self.records.items()
             if rec.state != "null"
             and rec.updated >= cutoff
@@ -143,12 +142,12 @@ class Presence:
         return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
     def accept_local(
-        self, conn: Connection, entries: Iterable[p.AwarenessEntry]
-    ) -> list[p.AwarenessEntry]:
+        self, conn: Connection, entries: Iterable[protocol.AwarenessEntry]
+    ) -> list[protocol.AwarenessEntry]:
         """The entries of a client's awareness update that may be relayed, identity bound."""
         limits = self.limits
         pid = conn.claims.participant_id
-        accepted: list[p.AwarenessEntry] = []
+        accepted: list[protocol.AwarenessEntry] = []
         now = time.monotonic()
         for entry in entries:
             cid = entry.client_id
@@ -181,14 +180,14 @@ class Presence:
             self.records[cid] = AwarenessRecord(entry.clock, state, conn, None, pid, now)
             conn.awareness_ids.add(cid)
             self._bind_id(cid, pid)
-            accepted.append(p.AwarenessEntry(cid, entry.clock, state))
+            accepted.append(protocol.AwarenessEntry(cid, entry.clock, state))
         return accepted
 
-    def leave(self, conn: Connection) -> list[p.AwarenessEntry]:
+    def leave(self, conn: Connection) -> list[protocol.AwarenessEntry]:
         """The null states of a connection that went (its ids stay bound to its member)."""
         self._last_query.pop(conn, None)
         gone = [
-            p.AwarenessEntry(cid, self.records[cid].clock + 1, "null")
+            protocol.AwarenessEntry(cid, self.records[cid].clock + 1, "null")
             for cid in conn.awareness_ids
             if cid in self.records and self.records[cid].owner is conn
         ]
@@ -198,11 +197,11 @@ class Presence:
 
     # -- clients of other instances -----------------------------------------------------------
     def accept_remote(
-        self, instance_id: str, entries: Iterable[p.AwarenessEntry]
-    ) -> list[p.AwarenessEntry]:
+        self, instance_id: str, entries: Iterable[protocol.AwarenessEntry]
+    ) -> list[protocol.AwarenessEntry]:
         """Presence relayed by another instance (which bound identities); we remember which
         instance, to expire it with it."""
-        accepted: list[p.AwarenessEntry] = []
+        accepted: list[protocol.AwarenessEntry] = []
         now = time.monotonic()
         for entry in entries:
             cid = entry.client_id
@@ -236,10 +235,10 @@ class Presence:
             accepted.append(entry)
         return accepted
 
-    def instance_gone(self, instance_id: str) -> list[p.AwarenessEntry]:
+    def instance_gone(self, instance_id: str) -> list[protocol.AwarenessEntry]:
         """The null states (clock + 1) of a dead instance's clients."""
         gone = [
-            p.AwarenessEntry(cid, rec.clock + 1, "null")
+            protocol.AwarenessEntry(cid, rec.clock + 1, "null")
             for cid, rec in self.records.items()
             if rec.owner is None and rec.instance == instance_id
         ]

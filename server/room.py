@@ -354,8 +354,8 @@ class Room:
             self._notice_clock = max(self._notice_clock + 1, int(time.time() * 1000))
             conn.send(notice_frame(violations, self._notice_clock))
         if net is not None:
-            # The sender needs the net result only when it contains a compensation.
-            await self._commit(net, exclude=None if violations else conn)
+            # The sender needs the net result only when it holds more than its own update.
+            await self._commit(net, exclude=None if outcome.for_sender else conn)
         return violations
 
     def _ask_for_state(self, conn: Connection) -> None:

@@ -16,6 +16,7 @@ from typing import Any, Protocol, TypeVar
 from pycrdt import Doc, TransactionEvent, merge_updates
 
 from crdt import protocol
+from crdt.docload import doc_from_log
 from crdt.policy import MalformedUpdate, PendingUpdate, Prepared, Violation
 
 T = TypeVar("T")
@@ -35,6 +36,9 @@ class UpdateGuard(Protocol):
 
     def apply_prepared(self, prepared: Prepared, participant_id: str) -> list[Violation]: ...
 
+    @property
+    def wrote_more(self) -> bool: ...
+
     def maintain(self) -> None: ...
 
 
@@ -44,6 +48,9 @@ class ClientOutcome:
 
     net: bytes | None  # to store and broadcast: the lawful part plus any compensation
     violations: list[Violation] = field(default_factory=list)
+    # The net update holds more than the sender's own update (a compensation, or edits carried
+    # over to restored copies): the sender needs it too.
+    for_sender: bool = False
     # The update builds on operations the doc lacks, so nothing entered: ask the sender for
     # its whole state (its reply carries the missing operations if it has them).
     needs_state: bool = False
@@ -74,10 +81,7 @@ class RoomCore:
     def load(self, snapshot: bytes | None, updates: Iterable[bytes]) -> None:
         """Fill the doc from the store (origin "load"); nothing of it is a change to pass on."""
         with self.doc.transaction(origin="load"):
-            if snapshot:
-                self.doc.apply_update(snapshot)
-            for update in updates:
-                self.doc.apply_update(update)
+            doc_from_log(snapshot, updates, self.doc)
         self._captured.clear()
 
     # -- changes ------------------------------------------------------------------------------
@@ -107,7 +111,7 @@ class RoomCore:
         except PendingUpdate:
             self._captured.clear()
             return ClientOutcome(None, needs_state=True)
-        return ClientOutcome(self._take_net_update(), violations)
+        return ClientOutcome(self._take_net_update(), violations, self.guard.wrote_more)
 
     def apply_client_update(self, update: bytes, participant_id: str) -> ClientOutcome:
         """`prepare` and `apply_prepared` in one step (when there is nothing to await between)."""
@@ -155,9 +159,7 @@ class RoomCore:
         Deletions count too: the doc's delete set is merged into the stored copy, and only what
         that merge changed comes back.
         """
-        copy: Doc[Any] = Doc()
-        for update in stored:
-            copy.apply_update(update)
+        copy = doc_from_log(None, stored)
         changes: list[bytes] = []
         subscription = copy.observe(lambda event: changes.append(event.update))
         copy.apply_update(self.doc.get_update(copy.get_state()))

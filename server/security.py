@@ -8,6 +8,8 @@ from urllib.parse import urlsplit
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from server.transport import capture_raw_send
+
 CSP_TEMPLATE = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "connect-src {connect}; font-src 'self'; object-src 'none'; "
@@ -73,9 +75,7 @@ class SecurityHeadersMiddleware:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "websocket":
-            # The server's own send, before Starlette wraps it: the fan-out path writes frames
-            # through it directly, and it leads to the transport for aborting dead peers.
-            scope["planboard.raw_send"] = send
+            capture_raw_send(scope, send)
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return

@@ -21,8 +21,8 @@ from pycrdt import Doc, Map
 
 from crdt import facilitation
 from crdt import theme_layout as layout
-from crdt.schema import BoardDoc
-from server.errors import ApiError
+from crdt.errors import ApiError
+from crdt.schema import BoardDoc, participant_name
 from server.features import FACILITATOR, Command, Context, Feature
 
 if TYPE_CHECKING:
@@ -116,23 +116,17 @@ async def groups_accept(ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
     def accept(doc: Doc[Any]) -> dict[str, Any]:
         return {"groups": layout.accept_themes(doc, themes, group_ids)}
 
-    try:
-        return await ctx.room.apply_server_change(accept)
-    except facilitation.CommandError as exc:
-        raise ApiError(exc.status, exc.code, exc.message) from exc
+    return await ctx.room.apply_server_change(accept)
 
 
 async def notes_merge(ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
     note_ids = _note_ids(body.get("note_ids"), "note_ids")
     doc = ctx.room.doc
     participants: Map[Any] = doc.get("participants", type=Map)
-    names = {pid: BoardDoc(doc).participant_name(pid) or pid for pid in list(participants.keys())}
+    names = {pid: participant_name(doc, pid) or pid for pid in list(participants.keys())}
     max_text = ctx.services.settings.max_note_text
     # Check first (nothing changes on a bad request), move the dots, then change the board.
-    try:
-        layout.merged_text(doc, note_ids, names, max_text)
-    except facilitation.CommandError as exc:
-        raise ApiError(exc.status, exc.code, exc.message) from exc
+    layout.merged_text(doc, note_ids, names, max_text)
     state = facilitation.voting_state(doc)
     moved = 0
     if state is not None:
@@ -146,10 +140,7 @@ async def notes_merge(ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
         layout.merge_results(doc, note_ids[0], note_ids[1:])
         return {**result, "votes_moved": moved}
 
-    try:
-        return await ctx.room.apply_server_change(merge)
-    except facilitation.CommandError as exc:
-        raise ApiError(exc.status, exc.code, exc.message) from exc
+    return await ctx.room.apply_server_change(merge)
 
 
 class Suggestions(Feature):

@@ -11,9 +11,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from crdt import facilitation as f
+from crdt import facilitation
+from crdt.errors import ApiError
 from crdt.events import EVENT_TYPES
-from server.errors import ApiError
 from server.httputil import bearer_claims, board_id_of, read_json, services_of
 from server.services import Services
 from server.webhooks import UnsafeTarget, check_target, delivery_dict
@@ -30,7 +30,7 @@ async def _facilitator(request: Request) -> tuple[Services, str]:
     if await services.store.get_board(board_id) is None:
         raise ApiError(404, "board_not_found", "No such board.")
     async with services.rooms.using(board_id) as room:
-        role = f.role_of(room.doc, claims.participant_id) or claims.role
+        role = facilitation.current_role(room.doc, claims.participant_id, claims.role)
     if role != "facilitator":
         raise ApiError(403, "forbidden", "Only a facilitator manages this board's webhooks.")
     return services, board_id

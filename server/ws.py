@@ -24,6 +24,7 @@ from server.docref import DocRef
 from server.ids import is_board_id
 from server.room import Room
 from server.services import Services
+from server.transport import open_transport
 
 log = logging.getLogger("planboard.ws")
 
@@ -70,7 +71,7 @@ async def _refuse(websocket: WebSocket, services: Services, code: int, reason: s
 async def _current_role(services: Services, claims: Claims) -> str:
     """The roster's role wins over the token's (a member demoted to viewer loses drafts)."""
     async with services.rooms.using(claims.board_id) as board:
-        return facilitation.role_of(board.doc, claims.participant_id) or claims.role
+        return facilitation.current_role(board.doc, claims.participant_id, claims.role)
 
 
 async def _admit(
@@ -153,7 +154,7 @@ async def _serve(websocket: WebSocket, *, drafts: bool) -> None:
         await _refuse(websocket, services, CLOSE_OVERLOADED, "board unavailable, retry")
         return
     conn = Connection(
-        websocket.scope.get("planboard.raw_send", websocket._send),
+        open_transport(websocket),
         claims,
         max_queue_messages=settings.send_queue_messages,
         max_queue_bytes=settings.send_queue_bytes,
@@ -169,7 +170,6 @@ async def _serve(websocket: WebSocket, *, drafts: bool) -> None:
             await _refuse(websocket, services, CLOSE_OVERLOADED, "board is full")
             return
         services.metrics.connections.inc()
-        conn.start()
         room.join(conn)
         try:
             await _receive_loop(websocket, services, room, conn)

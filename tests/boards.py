@@ -23,6 +23,54 @@ def add_note(doc: Doc, note_id: str, author: str, text: str = "idea", x: float =
     )
 
 
+def add_group(
+    doc: Doc,
+    group_id: str,
+    *,
+    title: str,
+    x: float,
+    y: float,
+    w: float = 480.0,
+    h: float = 320.0,
+    color: str = "gray",
+) -> None:
+    doc.get("groups", type=Map)[group_id] = Map(
+        {"title": title, "x": x, "y": y, "w": w, "h": h, "color": color}
+    )
+
+
+def add_action(
+    doc: Doc,
+    action_id: str,
+    *,
+    text: str,
+    owner: str | None = None,
+    due: str | None = None,
+    note: str | None = None,
+    item: str | None = None,
+    created_at: float = 0.0,
+) -> None:
+    doc.get("actions", type=Map)[action_id] = Map(
+        {
+            "text": Text(text),
+            "owner": owner,
+            "due": due,
+            "status": "open",
+            "note": note,
+            "item": item,
+            "created_at": float(created_at),
+        }
+    )
+
+
+def add_decision(
+    doc: Doc, decision_id: str, *, text: str, item: str | None, created_at: float
+) -> None:
+    doc.get("decisions", type=Map)[decision_id] = Map(
+        {"text": text, "item": item, "created_at": float(created_at)}
+    )
+
+
 def note_texts(doc: Doc) -> dict[str, str]:
     notes = doc.get("notes", type=Map)
     return {key: str(value["text"]) for key, value in notes.items()}

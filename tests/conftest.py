@@ -1,4 +1,4 @@
-"""Shared fixtures: real planboard processes, real Redis, HTTP helpers."""
+"""Shared fixtures: real planboard processes and real Redis (helpers live in tests/helpers.py)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
 from tests.servers import PlanboardProcess, RedisProcess
@@ -42,27 +41,3 @@ def redis_server() -> Iterator[RedisProcess]:
     server = RedisProcess().start()
     yield server
     server.cleanup()
-
-
-def create_board(base_url: str, **body: Any) -> dict[str, Any]:
-    response = httpx.post(f"{base_url}/api/boards", json={"title": "Test board", **body})
-    assert response.status_code == 201, response.text
-    data: dict[str, Any] = response.json()
-    return data
-
-
-def join_board(base_url: str, board_id: str, name: str = "Ana", **body: Any) -> dict[str, Any]:
-    response = httpx.post(
-        f"{base_url}/api/boards/{board_id}/participants", json={"name": name, **body}
-    )
-    assert response.status_code == 201, response.text
-    data: dict[str, Any] = response.json()
-    return data
-
-
-def command(base_url: str, board_id: str, token: str, kind: str, **args: Any) -> httpx.Response:
-    return httpx.post(
-        f"{base_url}/api/boards/{board_id}/commands",
-        json={"type": kind, **args},
-        headers={"Authorization": f"Bearer {token}"},
-    )

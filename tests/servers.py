@@ -48,11 +48,13 @@ class PlanboardProcess:
         port: int | None = None,
         env: dict[str, str] | None = None,
         args: list[str] | None = None,
+        command: list[str] | None = None,
     ) -> None:
         self.data_dir = data_dir
         self.port = port or free_port()
         self.env = env or {}
         self.args = args or ["--log-level", "warning"]  # `planboard serve` flags
+        self.command = command or [str(VENV_BIN / "planboard"), "serve"]  # what takes the flags
         self.proc: subprocess.Popen[bytes] | None = None
         self.log_path = data_dir / f"server-{self.port}.log"
 
@@ -75,7 +77,7 @@ class PlanboardProcess:
         }
         log = open(self.log_path, "ab")  # noqa: SIM115 - the process owns it until it exits
         self.proc = subprocess.Popen(
-            [str(VENV_BIN / "planboard"), "serve", *self.args],
+            [*self.command, *self.args],
             env=env,
             stdout=log,
             stderr=subprocess.STDOUT,

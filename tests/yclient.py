@@ -17,7 +17,7 @@ from typing import Any
 import websockets
 from pycrdt import Doc, TransactionEvent
 
-from crdt import protocol as p
+from crdt import protocol
 
 
 async def wait_for(
@@ -67,8 +67,8 @@ class YClient:
         if self._applying_remote or not self.auto_send or self._ws is None:
             return
         update = event.update
-        if update != p.EMPTY_UPDATE:
-            asyncio.get_running_loop().create_task(self._safe_send(p.encode_update(update)))
+        if update != protocol.EMPTY_UPDATE:
+            asyncio.get_running_loop().create_task(self._safe_send(protocol.encode_update(update)))
 
     async def _safe_send(self, frame: bytes) -> None:
         with contextlib.suppress(Exception):
@@ -84,7 +84,7 @@ class YClient:
         self.close_code = None
         self._task = asyncio.create_task(self._read_loop())
         with contextlib.suppress(websockets.ConnectionClosed):
-            await self._ws.send(p.encode_sync_step1(self.doc.get_state()))
+            await self._ws.send(protocol.encode_sync_step1(self.doc.get_state()))
         if wait_synced:
             await asyncio.wait_for(self._wait_synced_or_closed(), timeout)
         return self
@@ -117,18 +117,20 @@ class YClient:
             self.closed.set()
 
     async def _handle(self, frame: bytes) -> None:
-        message = p.parse_message(frame)
-        if isinstance(message, p.SyncStep1):
-            await self._ws.send(p.encode_sync_step2(self.doc.get_update(message.state_vector)))
-        elif isinstance(message, p.SyncStep2 | p.SyncUpdate):
+        message = protocol.parse_message(frame)
+        if isinstance(message, protocol.SyncStep1):
+            await self._ws.send(
+                protocol.encode_sync_step2(self.doc.get_update(message.state_vector))
+            )
+        elif isinstance(message, protocol.SyncStep2 | protocol.SyncUpdate):
             self._applying_remote = True
             try:
                 self.doc.apply_update(message.update)
             finally:
                 self._applying_remote = False
-            if isinstance(message, p.SyncStep2):
+            if isinstance(message, protocol.SyncStep2):
                 self.synced.set()
-        elif isinstance(message, p.AwarenessUpdate):
+        elif isinstance(message, protocol.AwarenessUpdate):
             for entry in message.entries:
                 self.awareness[entry.client_id] = json.loads(entry.state)
 
@@ -137,17 +139,17 @@ class YClient:
 
     async def set_awareness(self, state: dict[str, Any] | None) -> None:
         self.awareness_clock += 1
-        entry = p.AwarenessEntry(
+        entry = protocol.AwarenessEntry(
             self.doc.client_id, self.awareness_clock, json.dumps(state, separators=(",", ":"))
         )
-        await self._ws.send(p.encode_awareness([entry]))
+        await self._ws.send(protocol.encode_awareness([entry]))
 
     def updates_received(self) -> list[bytes]:
         """Every document update in the raw traffic (step2 and update messages), decoded."""
         out = []
         for frame in self.received:
-            message = p.parse_message(frame)
-            if isinstance(message, p.SyncStep2 | p.SyncUpdate):
+            message = protocol.parse_message(frame)
+            if isinstance(message, protocol.SyncStep2 | protocol.SyncUpdate):
                 out.append(message.update)
         return out
 

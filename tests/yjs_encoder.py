@@ -12,15 +12,15 @@ import struct
 from dataclasses import dataclass, field
 from typing import Any
 
-from crdt import yupdate as y
+from crdt import yupdate
 
 
 def _uint(out: bytearray, value: int) -> None:
-    y.write_var_uint(out, value)
+    yupdate.write_var_uint(out, value)
 
 
 def _string(out: bytearray, text: str) -> None:
-    y.write_var_string(out, text)
+    yupdate.write_var_string(out, text)
 
 
 def write_any(out: bytearray, value: Any) -> None:
@@ -73,16 +73,16 @@ class Item:
     ("json", ["1"]), ("binary", b".."), ("doc", "guid"), ("gc", 3), ("skip", 2)."""
 
     content: tuple[str, Any]
-    origin: y.ID | None = None
-    right_origin: y.ID | None = None
-    parent: str | y.ID | None = None  # a root name or a type's id; None with an origin
+    origin: yupdate.ID | None = None
+    right_origin: yupdate.ID | None = None
+    parent: str | yupdate.ID | None = None  # a root name or a type's id; None with an origin
     sub: str | None = None
 
     @property
     def length(self) -> int:
         kind, payload = self.content
         if kind == "string":
-            return y.utf16_len(payload)
+            return yupdate.utf16_len(payload)
         if kind in ("any", "json"):
             return len(payload)
         if kind in ("deleted", "gc", "skip"):
@@ -93,27 +93,27 @@ class Item:
         kind, payload = self.content
         out = bytearray()
         if kind in ("gc", "skip"):
-            out.append(y.GC if kind == "gc" else y.SKIP)
+            out.append(yupdate.GC if kind == "gc" else yupdate.SKIP)
             _uint(out, payload)
             return bytes(out)
         refs = {
-            "deleted": y.DELETED,
-            "json": y.JSON,
-            "binary": y.BINARY,
-            "string": y.STRING,
-            "embed": y.EMBED,
-            "format": y.FORMAT,
-            "type": y.TYPE,
-            "any": y.ANY,
-            "doc": y.DOC,
+            "deleted": yupdate.DELETED,
+            "json": yupdate.JSON,
+            "binary": yupdate.BINARY,
+            "string": yupdate.STRING,
+            "embed": yupdate.EMBED,
+            "format": yupdate.FORMAT,
+            "type": yupdate.TYPE,
+            "any": yupdate.ANY,
+            "doc": yupdate.DOC,
         }
         info = refs[kind]
         if self.origin is not None:
-            info |= y.HAS_ORIGIN
+            info |= yupdate.HAS_ORIGIN
         if self.right_origin is not None:
-            info |= y.HAS_RIGHT_ORIGIN
+            info |= yupdate.HAS_RIGHT_ORIGIN
         if self.sub is not None:
-            info |= y.HAS_PARENT_SUB
+            info |= yupdate.HAS_PARENT_SUB
         out.append(info)
         if self.origin is not None:
             _uint(out, self.origin[0])
@@ -167,7 +167,7 @@ class Run:
     items: list[Item] = field(default_factory=list)
     _next: int | None = None
 
-    def add(self, item: Item) -> y.ID:
+    def add(self, item: Item) -> yupdate.ID:
         """Append an item; returns its id (its first clock)."""
         clock = self._next if self._next is not None else self.next_clock
         self.items.append(item)
@@ -189,25 +189,25 @@ def encode(runs: list[Run], deletes: dict[int, list[tuple[int, int]]] | None = N
         _uint(out, run.clock)
         for item in run.items:
             out += item.encode()
-    y.write_delete_set(out, deletes or {})
+    yupdate.write_delete_set(out, deletes or {})
     return bytes(out)
 
 
 def state_of(doc: Any) -> dict[int, int]:
     """A pycrdt doc's state vector, decoded."""
-    return y.decode_state_vector(doc.get_state())
+    return yupdate.decode_state_vector(doc.get_state())
 
 
-def find_type(index: Any, loc: tuple[str, ...]) -> y.ID:
+def find_type(index: Any, loc: tuple[str, ...]) -> yupdate.ID:
     """The id of the live type at a schema path (from a guard's struct index)."""
     found = [tid for tid, info in index.types.items() if info.loc == loc]
     assert found, loc
     return max(found)  # the newest one is the current one in these tests
 
 
-def find_value(index: Any, parent: y.ID, sub: str) -> y.ID:
+def find_value(index: Any, parent: yupdate.ID, sub: str) -> yupdate.ID:
     """The newest item id at a map key of a type (from a guard's struct index)."""
-    best: y.ID | None = None
+    best: yupdate.ID | None = None
     for client, runs in index._runs.items():
         for i in range(len(runs.starts)):
             place_id = runs.places[i]

@@ -12,7 +12,7 @@ import httpx
 from starlette.applications import Starlette
 
 from server.pages import page_routes, template_catalog
-from tests.conftest import create_board
+from tests.helpers import create_board
 from tests.servers import ROOT, PlanboardProcess
 
 WEB = ROOT / "web"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from tests.conftest import create_board, join_board
+from tests.helpers import create_board, join_board
 from tests.servers import PlanboardProcess
 
 

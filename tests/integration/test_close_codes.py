@@ -9,9 +9,9 @@ from typing import Any
 import jwt
 import pytest
 
-from crdt import protocol as p
+from crdt import protocol
 from tests.boards import add_note, note_texts
-from tests.conftest import create_board
+from tests.helpers import create_board
 from tests.servers import PlanboardProcess
 from tests.yclient import YClient, wait_for
 
@@ -79,7 +79,7 @@ Sender = Callable[[YClient], Awaitable[None]]
 
 
 async def _oversized(c: YClient) -> None:
-    await c.send_raw(p.encode_update(b"\x00" * (1024 * 1024 + 10)))
+    await c.send_raw(protocol.encode_update(b"\x00" * (1024 * 1024 + 10)))
 
 
 async def _garbage_frame(c: YClient) -> None:
@@ -87,7 +87,7 @@ async def _garbage_frame(c: YClient) -> None:
 
 
 async def _garbage_update(c: YClient) -> None:
-    await c.send_raw(p.encode_update(b"\xff\xfe\xfd\xfc\x01\x02\x03"))
+    await c.send_raw(protocol.encode_update(b"\xff\xfe\xfd\xfc\x01\x02\x03"))
 
 
 async def _text_frame(c: YClient) -> None:
@@ -95,7 +95,7 @@ async def _text_frame(c: YClient) -> None:
 
 
 async def _flood(c: YClient) -> None:
-    frame = p.encode_awareness([p.AwarenessEntry(c.doc.client_id, 1, '{"a":1}')])
+    frame = protocol.encode_awareness([protocol.AwarenessEntry(c.doc.client_id, 1, '{"a":1}')])
     for _ in range(3000):
         if c.closed.is_set():
             return

@@ -7,7 +7,7 @@ from typing import Any
 import httpx
 from pycrdt import Array, Map
 
-from tests.conftest import command, create_board, join_board
+from tests.helpers import command, create_board, join_board
 from tests.servers import PlanboardProcess
 from tests.yclient import YClient, wait_for
 

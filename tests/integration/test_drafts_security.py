@@ -7,7 +7,7 @@ from typing import Any
 from pycrdt import Map
 
 from tests.boards import add_note, note_texts
-from tests.conftest import command, create_board, join_board
+from tests.helpers import command, create_board, join_board
 from tests.yclient import YClient, wait_for
 
 

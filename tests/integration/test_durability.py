@@ -12,7 +12,7 @@ from typing import Any
 from pycrdt import Doc, Map
 
 from tests.boards import add_note, note_texts, state_vector
-from tests.conftest import create_board, join_board
+from tests.helpers import create_board, join_board
 from tests.yclient import YClient, wait_for
 
 

@@ -8,7 +8,8 @@ from typing import Any
 import httpx
 from pycrdt import Doc, Map
 
-from tests.conftest import command, create_board, join_board
+from tests.boards import add_note
+from tests.helpers import command, create_board, join_board
 from tests.integration.test_voting import _board_with_notes, my_votes
 from tests.servers import PlanboardProcess
 from tests.yclient import YClient, wait_for
@@ -218,7 +219,6 @@ async def test_create_board_then_estimate_without_notes_round(
     board = create_board(live_server.url)
     ana = join_board(live_server.url, board["id"], "Ana")
     client = await YClient(f"{live_server.ws_url}/ws/{board['id']}?token={ana['token']}").connect()
-    from tests.boards import add_note
 
     add_note(client.doc, "solo", ana["participant_id"], "solo")
     base, bid = live_server.url, board["id"]

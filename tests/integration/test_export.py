@@ -16,7 +16,7 @@ import jsonschema
 from pycrdt import Array, Map, Text
 
 from tests.boards import add_note
-from tests.conftest import command, create_board, join_board
+from tests.helpers import command, create_board, join_board
 from tests.servers import VENV_BIN, PlanboardProcess
 from tests.yclient import YClient, wait_for
 

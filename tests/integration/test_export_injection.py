@@ -10,7 +10,7 @@ import httpx
 from pycrdt import Map, Text
 
 from tests.boards import add_note
-from tests.conftest import create_board, join_board
+from tests.helpers import create_board, join_board
 from tests.servers import PlanboardProcess
 from tests.yclient import YClient, wait_for
 

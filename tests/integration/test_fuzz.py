@@ -19,9 +19,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from crdt import protocol as p
+from crdt import protocol
 from tests.boards import add_note, note_texts
-from tests.conftest import create_board
+from tests.helpers import create_board
 from tests.servers import PlanboardProcess
 from tests.yclient import YClient, wait_for
 
@@ -48,23 +48,29 @@ def fuzz_board(fuzz_server: PlanboardProcess) -> dict[str, Any]:
     return create_board(fuzz_server.url)
 
 
-varuint = st.integers(min_value=0, max_value=2**40).map(p.write_var_uint)
+varuint = st.integers(min_value=0, max_value=2**40).map(protocol.write_var_uint)
 frames = st.one_of(
     st.binary(max_size=64),  # random bytes
     st.builds(
-        lambda t, rest: p.write_var_uint(t) + rest, st.integers(0, 10), st.binary(max_size=32)
+        lambda t, rest: protocol.write_var_uint(t) + rest,
+        st.integers(0, 10),
+        st.binary(max_size=32),
     ),
     st.builds(  # valid framing around a garbage update
-        lambda sub, body: bytes([0]) + p.write_var_uint(sub) + p.write_var_uint(len(body)) + body,
+        lambda sub, body: (
+            bytes([0]) + protocol.write_var_uint(sub) + protocol.write_var_uint(len(body)) + body
+        ),
         st.integers(0, 3),
         st.binary(max_size=64),
     ),
     st.builds(  # huge or lying length prefixes
         lambda prefix, body: bytes([0, 2]) + prefix + body, varuint, st.binary(max_size=16)
     ),
-    st.builds(lambda n: bytes([1]) + p.write_var_uint(n) + b"\x01", st.integers(0, 2**32)),
+    st.builds(lambda n: bytes([1]) + protocol.write_var_uint(n) + b"\x01", st.integers(0, 2**32)),
     st.builds(  # awareness with random states
-        lambda cid, clock, state: p.encode_awareness([p.AwarenessEntry(cid, clock, state)]),
+        lambda cid, clock, state: protocol.encode_awareness(
+            [protocol.AwarenessEntry(cid, clock, state)]
+        ),
         st.integers(0, 2**32),
         st.integers(0, 2**32),
         st.text(max_size=40),
@@ -78,14 +84,14 @@ async def _probe(server: PlanboardProcess, board: dict[str, Any], frame: bytes) 
     try:
         parser_refuses = False
         try:
-            p.parse_message(frame)
-        except p.ProtocolError:
+            protocol.parse_message(frame)
+        except protocol.ProtocolError:
             parser_refuses = True
         await client.send_raw(frame)
         # A sync round trip tells whether the connection is still usable.
         before = len(client.received)
         with contextlib.suppress(Exception):
-            await client.send_raw(p.encode_sync_step1(client.doc.get_state()))
+            await client.send_raw(protocol.encode_sync_step1(client.doc.get_state()))
         _, pending = await asyncio.wait(
             [
                 asyncio.ensure_future(client.closed.wait()),

@@ -9,6 +9,7 @@ participant still has no facilitator power.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import time
 from collections.abc import Iterator
@@ -23,11 +24,10 @@ from pycrdt import Doc, Map
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 
-from crdt import protocol as p
-from crdt import yupdate as y
+from crdt import protocol, yupdate
 from crdt.schema import note_problem
 from crdt.structindex import StructIndex
-from tests.conftest import command, create_board, join_board
+from tests.helpers import command, create_board, join_board
 from tests.servers import PlanboardProcess
 from tests.unit.test_guard_fuzz import hostile_updates
 from tests.yclient import YClient
@@ -40,8 +40,8 @@ class Target:
         self.eve = eve
         self.ws: ClientConnection | None = None
         self.sockets = contextlib.ExitStack()
-        self.type_ids: list[y.ID] = []
-        self.item_ids: list[y.ID] = []
+        self.type_ids: list[yupdate.ID] = []
+        self.item_ids: list[yupdate.ID] = []
 
     def url(self, token: str) -> str:
         return f"{self.server.ws_url}/ws/{self.board['id']}?token={token}"
@@ -53,7 +53,7 @@ class Target:
                     connect(self.url(self.eve["token"]), max_size=None)
                 )
             try:
-                self.ws.send(p.encode_update(update))
+                self.ws.send(protocol.encode_update(update))
                 while True:  # drain what the server sent back, so it never waits on us
                     self.ws.recv(timeout=0)
             except TimeoutError:
@@ -83,8 +83,6 @@ def target(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Target]:
 
 
 def board_doc(t: Target) -> Doc[Any]:
-    import asyncio
-
     async def read() -> Doc[Any]:
         reader = await YClient(t.url(t.board["token"])).connect()
         doc = reader.doc
@@ -95,10 +93,10 @@ def board_doc(t: Target) -> Doc[Any]:
 
 
 @pytest.fixture(scope="module")
-def pools(target: Target) -> tuple[list[y.ID], list[y.ID]]:
+def pools(target: Target) -> tuple[list[yupdate.ID], list[yupdate.ID]]:
     index = StructIndex()
-    index.record(y.decode_update(board_doc(target).get_update()))
-    items: list[y.ID] = []
+    index.record(yupdate.decode_update(board_doc(target).get_update()))
+    items: list[yupdate.ID] = []
     for client, runs in index._runs.items():
         for start, end in zip(runs.starts, runs.ends, strict=True):
             items.extend({(client, start), (client, end - 1)})
@@ -113,7 +111,7 @@ def pools(target: Target) -> tuple[list[y.ID], list[y.ID]]:
 )
 @given(data=st.data())
 def test_live_server_survives_hostile_updates(
-    target: Target, pools: tuple[list[y.ID], list[y.ID]], data: st.DataObject
+    target: Target, pools: tuple[list[yupdate.ID], list[yupdate.ID]], data: st.DataObject
 ) -> None:
     update, _ = data.draw(hostile_updates(pools[0], pools[1], ("eve",)))
     target.send(update)

@@ -12,13 +12,12 @@ import time
 from typing import Any
 
 import httpx
-from pycrdt import Map
+from pycrdt import Doc, Map, Text
 
-from crdt import protocol as p
-from crdt import yupdate as y
+from crdt import protocol, yupdate
 from crdt.structindex import StructIndex
 from tests.boards import add_note, note_texts
-from tests.conftest import command, create_board, join_board
+from tests.helpers import command, create_board, join_board
 from tests.servers import PlanboardProcess
 from tests.yclient import YClient, wait_for
 from tests.yjs_encoder import Item, Run, encode, find_type, find_value, state_of
@@ -29,7 +28,7 @@ HOSTILE = 888_000_001
 def index_of(client: YClient) -> StructIndex:
     """Where every item of the client's replica sits (the server's doc has the same items)."""
     index = StructIndex()
-    index.record(y.decode_update(client.doc.get_update()))
+    index.record(yupdate.decode_update(client.doc.get_update()))
     return index
 
 
@@ -100,7 +99,7 @@ async def test_partial_apply_grants_no_role(live_server: PlanboardProcess) -> No
     run.add(Item(("any", ["x"]), parent="meta", sub="title"))
     string_id = run.add(Item(("string", "s"), parent="notes", sub="zz"))
     run.add(Item(("any", [1]), parent=string_id))
-    await ana_client.send_raw(p.encode_update(encode([run])))
+    await ana_client.send_raw(protocol.encode_update(encode([run])))
     await wait_for(lambda: ana_client.awareness.get(0), what="Ana is told her edit was undone")
     for kind in ("lock", "voting.reveal"):
         response = command(live_server.url, board["id"], ana["token"], kind)
@@ -122,7 +121,7 @@ async def test_hostile_roots_and_contents_never_stop_the_server(
         Run(HOSTILE + 4, 0, [Item(("doc", "sub"), parent="notes", sub="d")]),
     ]
     for attack in attacks:
-        await fac_client.send_raw(p.encode_update(encode([attack])))
+        await fac_client.send_raw(protocol.encode_update(encode([attack])))
         await board_still_works(live_server, board, fac_client)
     assert "x" not in {str(k) for k in fac_client.doc} or not len(fac_client.doc.get("x", type=Map))
     assert note_texts(fac_client.doc)["fn"] == "facilitator's note"
@@ -132,14 +131,14 @@ async def test_deep_nesting_is_refused_without_blocking(live_server: PlanboardPr
     """Nesting deeper than any board holds is refused while decoding: 1007, nothing applied."""
     board, _ana, fac_client, ana_client = await setup(live_server)
     run = Run(HOSTILE, 0)
-    parent: str | y.ID = "notes"
+    parent: str | yupdate.ID = "notes"
     sub: str | None = "deep"
     for _ in range(40_000):
-        parent = run.add(Item(("type", y.TYPE_MAP), parent=parent, sub=sub))
+        parent = run.add(Item(("type", yupdate.TYPE_MAP), parent=parent, sub=sub))
         sub = "k"
     data = encode([run])
     assert len(data) < 1 << 20
-    await ana_client.send_raw(p.encode_update(data))
+    await ana_client.send_raw(protocol.encode_update(data))
     assert await ana_client.wait_closed(20) == 1007
     await board_still_works(live_server, board, fac_client)
     assert "deep" not in note_texts(fac_client.doc)
@@ -153,7 +152,7 @@ async def test_pending_blocks_are_never_released_as_someone_elses(
     run = Run(HOSTILE, 0)
     run.add(Item(("any", ["hijacked"]), origin=(fac_client.doc.client_id, fac_next)))
     run.add(Item(("any", ["hijacked"]), parent="meta", sub="title"))
-    await ana_client.send_raw(p.encode_update(encode([run])))
+    await ana_client.send_raw(protocol.encode_update(encode([run])))
     # The facilitator's next keystrokes would have released it into their own transaction.
     for i in range(3):
         add_note(fac_client.doc, f"k{i}", board["participant_id"], "next keystroke")
@@ -172,10 +171,49 @@ async def test_a_connection_that_costs_too_much_judging_is_closed(server_factory
     board, _ana, fac_client, ana_client = await setup(server)
     # 20,000 values a participant may not write (meta is the facilitator's): each one judged.
     run = Run(HOSTILE, 0, [Item(("any", [i]), parent="meta", sub=f"k{i}") for i in range(20_000)])
-    frame = p.encode_update(encode([run]))
+    frame = protocol.encode_update(encode([run]))
     for _ in range(5):
         if ana_client.closed.is_set():
             break
         await ana_client.send_raw(frame)
     assert await ana_client.wait_closed(20) == 4429
     await board_still_works(server, board, fac_client)
+
+
+async def test_typing_that_crosses_a_compensated_delete_is_kept(
+    live_server: PlanboardProcess,
+) -> None:
+    """Ana types into her note while Bob's forbidden delete of it is being compensated: her
+    keystrokes, aimed at the deleted original, reach the restored copy."""
+    board, ana, fac_client, ana_client = await setup(live_server)
+    bob = join_board(live_server.url, board["id"], "Bob")
+    bob_client = await YClient(
+        f"{live_server.ws_url}/ws/{board['id']}?token={bob['token']}"
+    ).connect()
+    add_note(ana_client.doc, "an", ana["participant_id"], "ana's note")
+    await wait_for(lambda: "an" in note_texts(bob_client.doc), what="Ana's note reaches Bob")
+    # Ana's keystroke, made on her replica as it is now, held back until Bob's delete is judged.
+    in_flight = Doc()
+    in_flight.apply_update(ana_client.doc.get_update())
+    since = in_flight.get_state()
+    text: Text = in_flight.get("notes", type=Map)["an"]["text"]
+    text.insert(len(text), "!")
+    keystroke = in_flight.get_update(since)
+    del bob_client.doc.get("notes", type=Map)["an"]
+    await wait_for(lambda: bob_client.awareness.get(0), what="Bob is told his delete was undone")
+    await ana_client.send_raw(protocol.encode_update(keystroke))
+    reader = await YClient(
+        f"{live_server.ws_url}/ws/{board['id']}?token={board['token']}"
+    ).connect()
+    await wait_for(
+        lambda: note_texts(reader.doc).get("an") == "ana's note!",
+        what="the keystroke reaches the restored copy",
+        state=lambda: repr(note_texts(reader.doc).get("an")),
+    )
+    for client in (ana_client, bob_client, fac_client):
+        await wait_for(
+            lambda client=client: note_texts(client.doc).get("an") == "ana's note!",  # type: ignore[misc]
+            what="everyone converges",
+            state=lambda client=client: repr(note_texts(client.doc).get("an")),  # type: ignore[misc]
+        )
+    await board_still_works(live_server, board, fac_client)

@@ -13,8 +13,9 @@ from typing import Any
 import httpx
 from pycrdt import Map, Text
 
+from crdt import protocol
 from tests.boards import add_note, note_texts
-from tests.conftest import command, create_board, join_board
+from tests.helpers import command, create_board, join_board
 from tests.servers import PlanboardProcess, wait_until
 from tests.yclient import YClient, wait_for
 
@@ -112,14 +113,14 @@ async def test_non_reading_clients_are_closed_and_memory_stays_bounded(
 
 
 async def test_flooder_is_closed_while_others_keep_syncing(live_server: PlanboardProcess) -> None:
-    from crdt import protocol as p
-
     board = create_board(live_server.url)
     url = f"{live_server.ws_url}/ws/{board['id']}?token={board['token']}"
     a = await YClient(url).connect()
     b = await YClient(url).connect()
     flooder = await YClient(url).connect()
-    frame = p.encode_awareness([p.AwarenessEntry(flooder.doc.client_id, 1, '{"f":1}')])
+    frame = protocol.encode_awareness(
+        [protocol.AwarenessEntry(flooder.doc.client_id, 1, '{"f":1}')]
+    )
 
     async def flood() -> None:
         for _ in range(5000):

@@ -11,7 +11,7 @@ import httpx
 import pytest
 import websockets
 
-from tests.conftest import create_board
+from tests.helpers import create_board
 from tests.servers import PlanboardProcess, wait_until
 from tests.yclient import YClient, wait_for
 

@@ -14,7 +14,7 @@ from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 from mcp.shared.exceptions import MCPError
 
-from tests.conftest import command, create_board, join_board
+from tests.helpers import command, create_board, join_board
 from tests.servers import PlanboardProcess
 
 TOOLS = {

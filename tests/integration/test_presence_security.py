@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from crdt import protocol as p
-from tests.conftest import create_board, join_board
+from crdt import protocol
+from tests.helpers import create_board, join_board
 from tests.servers import PlanboardProcess
 from tests.yclient import YClient, wait_for
 
@@ -15,8 +15,8 @@ def _url(server: PlanboardProcess, board_id: str, token: str) -> str:
     return f"{server.ws_url}/ws/{board_id}?token={token}"
 
 
-def _entry(client_id: int, clock: int, state: Any) -> p.AwarenessEntry:
-    return p.AwarenessEntry(client_id, clock, json.dumps(state, separators=(",", ":")))
+def _entry(client_id: int, clock: int, state: Any) -> protocol.AwarenessEntry:
+    return protocol.AwarenessEntry(client_id, clock, json.dumps(state, separators=(",", ":")))
 
 
 def _peers(client: YClient) -> dict[int, Any]:
@@ -24,12 +24,12 @@ def _peers(client: YClient) -> dict[int, Any]:
     return {cid: s for cid, s in client.awareness.items() if cid != 0 and s is not None}
 
 
-def _awareness_frames(client: YClient) -> list[p.AwarenessUpdate]:
+def _awareness_frames(client: YClient) -> list[protocol.AwarenessUpdate]:
     out = []
     for frame in client.received:
-        if frame[:1] == bytes((p.MSG_AWARENESS,)):
-            message = p.parse_message(frame)
-            assert isinstance(message, p.AwarenessUpdate)
+        if frame[:1] == bytes((protocol.MSG_AWARENESS,)):
+            message = protocol.parse_message(frame)
+            assert isinstance(message, protocol.AwarenessUpdate)
             out.append(message)
     return out
 
@@ -37,7 +37,7 @@ def _awareness_frames(client: YClient) -> list[p.AwarenessUpdate]:
 async def _barrier(client: YClient) -> None:
     """Everything the server answered before this point has arrived (it answers in order)."""
     before = len(client.updates_received())
-    await client.send_raw(p.encode_sync_step1(client.doc.get_state()))
+    await client.send_raw(protocol.encode_sync_step1(client.doc.get_state()))
     await wait_for(lambda: len(client.updates_received()) > before, what="the barrier's reply")
 
 
@@ -47,7 +47,7 @@ async def test_a_connection_holds_a_few_client_ids_only(live_server: PlanboardPr
     observer = await YClient(_url(live_server, bid, token)).connect()
     flooder = await YClient(_url(live_server, bid, token)).connect()
     entries = [_entry(1000 + i, 1, {"cursor": {"x": i}}) for i in range(40)]
-    await flooder.send_raw(p.encode_awareness(entries))
+    await flooder.send_raw(protocol.encode_awareness(entries))
     await flooder.set_awareness({"cursor": {"x": -1}})  # its own id: beyond the first four
     await _barrier(flooder)
     await wait_for(lambda: len(_peers(observer)) >= 4, what="the first ids relayed")
@@ -78,7 +78,9 @@ async def test_awareness_state_size_and_room_are_bounded(server_factory: Any) ->
     sockets = [await YClient(_url(server, bid, token)).connect() for _ in range(4)]
     for index, client in enumerate(sockets):
         await client.send_raw(
-            p.encode_awareness([_entry(5000 + 10 * index + i, 1, {"n": i}) for i in range(4)])
+            protocol.encode_awareness(
+                [_entry(5000 + 10 * index + i, 1, {"n": i}) for i in range(4)]
+            )
         )
         await _barrier(client)
     late = await YClient(_url(server, bid, token)).connect()
@@ -96,15 +98,15 @@ async def test_join_and_query_answers_are_chunked_and_rate_limited(
     writers = [await YClient(_url(live_server, bid, token)).connect() for _ in range(25)]
     for index, client in enumerate(writers):
         states = [_entry(9000 + 10 * index + i, 1, {"cursor": {"i": i}}) for i in range(4)]
-        await client.send_raw(p.encode_awareness(states))
+        await client.send_raw(protocol.encode_awareness(states))
         await _barrier(client)
     joiner = await YClient(_url(live_server, bid, token)).connect()
     await wait_for(lambda: len(_peers(joiner)) == 100, what="all 100 states on join")
-    assert all(len(m.entries) <= p.MAX_AWARENESS_ENTRIES for m in _awareness_frames(joiner))
+    assert all(len(m.entries) <= protocol.MAX_AWARENESS_ENTRIES for m in _awareness_frames(joiner))
     # Ten query-awareness messages in a row get one answer, not ten.
     before = len(_awareness_frames(joiner))
     for _ in range(10):
-        await joiner.send_raw(p.encode_query_awareness())
+        await joiner.send_raw(protocol.encode_query_awareness())
     await _barrier(joiner)
     answers = _awareness_frames(joiner)[before:]
     assert sum(len(m.entries) for m in answers) <= 100
@@ -169,7 +171,7 @@ async def test_a_gone_members_client_id_cannot_be_squatted(live_server: Planboar
     await ana_client.close()
     await wait_for(lambda: observer.awareness.get(ana_id, 1) is None, what="ana left")
     squatter = await YClient(_url(live_server, bid, mallory["token"])).connect()
-    await squatter.send_raw(p.encode_awareness([_entry(ana_id, 50, {"cursor": {"x": 666}})]))
+    await squatter.send_raw(protocol.encode_awareness([_entry(ana_id, 50, {"cursor": {"x": 666}})]))
     await _barrier(squatter)
     # Ana comes back with the same doc (the same client id): her presence is hers again.
     await ana_client.connect()

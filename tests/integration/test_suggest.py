@@ -13,7 +13,7 @@ import pytest
 from pycrdt import Map
 
 from tests.boards import add_note
-from tests.conftest import command, create_board, join_board
+from tests.helpers import command, create_board, join_board
 from tests.servers import PlanboardProcess
 from tests.themes_fixture import NOTES
 from tests.yclient import YClient, wait_for

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from pycrdt import Map, Text
 
+from crdt import protocol
 from tests.boards import add_note, note_texts, state_vector
-from tests.conftest import create_board, join_board
+from tests.helpers import create_board, join_board
 from tests.servers import PlanboardProcess
 from tests.yclient import YClient, wait_for
 
@@ -63,9 +64,10 @@ async def test_awareness_relay_query_and_removal(live_server: PlanboardProcess) 
     await c.send_raw(bytes([3]))
     await wait_for(lambda: len(c.received) > before, what="query-awareness answer")
     # b may not forge a's awareness: the server drops entries for ids another connection owns.
-    from crdt import protocol as p
 
-    await b.send_raw(p.encode_awareness([p.AwarenessEntry(a.doc.client_id, 99, "null")]))
+    await b.send_raw(
+        protocol.encode_awareness([protocol.AwarenessEntry(a.doc.client_id, 99, "null")])
+    )
     await b.set_awareness({"user": {"name": "Bo"}})
     await wait_for(lambda: c.awareness.get(b.doc.client_id), what="c sees b")
     assert c.awareness[a.doc.client_id] is not None

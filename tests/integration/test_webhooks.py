@@ -10,7 +10,7 @@ import httpx
 from pycrdt import Map, Text
 
 from server.webhooks import verify
-from tests.conftest import command, create_board, join_board
+from tests.helpers import command, create_board, join_board
 from tests.integration.test_voting import _board_with_notes
 from tests.servers import PlanboardProcess
 from tests.webhook_receiver import WebhookReceiver

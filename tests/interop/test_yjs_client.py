@@ -11,7 +11,7 @@ import pytest
 from pycrdt import Map, Text
 
 from tests.boards import add_note, note_texts
-from tests.conftest import create_board, join_board
+from tests.helpers import create_board, join_board
 from tests.servers import PlanboardProcess
 from tests.yclient import YClient, wait_for
 

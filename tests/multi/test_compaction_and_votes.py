@@ -11,7 +11,7 @@ import redis.asyncio as aioredis
 from pycrdt import Doc, Map
 
 from tests.boards import add_note, note_texts, state_vector
-from tests.conftest import command, create_board, join_board
+from tests.helpers import command, create_board, join_board
 from tests.multi.conftest import StartInstances
 from tests.multi.support import eventually, ws
 from tests.servers import RedisProcess

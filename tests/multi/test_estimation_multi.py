@@ -9,7 +9,7 @@ import pytest
 from pycrdt import Map
 
 from tests.boards import add_note, note_texts
-from tests.conftest import command, create_board, join_board
+from tests.helpers import command, create_board, join_board
 from tests.multi.conftest import StartInstances
 from tests.multi.support import eventually, ws
 from tests.yclient import YClient, wait_for

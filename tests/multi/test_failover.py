@@ -15,11 +15,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from pycrdt import Doc
 
+from crdt.docload import doc_from_log
 from server.store.redis import RedisStore
 from tests.boards import add_note, note_texts
-from tests.conftest import create_board, join_board
+from tests.helpers import create_board, join_board
 from tests.multi.conftest import ready
 from tests.multi.support import kill_redis, redis_command, ws
 from tests.replication import primary, replica, replica_link, vip  # noqa: F401 - fixtures
@@ -38,11 +38,7 @@ async def notes_in_redis(url: str, board_id: str) -> set[str]:
         loaded = await store.load_doc(board_id)
     finally:
         await store.close()
-    doc: Doc[Any] = Doc()
-    if loaded.snapshot:
-        doc.apply_update(loaded.snapshot)
-    for _, update in loaded.updates:
-        doc.apply_update(update)
+    doc = doc_from_log(loaded.snapshot, (update for _, update in loaded.updates))
     return set(note_texts(doc))
 
 

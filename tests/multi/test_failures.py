@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from tests.boards import add_note, note_texts
-from tests.conftest import create_board, join_board
+from tests.helpers import create_board, join_board
 from tests.multi.conftest import INSTANCE_TIMEOUT, StartInstances, ready
 from tests.multi.support import ws
 from tests.servers import RedisProcess, wait_until

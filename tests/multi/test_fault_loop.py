@@ -23,7 +23,7 @@ import pytest
 from pycrdt import Map
 
 from tests.boards import add_note, note_texts
-from tests.conftest import create_board, join_board
+from tests.helpers import create_board, join_board
 from tests.multi.conftest import StartInstances, ready
 from tests.multi.support import kill_redis, redis_command, ws
 from tests.servers import PlanboardProcess, RedisProcess, wait_until

@@ -13,11 +13,10 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from crdt import protocol as p
-from crdt import yupdate as y
+from crdt import protocol, yupdate
 from crdt.structindex import StructIndex
 from tests.boards import add_note, note_texts
-from tests.conftest import command, create_board, join_board
+from tests.helpers import command, create_board, join_board
 from tests.multi.conftest import StartInstances
 from tests.multi.support import ws
 from tests.servers import RedisProcess
@@ -94,13 +93,13 @@ async def test_an_update_waiting_for_another_instance_is_never_released(
     add_note(fay_b.doc, "fn", board["participant_id"], "first")
     await wait_for(lambda: "fn" in note_texts(eve_a.doc), 10, "the note reaches Eve")
     index = StructIndex()
-    index.record(y.decode_update(eve_a.doc.get_update()))
+    index.record(yupdate.decode_update(eve_a.doc.get_update()))
     entry = find_type(index, ("participants", eve["participant_id"]))
     fay_client = fay_b.doc.client_id
     run = Run(888_000_002, 0)
     run.add(Item(("any", ["x"]), origin=(fay_client, state_of(fay_b.doc)[fay_client])))
     run.add(Item(("any", ["facilitator"]), origin=find_value(index, entry, "role")))
-    await eve_a.send_raw(p.encode_update(encode([run])))
+    await eve_a.send_raw(protocol.encode_update(encode([run])))
     for i in range(3):  # the facilitator's next items, which A learns through Redis
         add_note(fay_b.doc, f"k{i}", board["participant_id"], "next")
     await wait_for(lambda: "k2" in note_texts(eve_a.doc), 10, "Fay's edits reach A")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tests.conftest import command, create_board
+from tests.helpers import command, create_board
 from tests.multi.conftest import StartInstances
 from tests.webhook_receiver import WebhookReceiver
 from tests.yclient import wait_for

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import socket
 import sys
 from collections.abc import Iterator
 from typing import Any
@@ -49,8 +50,6 @@ def _need_model() -> None:
 
 
 def test_the_audit_hook_sees_a_real_connection(no_endpoint: list[Any]) -> None:
-    import socket
-
     with socket.socket() as s:  # nothing listens on port 9 here: the attempt is what counts
         s.settimeout(0.5)
         with contextlib.suppress(OSError):

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from pycrdt import Doc, Map, Text
 
-from crdt import yupdate as y
+from crdt import yupdate
 from crdt.policy import DocLimits, MalformedUpdate, PendingUpdate
 from crdt.schema import BoardDoc
 from tests.policy_harness import Board, new_note, snapshot
@@ -105,10 +105,10 @@ def test_6_deep_nesting_is_refused_while_decoding() -> None:
     board = seeded()
     before = snapshot(board.doc)
     run = Run(HOSTILE, 0)
-    parent: str | y.ID = "notes"
+    parent: str | yupdate.ID = "notes"
     sub: str | None = "deep"
     for _ in range(50_000):
-        parent = run.add(Item(("type", y.TYPE_MAP), parent=parent, sub=sub))
+        parent = run.add(Item(("type", yupdate.TYPE_MAP), parent=parent, sub=sub))
         sub = "k"
     data = encode([run])
     assert len(data) < 1 << 20
@@ -122,10 +122,10 @@ def test_6_nesting_through_siblings_is_refused_too() -> None:
     """A level reached through an origin (a sibling) counts as deep as the sibling."""
     board = seeded()
     run = Run(HOSTILE, 0)
-    entry = run.add(Item(("type", y.TYPE_MAP), parent="notes", sub="deep"))
-    text = run.add(Item(("type", y.TYPE_TEXT), parent=entry, sub="text"))
+    entry = run.add(Item(("type", yupdate.TYPE_MAP), parent="notes", sub="deep"))
+    text = run.add(Item(("type", yupdate.TYPE_TEXT), parent=entry, sub="text"))
     first = run.add(Item(("string", "a"), parent=text))
-    sibling = run.add(Item(("type", y.TYPE_MAP), origin=first))  # inside the text, like "a"
+    sibling = run.add(Item(("type", yupdate.TYPE_MAP), origin=first))  # inside the text, like "a"
     run.add(Item(("any", [1]), parent=sibling, sub="k"))
     with pytest.raises(MalformedUpdate, match="nested 4 levels deep"):
         board.apply(encode([run]), "ana")
@@ -136,7 +136,7 @@ def test_6_nesting_inside_an_existing_note_is_refused() -> None:
     board = seeded()
     text_id = find_type(board.guard.index, ("notes", "an", "text"))
     run = Run(HOSTILE, 0)
-    inner = run.add(Item(("type", y.TYPE_MAP), parent=text_id))
+    inner = run.add(Item(("type", yupdate.TYPE_MAP), parent=text_id))
     run.add(Item(("any", [1]), parent=inner, sub="k"))
     with pytest.raises(MalformedUpdate, match="nested 4 levels deep"):
         board.apply(encode([run]), "ana")
@@ -185,7 +185,7 @@ def test_9_no_map_nested_in_a_note_text() -> None:
     board = seeded()
     text_id = find_type(board.guard.index, ("notes", "an", "text"))
     run = Run(HOSTILE, 0)
-    run.add(Item(("type", y.TYPE_MAP), parent=text_id))  # with content inside: refused (6)
+    run.add(Item(("type", yupdate.TYPE_MAP), parent=text_id))  # with content inside: refused (6)
     violations, _ = board.apply(encode([run]), "ana")
     assert {v.rule for v in violations} == {"shape"}
     assert str(board.doc.get("notes", type=Map)["an"]["text"]) == "ana's note"

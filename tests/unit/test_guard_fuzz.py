@@ -16,9 +16,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pycrdt import Doc, Map
 
-from crdt import yupdate as y
+from crdt import yupdate
 from crdt.policy import DocLimits, MalformedUpdate, PendingUpdate
 from crdt.schema import ROOTS, BoardDoc, note_problem
+from tests.boards import add_action, add_group
 from tests.policy_harness import MEMBERS, Board, new_note, snapshot
 from tests.yjs_encoder import Item, Run, encode
 
@@ -35,8 +36,8 @@ def base_board() -> Board:
         b = BoardDoc(doc)
         b.add_note("fn", author="fac", text="facilitator ✓ note")
         b.add_note("an", author="ana", text="ana's note")
-        b.add_group("g1", title="Risks", x=0, y=0)
-        b.add_action("a1", text="Write the plan", owner="ana")
+        add_group(doc, "g1", title="Risks", x=0, y=0)
+        add_action(doc, "a1", text="Write the plan", owner="ana")
 
     board.server_change(seed)
     return board
@@ -46,8 +47,8 @@ BOARD = base_board()
 SEED_UPDATE = BOARD.doc.get_update()
 
 
-def known_ids(board: Board) -> list[y.ID]:
-    out: list[y.ID] = []
+def known_ids(board: Board) -> list[yupdate.ID]:
+    out: list[yupdate.ID] = []
     for client, runs in board.guard.index._runs.items():
         for start, end in zip(runs.starts, runs.ends, strict=True):
             out.extend((client, c) for c in (start, end - 1))
@@ -107,14 +108,14 @@ CONTENT = st.one_of(
 @st.composite
 def hostile_updates(
     draw: st.DrawFn,
-    type_ids: list[y.ID] = TYPE_IDS,
-    item_ids: list[y.ID] = ITEM_IDS,
+    type_ids: list[yupdate.ID] = TYPE_IDS,
+    item_ids: list[yupdate.ID] = ITEM_IDS,
     senders: tuple[str, ...] = (*MEMBERS, "eve"),
 ) -> tuple[bytes, str]:
     """An update of 1-6 hand-made structs and a random delete set, and who sends it."""
     sender = draw(st.sampled_from(senders))
     run = Run(HOSTILE + draw(st.integers(0, 3)), draw(st.sampled_from([0, 0, 0, 1])))
-    own: list[y.ID] = []
+    own: list[yupdate.ID] = []
     for _ in range(draw(st.integers(1, 6))):
         parent_kind = draw(st.sampled_from(["root", "type", "own", "item", "origin", "origin"]))
         item = Item(draw(CONTENT))

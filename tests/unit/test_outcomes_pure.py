@@ -8,37 +8,40 @@ import time
 
 import pytest
 
-from crdt import estimation as e
-from crdt.facilitation import CommandError
+from crdt import estimation
+from crdt.errors import ApiError
 from server.webhooks import UnsafeTarget, check_url_shape, retry_delay, sign, verify
 
-FIB = e.SCALES["fibonacci"]
+FIB = estimation.SCALES["fibonacci"]
 
 
 def test_median_is_a_card_and_wide_spreads_ask_for_discussion() -> None:
-    s = e.summarize(["3", "5", "13"], FIB)
+    s = estimation.summarize(["3", "5", "13"], FIB)
     assert s.median == "5" and s.low == "3" and s.high == "13"
     assert s.discuss == "discuss: 3 to 13"
     assert s.distribution == {"3": 1, "5": 1, "13": 1}
-    even = e.summarize(["3", "5"], FIB)
+    even = estimation.summarize(["3", "5"], FIB)
     assert even.median == "5" and even.discuss is None  # the higher middle card
-    unsure = e.summarize(["?", "?", "8"], FIB)
+    unsure = estimation.summarize(["?", "?", "8"], FIB)
     assert unsure.median == "8" and unsure.count == 3 and unsure.distribution["?"] == 2
-    assert e.summarize(["?"], FIB).median is None
-    shirts = e.summarize(["XS", "XL"], e.SCALES["tshirt"])
+    assert estimation.summarize(["?"], FIB).median is None
+    shirts = estimation.summarize(["XS", "XL"], estimation.SCALES["tshirt"])
     assert shirts.discuss == "discuss: XS to XL"
 
 
 def test_scales_and_cards() -> None:
-    assert e.parse_scale(None) == ("fibonacci", FIB)
-    assert e.parse_scale(["1", 2, 3.0]) == ("custom", ("1", "2", "3"))
+    assert estimation.parse_scale(None) == ("fibonacci", FIB)
+    assert estimation.parse_scale(["1", 2, 3.0]) == ("custom", ("1", "2", "3"))
     for bad in ("dice", ["1"], ["a", "a"], [True, 1], [""], ["x" * 17, "y"], {"a": 1}):
-        with pytest.raises(CommandError):
-            e.parse_scale(bad)
-    assert e.card_on_scale(5, FIB) == "5" and e.card_on_scale("5.0", ("5.0",)) == "5.0"
+        with pytest.raises(ApiError):
+            estimation.parse_scale(bad)
+    assert (
+        estimation.card_on_scale(5, FIB) == "5"
+        and estimation.card_on_scale("5.0", ("5.0",)) == "5.0"
+    )
     for bad in (4, "4", None, True, [5]):
-        with pytest.raises(CommandError):
-            e.card_on_scale(bad, FIB)
+        with pytest.raises(ApiError):
+            estimation.card_on_scale(bad, FIB)
 
 
 def test_signature_is_hmac_sha256_of_timestamp_dot_body() -> None:

@@ -15,6 +15,7 @@ from pycrdt import Array, Doc, Map, Text
 
 from crdt.policy import DocLimits, MalformedUpdate
 from crdt.schema import BoardDoc
+from tests.boards import add_action, add_decision, add_group
 from tests.policy_harness import Board, new_note, snapshot
 
 Mutation = Callable[[Doc[Any]], None]
@@ -28,9 +29,9 @@ def seeded(locked: bool = False, limits: DocLimits | None = None) -> Board:
         b.add_note("fn", author="fac", text="facilitator's note")
         b.add_note("an", author="ana", text="ana's note")
         b.add_note("bn", author="bob", text="bob's note")
-        b.add_group("g1", title="Risks", x=0, y=0)
-        b.add_action("a1", text="Write the plan", owner="ana")
-        b.add_decision("d1", text="Ship it", item=None, created_at=1.0)
+        add_group(doc, "g1", title="Risks", x=0, y=0)
+        add_action(doc, "a1", text="Write the plan", owner="ana")
+        add_decision(doc, "d1", text="Ship it", item=None, created_at=1.0)
         if locked:
             doc.get("session", type=Map)["locked"] = True
 

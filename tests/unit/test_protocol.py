@@ -9,34 +9,37 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pycrdt import Doc, Text, create_awareness_message, create_sync_message, create_update_message
 
-from crdt import protocol as p
+from crdt import protocol
 
 
 def test_parses_what_pycrdt_encodes() -> None:
     doc: Doc = Doc()
     doc["t"] = text = Text()
     text += "hello"
-    step1 = p.parse_message(create_sync_message(doc))
-    assert isinstance(step1, p.SyncStep1)
+    step1 = protocol.parse_message(create_sync_message(doc))
+    assert isinstance(step1, protocol.SyncStep1)
     assert step1.state_vector == doc.get_state()
-    update = p.parse_message(create_update_message(doc.get_update()))
-    assert isinstance(update, p.SyncUpdate)
+    update = protocol.parse_message(create_update_message(doc.get_update()))
+    assert isinstance(update, protocol.SyncUpdate)
     assert update.update == doc.get_update()
 
 
 def test_awareness_round_trip() -> None:
-    entries = [p.AwarenessEntry(7, 3, '{"user":{"name":"Ana"}}'), p.AwarenessEntry(9, 1, "null")]
-    frame = p.encode_awareness(entries)
-    parsed = p.parse_message(frame)
-    assert isinstance(parsed, p.AwarenessUpdate)
+    entries = [
+        protocol.AwarenessEntry(7, 3, '{"user":{"name":"Ana"}}'),
+        protocol.AwarenessEntry(9, 1, "null"),
+    ]
+    frame = protocol.encode_awareness(entries)
+    parsed = protocol.parse_message(frame)
+    assert isinstance(parsed, protocol.AwarenessUpdate)
     assert list(parsed.entries) == entries
     # pycrdt's own encoder agrees on the framing
-    assert p.parse_message(create_awareness_message(frame[2:])) == parsed
+    assert protocol.parse_message(create_awareness_message(frame[2:])) == parsed
 
 
 def test_encoders_match_pycrdt() -> None:
-    assert p.encode_update(b"\x01\x02") == create_update_message(b"\x01\x02")
-    assert p.parse_message(p.encode_query_awareness()) == p.QueryAwareness()
+    assert protocol.encode_update(b"\x01\x02") == create_update_message(b"\x01\x02")
+    assert protocol.parse_message(protocol.encode_query_awareness()) == protocol.QueryAwareness()
 
 
 @pytest.mark.parametrize(
@@ -55,19 +58,19 @@ def test_encoders_match_pycrdt() -> None:
     ],
 )
 def test_malformed_frames_are_refused(frame: bytes) -> None:
-    with pytest.raises(p.ProtocolError):
-        p.parse_message(frame)
+    with pytest.raises(protocol.ProtocolError):
+        protocol.parse_message(frame)
 
 
 @given(st.binary(max_size=64))
 def test_random_bytes_never_crash_the_parser(frame: bytes) -> None:
-    with contextlib.suppress(p.ProtocolError):
-        p.parse_message(frame)
+    with contextlib.suppress(protocol.ProtocolError):
+        protocol.parse_message(frame)
 
 
 @given(st.integers(min_value=0, max_value=2**53))
 def test_var_uint_round_trip(value: int) -> None:
-    frame = bytes([p.MSG_SYNC, p.SYNC_UPDATE]) + p.write_var_uint(3) + b"abc"
-    assert p.parse_message(frame) == p.SyncUpdate(b"abc")
-    reader = p._Reader(p.write_var_uint(value))
+    frame = bytes([protocol.MSG_SYNC, protocol.SYNC_UPDATE]) + protocol.write_var_uint(3) + b"abc"
+    assert protocol.parse_message(frame) == protocol.SyncUpdate(b"abc")
+    reader = protocol._Reader(protocol.write_var_uint(value))
     assert reader.var_uint() == value

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import pytest
 from pycrdt import Doc, Map, Text
 
+from crdt.docload import doc_from_log
+from server.store import redis as redis_module
 from server.store.base import BoardInfo
 from server.store.redis import RedisStore
 from tests.multi.support import started_redis
@@ -47,11 +50,7 @@ def edits(count: int, client_id: int = 1) -> tuple[list[bytes], Doc[Any]]:
 
 
 def state_of(snapshot: bytes | None, updates: list[tuple[int, bytes]]) -> dict[str, Any]:
-    doc: Doc[Any] = Doc()
-    if snapshot:
-        doc.apply_update(snapshot)
-    for _, update in updates:
-        doc.apply_update(update)
+    doc = doc_from_log(snapshot, (update for _, update in updates))
     return {"m": doc.get("m", type=Map).to_py(), "t": str(doc.get("t", type=Text))}
 
 
@@ -219,11 +218,8 @@ async def test_expired_lock_cannot_lose_updates(
 ) -> None:
     """A compactor outlives its lock, so a second one runs at the same time: both fold the same
     log while appends continue; the commit check lets exactly one of them through."""
-    import threading
 
-    import server.store.redis as module
-
-    real_fold = module.fold_updates
+    real_fold = redis_module.fold_updates
     folds: list[int] = []
     second_folding, first_committed = threading.Event(), threading.Event()
 
@@ -236,8 +232,8 @@ async def test_expired_lock_cannot_lose_updates(
             assert first_committed.wait(10)
         return real_fold(snapshot, updates)
 
-    monkeypatch.setattr(module, "COMPACT_LOCK_MS", 1)
-    monkeypatch.setattr(module, "fold_updates", fold)
+    monkeypatch.setattr(redis_module, "COMPACT_LOCK_MS", 1)
+    monkeypatch.setattr(redis_module, "fold_updates", fold)
     a, b = RedisStore(redis_proc.url, prefix="t:"), RedisStore(redis_proc.url, prefix="t:")
     await a.open()
     await b.open()

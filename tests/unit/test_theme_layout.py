@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 from pycrdt import Doc, Map
 
-from crdt.facilitation import CommandError
+from crdt.errors import ApiError
 from crdt.schema import BoardDoc
 from crdt.theme_layout import AcceptedTheme, accept_themes, merge_notes, merge_results
+from tests.boards import add_group
 
 
 def _box(entry: dict[str, float], w: float = 200.0, h: float = 140.0) -> tuple[float, ...]:
@@ -23,7 +24,7 @@ def _overlap(a: tuple[float, ...], b: tuple[float, ...]) -> bool:
 def test_new_groups_clear_existing_content_and_each_other() -> None:
     doc: Doc = Doc()
     board = BoardDoc(doc)
-    board.add_group("old", title="Existing", x=100, y=100, w=600, h=900)
+    add_group(doc, "old", title="Existing", x=100, y=100, w=600, h=900)
     for i in range(30):
         board.add_note(f"n{i}", author="a", text=f"idea {i}", x=i * 37.0, y=(i % 5) * 90.0)
     themes = [AcceptedTheme(f"T{k}", [f"n{i}" for i in range(k * 5, k * 5 + 5)]) for k in range(5)]
@@ -59,5 +60,5 @@ def test_merge_names_authors_and_adds_tallies() -> None:
         "Ship the beta\n+ Ship the beta in May\n— Ana, Bo, p3"
     )
     assert doc.get("results", type=Map)["1"].to_py() == {"a": 6}
-    with pytest.raises(CommandError):
+    with pytest.raises(ApiError):
         merge_notes(doc, ["a", "a"], {}, 2000)

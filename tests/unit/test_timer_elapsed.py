@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 from pycrdt import Array, Doc, Map
 
-from crdt import facilitation as f
+from crdt import facilitation
+from crdt.errors import ApiError
 
 MIN = 60_000.0
 
@@ -23,7 +24,7 @@ def board() -> Doc[Any]:
 
 
 def timer(doc: Doc[Any]) -> dict[str, Any]:
-    state = f.timer_state(doc)
+    state = facilitation.timer_state(doc)
     assert state is not None
     return state
 
@@ -37,55 +38,55 @@ def remaining(doc: Doc[Any], now: float) -> float:
 
 def test_elapsed_survives_going_back_and_forth() -> None:
     doc = board()
-    f.agenda_goto(doc, "a", 0, True)
+    facilitation.agenda_goto(doc, "a", 0, True)
     assert remaining(doc, 0) == 10 * MIN
-    f.agenda_goto(doc, "b", 3 * MIN, True)  # 3 minutes on a
-    assert f.item_elapsed(doc, "a") == 3 * MIN
+    facilitation.agenda_goto(doc, "b", 3 * MIN, True)  # 3 minutes on a
+    assert facilitation.item_elapsed(doc, "a") == 3 * MIN
     assert remaining(doc, 3 * MIN) == 5 * MIN
-    f.agenda_goto(doc, "a", 4 * MIN, True)  # 1 minute on b; back to a: 7 minutes left
-    assert f.item_elapsed(doc, "b") == 1 * MIN
+    facilitation.agenda_goto(doc, "a", 4 * MIN, True)  # 1 minute on b; back to a: 7 minutes left
+    assert facilitation.item_elapsed(doc, "b") == 1 * MIN
     assert remaining(doc, 4 * MIN) == 7 * MIN
     # a pause does not count
-    f.timer_pause(doc, 5 * MIN)
-    f.timer_resume(doc, 9 * MIN)
-    f.agenda_step(doc, 1, 10 * MIN, True)  # a: 3 + 1 + 1 = 5 minutes
-    assert f.item_elapsed(doc, "a") == 5 * MIN
+    facilitation.timer_pause(doc, 5 * MIN)
+    facilitation.timer_resume(doc, 9 * MIN)
+    facilitation.agenda_step(doc, 1, 10 * MIN, True)  # a: 3 + 1 + 1 = 5 minutes
+    assert facilitation.item_elapsed(doc, "a") == 5 * MIN
     assert remaining(doc, 10 * MIN) == 4 * MIN  # b: 5 - 1
 
 
 def test_overrun_is_kept_and_resumed_negative() -> None:
     doc = board()
-    f.agenda_goto(doc, "b", 0, True)
-    f.agenda_goto(doc, "a", 7 * MIN, True)  # b is 2 minutes over
-    assert f.item_elapsed(doc, "b") == 7 * MIN
-    f.agenda_goto(doc, "b", 8 * MIN, True)
+    facilitation.agenda_goto(doc, "b", 0, True)
+    facilitation.agenda_goto(doc, "a", 7 * MIN, True)  # b is 2 minutes over
+    assert facilitation.item_elapsed(doc, "b") == 7 * MIN
+    facilitation.agenda_goto(doc, "b", 8 * MIN, True)
     assert remaining(doc, 8 * MIN) == -2 * MIN
 
 
 def test_add_time_and_validation() -> None:
     doc = board()
-    with pytest.raises(f.CommandError) as no_timer:
-        f.timer_add(doc, 60)
+    with pytest.raises(ApiError) as no_timer:
+        facilitation.timer_add(doc, 60)
     assert no_timer.value.status == 409
-    f.agenda_goto(doc, "a", 0, True)
-    f.timer_add(doc, 60)
+    facilitation.agenda_goto(doc, "a", 0, True)
+    facilitation.timer_add(doc, 60)
     assert remaining(doc, 0) == 11 * MIN
-    f.timer_pause(doc, 1 * MIN)
-    f.timer_add(doc, 300)
+    facilitation.timer_pause(doc, 1 * MIN)
+    facilitation.timer_add(doc, 300)
     assert remaining(doc, 1 * MIN) == 15 * MIN
     for bad in (0, 0.5, -60, 3601):
-        with pytest.raises(f.CommandError) as err:
-            f.timer_add(doc, bad)
+        with pytest.raises(ApiError) as err:
+            facilitation.timer_add(doc, bad)
         assert err.value.status == 422
     # the time spent is still the real time, not the added time
-    f.timer_resume(doc, 1 * MIN)
-    f.agenda_goto(doc, "b", 2 * MIN, True)
-    assert f.item_elapsed(doc, "a") == 2 * MIN
+    facilitation.timer_resume(doc, 1 * MIN)
+    facilitation.agenda_goto(doc, "b", 2 * MIN, True)
+    assert facilitation.item_elapsed(doc, "a") == 2 * MIN
 
 
 def test_reset_records_the_time_spent() -> None:
     doc = board()
-    f.agenda_goto(doc, "a", 0, True)
-    f.timer_reset(doc, 2 * MIN)
-    assert f.item_elapsed(doc, "a") == 2 * MIN
-    assert f.timer_state(doc) is None
+    facilitation.agenda_goto(doc, "a", 0, True)
+    facilitation.timer_reset(doc, 2 * MIN)
+    assert facilitation.item_elapsed(doc, "a") == 2 * MIN
+    assert facilitation.timer_state(doc) is None

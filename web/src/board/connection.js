@@ -4,11 +4,12 @@
 import { $ } from '../lib/dom.js'
 import { LOCAL } from './context.js'
 import { t } from '../lib/i18n.js'
+import { CLOSE_BAD_TOKEN, CLOSE_FORBIDDEN, CLOSE_NOT_FOUND } from '../lib/protocol.js'
 
 const MESSAGES = {
-  4401: 'conn.4401',
-  4403: 'conn.4403',
-  4404: 'conn.4404'
+  [CLOSE_BAD_TOKEN]: 'conn.4401',
+  [CLOSE_FORBIDDEN]: 'conn.4403',
+  [CLOSE_NOT_FOUND]: 'conn.4404'
 }
 
 export class Connection {

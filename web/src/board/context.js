@@ -6,11 +6,10 @@ import { toast } from '../lib/toast.js'
 import { PEOPLE_COLORS, personColor } from '../lib/colors.js'
 import { rafThrottle } from '../lib/dom.js'
 import { t } from '../lib/i18n.js'
+import { TERMINAL_CLOSE_CODES } from '../lib/protocol.js'
+import { ChangeGuard } from './guard.js'
 
 export const LOCAL = 'planboard-local' // origin of this client's own transactions
-
-// Close codes after which reconnecting cannot help (the design's 4401/4403/4404).
-const TERMINAL = new Set([4401, 4403, 4404])
 
 export function wsBase () {
   const scheme = location.protocol === 'https:' ? 'wss' : 'ws'
@@ -26,7 +25,7 @@ export function openProvider (roomname, doc, token) {
     // see each other's drafts, and every change must pass the server's rules.
     disableBc: true,
     maxBackoffTime: 2500,
-    shouldReconnect: (event) => !TERMINAL.has(event.code)
+    shouldReconnect: (event) => !TERMINAL_CLOSE_CODES.has(event.code)
   })
 }
 
@@ -42,10 +41,12 @@ function plain (value) {
 }
 
 export class Board extends EventTarget {
-  constructor ({ boardId, auth }) {
+  // limits: what the server enforces and configures (the page data's `limits`).
+  constructor ({ boardId, auth, limits }) {
     super()
     this.boardId = boardId
     this.auth = auth
+    this.limits = limits
     this.me = auth.participant_id
     this.doc = new Y.Doc()
     this.provider = openProvider(boardId, this.doc, auth.token)
@@ -63,6 +64,7 @@ export class Board extends EventTarget {
     this.drafts = null // {doc, provider, notes} while silent brainstorming runs
     this.synced = false
     this.ui = { color: 'yellow', voting: null, ballots: {}, following: false }
+    this.guard = new ChangeGuard(this) // every local edit goes through it (outline, canvas)
     const changed = rafThrottle(() => this.dispatchEvent(new Event('state')))
     this.emitState = changed
     for (const type of [this.meta, this.participants, this.agenda, this.session, this.results]) {

@@ -195,7 +195,7 @@ class GroupView {
     const groups = this.board.groups
     const id = this.id
     const title = this.ymap.get('title')
-    this.board.undo.destructive(t('groups.deleted', { title: typeof title === 'string' && title ? title : t('outline.groups.untitled') }), () => {
+    this.layer.undo.destructive(t('groups.deleted', { title: typeof title === 'string' && title ? title : t('outline.groups.untitled') }), () => {
       for (const n of this.members()) n.set('group', null)
       groups.delete(id)
     })
@@ -205,11 +205,12 @@ class GroupView {
 }
 
 export class GroupsLayer {
-  constructor ({ board, viewport, layerEl, guard }) {
+  constructor ({ board, viewport, layerEl, guard, undo }) {
     this.board = board
     this.viewport = viewport
     this.layerEl = layerEl
     this.guard = guard
+    this.undo = undo
     this.views = new Map()
     this.schedule = rafThrottle(() => this.reconcile())
     board.groups.observeDeep(() => this.schedule())

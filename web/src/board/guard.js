@@ -4,8 +4,7 @@
 // changes that "put an old value back", which misfired whenever the server moved data on
 // purpose (drafts.reveal empties the private drafts): a notice now comes only from the server.
 import { toast } from '../lib/toast.js'
-
-const SERVER_CLIENT_ID = 0
+import { SERVER_CLIENT_ID } from '../lib/protocol.js'
 
 export class ChangeGuard {
   constructor (board) {

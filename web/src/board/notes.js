@@ -10,8 +10,7 @@ import { t } from '../lib/i18n.js'
 
 export const NOTE_W = 200
 export const NOTE_H = 136
-export const MAX_TEXT = 2000
-const COUNTER_FROM = 1800 // show the length counter from here on
+const COUNTER_FROM = 0.9 // show the length counter from this share of the limit on
 const CARRY_MS = 5000 // how long a draft closed by the reveal waits for its revealed note
 
 function num (value, fallback = 0) {
@@ -240,7 +239,8 @@ class NoteView {
     if (this.editing || !this.ytext || !this.canWrite()) return
     this.editing = true
     this.el.classList.add('is-editing')
-    const editor = h('textarea', { class: 'note__editor', maxlength: String(MAX_TEXT), 'aria-label': t('outline.note.text'), spellcheck: 'true' })
+    const max = this.board.limits.note_text // the server's PLANBOARD_MAX_NOTE_TEXT
+    const editor = h('textarea', { class: 'note__editor', maxlength: String(max), 'aria-label': t('outline.note.text'), spellcheck: 'true' })
     this.editor = editor
     const read = () => (this.source.notes.get(this.id) === this.ymap ? textOf(this.ymap) : null)
     const noteInfo = { author: this.ymap.get('author') }
@@ -263,24 +263,24 @@ class NoteView {
     this.counter = counter
     const count = () => {
       const n = editor.value.length
-      counter.hidden = n < COUNTER_FROM
-      counter.classList.toggle('is-full', n >= MAX_TEXT)
-      counter.textContent = n >= MAX_TEXT
-        ? t('notes.full', { max: MAX_TEXT })
-        : t('notes.counter', { n, max: MAX_TEXT })
+      counter.hidden = n < max * COUNTER_FROM
+      counter.classList.toggle('is-full', n >= max)
+      counter.textContent = n >= max
+        ? t('notes.full', { max })
+        : t('notes.counter', { n, max })
     }
     editor.addEventListener('input', count)
     editor.addEventListener('paste', (e) => {
       const pasted = e.clipboardData?.getData('text') || ''
-      const room = MAX_TEXT - (editor.value.length - (editor.selectionEnd - editor.selectionStart))
-      if (pasted.length > room) setTimeout(() => { count(); counter.textContent = t('notes.cut', { max: MAX_TEXT }) }, 0)
+      const room = max - (editor.value.length - (editor.selectionEnd - editor.selectionStart))
+      if (pasted.length > room) setTimeout(() => { count(); counter.textContent = t('notes.cut', { max }) }, 0)
     })
     this.el.append(counter)
     count()
     this.body.replaceWith(editor)
     editor.focus({ preventScroll: true })
     editor.setSelectionRange(editor.value.length, editor.value.length)
-    this.layer.presence?.setEditing(this.key)
+    this.layer.onEditing(this.key)
   }
 
   stopEdit (refocus) {
@@ -296,7 +296,7 @@ class NoteView {
     this.markClipped()
     if (editor && editor.isConnected) editor.replaceWith(this.body)
     this.el.classList.remove('is-editing')
-    this.layer.presence?.setEditing(null)
+    this.layer.onEditing(null)
     if (refocus) this.el.focus({ preventScroll: true })
     this.updateLabel()
   }
@@ -342,9 +342,7 @@ class NoteView {
     const notes = this.source.notes
     const id = this.id
     const del = () => notes.delete(id)
-    const undo = this.board.undo
-    if (undo) undo.destructive(this.draft ? t('notes.draftDeleted') : t('notes.deleted'), del, { doc: this.source.doc, scopes: this.draft ? [notes] : undefined })
-    else this.source.doc.transact(del, LOCAL)
+    this.layer.undo.destructive(this.draft ? t('notes.draftDeleted') : t('notes.deleted'), del, { doc: this.source.doc, scopes: this.draft ? [notes] : undefined })
   }
 
   // -- moving
@@ -448,13 +446,15 @@ class NoteView {
 }
 
 export class NotesLayer {
-  constructor ({ board, viewport, layerEl, guard, groups }) {
+  // onEditing(key or null): which note this client is typing in, for presence.
+  constructor ({ board, viewport, layerEl, guard, groups, undo, onEditing }) {
     this.board = board
     this.viewport = viewport
     this.layerEl = layerEl
     this.guard = guard
     this.groups = groups
-    this.presence = null
+    this.undo = undo
+    this.onEditing = onEditing
     this.sources = new Map()
     this.views = new Map()
     this.dirty = new Set()
@@ -551,7 +551,7 @@ export class NotesLayer {
     if (!view || !view.ytext) return
     this.carry = null
     clearTimeout(this.carryTimer)
-    const text = c.text.slice(0, MAX_TEXT)
+    const text = c.text.slice(0, this.board.limits.note_text)
     if (view.canWrite() && view.ytext.toString() !== text) applyDiff(view.ytext, text)
     if (c.closeAfter || !view.canWrite()) return
     view.el.focus({ preventScroll: true })
@@ -589,7 +589,7 @@ export class NotesLayer {
     const spot = this.nextSpot()
     const id = this.create(spot.x, spot.y, this.lastColor, { edit: false })
     const note = id && this.board.notes.get(id)
-    if (note) applyDiff(note.get('text'), c.text.slice(0, MAX_TEXT))
+    if (note) applyDiff(note.get('text'), c.text.slice(0, this.board.limits.note_text))
   }
 
   reconcile () {

@@ -249,7 +249,7 @@ class ActionRow {
     this.due = h('input', { type: 'date', 'aria-label': t('outline.actions.due'), on: { change: () => b.transact(() => ymap.set('due', this.due.value || null)) } })
     this.del = h('button', {
       class: 'icon-btn', type: 'button', 'aria-label': t('panels.deleteAction'), title: t('panels.delete'),
-      on: { click: () => b.undo.destructive(t('panels.actionDeleted'), () => b.actions.delete(id)) }
+      on: { click: () => panel.undo.destructive(t('panels.actionDeleted'), () => b.actions.delete(id)) }
     }, icon('close'))
     this.warn = h('p', { class: 'action__warn' })
     this.el = h('li', { class: 'action', dataset: { action: id } }, this.check, this.text, this.del,
@@ -302,8 +302,9 @@ class ActionRow {
 }
 
 export class OutcomesPanel {
-  constructor ({ board }) {
+  constructor ({ board, undo }) {
     this.board = board
+    this.undo = undo
     this.root = $('#tab-actions')
     this.rows = new Map()
     const b = board
@@ -456,7 +457,7 @@ export class OutcomesPanel {
           this.evidenceList(d),
           d.item && titles.has(d.item) ? h('span', { class: 'decision__item', text: titles.get(d.item) }) : null),
         b.isFacilitator()
-          ? h('button', { class: 'icon-btn', type: 'button', 'aria-label': t('panels.deleteDecision'), on: { click: () => b.undo.destructive(t('panels.decisionDeleted'), () => b.decisions.delete(d.id)) } }, icon('close'))
+          ? h('button', { class: 'icon-btn', type: 'button', 'aria-label': t('panels.deleteDecision'), on: { click: () => this.undo.destructive(t('panels.decisionDeleted'), () => b.decisions.delete(d.id)) } }, icon('close'))
           : null)))
       this.decisionsEmpty.hidden = decisions.length > 0
     }

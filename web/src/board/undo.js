@@ -24,7 +24,6 @@ export class Undo extends EventTarget {
     })
     const changed = () => this.dispatchEvent(new Event('change'))
     for (const ev of ['stack-item-added', 'stack-item-popped', 'stack-cleared']) this.manager.on(ev, changed)
-    board.undo = this
   }
 
   canUndo () { return this.manager.undoStack.length > 0 }

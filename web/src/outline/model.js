@@ -110,8 +110,7 @@ function insideAnyGroup (board, x, y) {
 }
 
 function guarded (board, key, read, write, info) {
-  if (board.guard) board.guard.edit(key, read, write, info)
-  else write()
+  board.guard.edit(key, read, write, info)
 }
 
 /** Where new notes of mine go now: my private drafts while silent brainstorming runs. */

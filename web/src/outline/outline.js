@@ -17,8 +17,6 @@ import {
   noteText, notesInOrder, renameGroup, setNoteColor
 } from './model.js'
 
-const MAX_NOTE = 2000
-
 function snippet (text, max = 60) {
   const flat = text.replace(/\s+/g, ' ').trim()
   if (!flat) return t('outline.note.emptyText')
@@ -136,12 +134,12 @@ class NoteRow {
     if (!(ytext instanceof Y.Text) || !this.board.canEditNote(this.ymap, this.source.draft)) return
     this.editing = true
     const editor = h('textarea', {
-      class: 'ol-note__editor', maxlength: String(MAX_NOTE), rows: '3', 'aria-label': t('outline.note.text'),
+      class: 'ol-note__editor', maxlength: String(this.board.limits.note_text), rows: '3', 'aria-label': t('outline.note.text'),
       dataset: { fk: `note:${this.key}:editor` }
     })
     const read = () => (this.source.notes.get(this.id) === this.ymap ? noteText(this.ymap) : null)
     this.unbind = bindText(ytext, editor, {
-      onLocal: (prev) => this.board.guard?.remember(`${this.key}:text`, read, prev, { author: this.ymap.get('author') })
+      onLocal: (prev) => this.board.guard.remember(`${this.key}:text`, read, prev, { author: this.ymap.get('author') })
     })
     editor.addEventListener('keydown', (e) => {
       e.stopPropagation()
@@ -370,7 +368,7 @@ export class OutlineView {
 
   buildNotes () {
     const b = this.board
-    this.noteText = h('textarea', { class: 'input', id: 'ol-note-text', rows: '2', maxlength: String(MAX_NOTE), dataset: { fk: 'notes:text' } })
+    this.noteText = h('textarea', { class: 'input', id: 'ol-note-text', rows: '2', maxlength: String(b.limits.note_text), dataset: { fk: 'notes:text' } })
     this.noteColour = h('select', { class: 'input', id: 'ol-note-colour' },
       ...NOTE_COLORS.map((c) => h('option', { value: c.id }, t(`colour.${c.id}`))))
     this.noteGroup = h('select', { class: 'input', id: 'ol-note-group' })

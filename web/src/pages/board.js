@@ -6,7 +6,6 @@ import { toast } from '../lib/toast.js'
 import { icon } from '../lib/icons.js'
 import { Board } from '../board/context.js'
 import { Viewport, isBackground } from '../board/viewport.js'
-import { ChangeGuard } from '../board/guard.js'
 import { Undo } from '../board/undo.js'
 import { GroupsLayer } from '../board/groups.js'
 import { NotesLayer, NOTE_W, NOTE_H } from '../board/notes.js'
@@ -23,6 +22,7 @@ import { OutcomesPanel, ResultsPanel, SessionPanel, Tabs } from '../board/panels
 import { installOutline } from '../outline/index.js'
 import { SuggestPanel } from '../board/suggest.js'
 import { t } from '../lib/i18n.js'
+import { CLOSE_BAD_TOKEN, CLOSE_FORBIDDEN, CLOSE_NOT_FOUND } from '../lib/protocol.js'
 
 const data = pageData()
 const boardId = data.board_id
@@ -50,30 +50,32 @@ async function copyText (text) {
 
 function start () {
   const app = $('#app')
-  const board = new Board({ boardId, auth })
+  const board = new Board({ boardId, auth, limits: data.limits })
   window.planboard = board // handy in the console, and for tests
   rememberBoard(boardId, { title: data.title, name: auth.name, role: auth.role })
 
   const canvas = $('#canvas')
   const viewport = new Viewport(canvas, $('#world'))
   const undo = new Undo(board)
-  const guard = new ChangeGuard(board)
-  board.guard = guard
-  const groups = new GroupsLayer({ board, viewport, layerEl: $('#groups-layer'), guard })
-  const notes = new NotesLayer({ board, viewport, layerEl: $('#notes-layer'), guard, groups })
+  const guard = board.guard
+  const groups = new GroupsLayer({ board, viewport, layerEl: $('#groups-layer'), guard, undo })
+  // Presence shows who edits which note, and notes say which one this client edits: the
+  // callback reaches the presence made just below (it runs only once a note is edited).
+  const notes = new NotesLayer({
+    board, viewport, layerEl: $('#notes-layer'), guard, groups, undo, onEditing: (key) => presence.setEditing(key)
+  })
   const presence = new Presence({
     board, viewport, cursorsLayer: $('#cursors-layer'), avatarList: $('#presence'), notes, followButton: $('#follow-btn')
   })
-  notes.presence = presence
-  board.notesLayer = notes // for the console and the tests
+  board.notesLayer = notes // a handle for the console and the tests, not a dependency
 
   const fatalDialog = $('#fatal-dialog')
   const connection = new Connection({
     board,
     onFatal: (code, message) => {
-      if (code === 4401 || code === 4403) clearAuth(boardId)
+      if (code === CLOSE_BAD_TOKEN || code === CLOSE_FORBIDDEN) clearAuth(boardId)
       $('#fatal-text').textContent = message
-      $('#fatal-join').hidden = code === 4404
+      $('#fatal-join').hidden = code === CLOSE_NOT_FOUND
       if (!fatalDialog.open) fatalDialog.showModal()
     }
   })
@@ -84,7 +86,7 @@ function start () {
   const sessionPanel = new SessionPanel({ board, presence, viewport })
   new SuggestPanel({ board }) // eslint-disable-line no-new
   new Estimation({ board, notes }) // eslint-disable-line no-new
-  new OutcomesPanel({ board }) // eslint-disable-line no-new
+  new OutcomesPanel({ board, undo }) // eslint-disable-line no-new
   const results = new ResultsPanel({ board, tabs })
   voting.addEventListener('revealed', () => {
     results.show()
