@@ -46,6 +46,7 @@ def test_a_lawful_update_is_the_net_update_without_violations() -> None:
     outcome = core.apply_client_update(add_note(client, "n1", "ana"), "ana")
     assert outcome.violations == []
     assert not outcome.needs_state
+    assert not outcome.for_sender  # the sender has it all already
     assert outcome.net is not None
     assert "n1" in note_ids(core.doc)
     observer = replica(board_core())  # a doc without the note: the net update brings it
@@ -58,7 +59,7 @@ def test_a_forbidden_update_yields_violations_and_a_compensated_net_update() -> 
     observer = replica(core)
     client = replica(core)
     outcome = core.apply_client_update(add_note(client, "n1", "vic"), "vic")  # a viewer
-    assert outcome.violations
+    assert outcome.violations and outcome.for_sender
     assert "n1" not in note_ids(core.doc)
     assert outcome.net is not None  # the client's items with their removal: it converges back
     observer.apply_update(outcome.net)
