@@ -18,7 +18,7 @@ from pycrdt import Map, Text
 
 from crdt import protocol as p
 from tests.boards import add_note, note_texts, state_vector
-from tests.conftest import create_board, join_board
+from tests.helpers import create_board, join_board
 from tests.servers import PlanboardProcess
 from tests.yclient import YClient, wait_for
 
