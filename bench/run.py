@@ -288,7 +288,7 @@ def main(argv: list[str] | None = None) -> int:
         "--scenarios",
         type=lambda s: [x.strip().upper() for x in s.split(",") if x.strip()],
         default=list(ALL_SCENARIOS),
-        help="comma-separated subset of S1..S6 (default: all)",
+        help="comma-separated subset of S1..S6 (default: all), or `cluster` alone",
     )
     parser.add_argument(
         "--peers",
@@ -307,6 +307,11 @@ def main(argv: list[str] | None = None) -> int:
         "--profile-rate", type=float, default=300.0, help="updates/s of the S6-like profile"
     )
     args = parser.parse_args(argv)
+    if args.scenarios == ["CLUSTER"]:  # its own deployments and report (bench/cluster.py)
+        import cluster
+
+        _raise_fd_limit()
+        return cluster.run_and_write(args.quick, args.out)
     unknown = [p for p in args.peers if p not in PEERS] + [
         s for s in args.scenarios if s not in ALL_SCENARIOS
     ]

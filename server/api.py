@@ -216,6 +216,14 @@ async def readyz(request: Request) -> Response:
         problems["server"] = "shutting down"
     if problems:
         return JSONResponse({"status": "unavailable", "problems": problems}, status_code=503)
+    # A Redis Cluster shard failing over: its boards wait (503/1013), the others work.
+    shards = [
+        name
+        for part in (services.store, services.backplane)
+        for name in (getattr(part, "degraded", list)())
+    ]
+    if shards:
+        return JSONResponse({"status": "ready", "degraded": shards})
     return JSONResponse({"status": "ready"})
 
 

@@ -36,28 +36,13 @@ from server.room_core import UpdateGuard
 from server.rooms import RoomManager
 from server.security import SecurityHeadersMiddleware
 from server.services import LoadMonitor, RateWindow, Services
-from server.store.base import Store
-from server.store.sqlite import SQLiteStore
+from server.store.build import build_store
 from server.suggest_api import Suggestions
 from server.supervisor import Loops, LoopsCollector
 from server.voting import VoteCleanup
 from server.ws import drafts_endpoint, websocket_endpoint
 
 log = logging.getLogger("planboard")
-
-
-def _build_store(settings: Settings) -> Store:
-    if settings.redis_url:
-        from server.store.redis import RedisStore
-
-        store: Store = RedisStore(
-            settings.redis_url,
-            prefix=settings.redis_prefix,
-            min_replicas=settings.redis_min_replicas,
-            wait_timeout=settings.redis_wait_timeout_seconds,
-        )
-        return store
-    return SQLiteStore(settings.data_dir / "planboard.sqlite3")
 
 
 def _build_backplane(settings: Settings) -> Backplane:
@@ -76,7 +61,7 @@ def _build_backplane(settings: Settings) -> Backplane:
 
 def build_services(settings: Settings) -> Services:
     metrics = Metrics()
-    store = _build_store(settings)
+    store = build_store(settings)
     backplane = _build_backplane(settings)
     # Every background loop's state and restarts in /metrics (readiness asks the loops too).
     found = [getattr(part, "loops", None) for part in (store, backplane)]

@@ -11,21 +11,15 @@ from typing import Any
 
 from server.config import Settings
 from server.store.base import Store
+from server.store.build import SQLITE_FILE, build_store
 
 
 def _open_store(args: argparse.Namespace) -> Store:
     settings = Settings.from_env(data_dir=args.data, redis_url=args.redis_url)
-    if settings.redis_url:
-        from server.store.redis import RedisStore
-
-        store: Store = RedisStore(settings.redis_url)
-        return store
-    from server.store.sqlite import SQLiteStore
-
-    path = settings.data_dir / "planboard.sqlite3"
-    if not path.exists():
+    path = settings.data_dir / SQLITE_FILE
+    if not settings.redis_url and not path.exists():
         raise SystemExit(f"no planboard data at {path} (set --data or PLANBOARD_DATA)")
-    return SQLiteStore(path)
+    return build_store(settings)
 
 
 async def _export(args: argparse.Namespace) -> str | None:
@@ -82,3 +76,27 @@ def add_store_commands(sub: Any) -> None:
     boards.add_argument("--data", help="SQLite folder (PLANBOARD_DATA; default ./data)")
     boards.add_argument("--redis-url", help="read a Redis store instead (REDIS_URL)")
     boards.set_defaults(func=lambda args: asyncio.run(_boards(args)))
+    migrate = sub.add_parser(
+        "migrate-keys",
+        help="rename a standalone Redis's keys to the per-board layout (idempotent; stop the "
+        "instances first)",
+    )
+    migrate.add_argument("--redis-url", help="the Redis to migrate (REDIS_URL)")
+    migrate.add_argument("--prefix", help="key prefix (PLANBOARD_REDIS_PREFIX; planboard:)")
+    migrate.set_defaults(func=_run_migrate)
+
+
+def _run_migrate(args: argparse.Namespace) -> int:
+    from server.store.redis_migrate import migrate_keys
+
+    settings = Settings.from_env(redis_url=args.redis_url, redis_prefix=args.prefix)
+    if not settings.redis_url:
+        raise SystemExit("migrate-keys needs --redis-url or REDIS_URL")
+    report = asyncio.run(migrate_keys(settings.redis_url, settings.redis_prefix))
+    print(
+        f"renamed {report.renamed} key(s), moved {report.indexed} index entr(ies) to their "
+        f"boards, {len(report.conflicts)} conflict(s)"
+    )
+    for key in report.conflicts:
+        print(f"left as it is (new name taken): {key}", file=sys.stderr)
+    return 1 if report.conflicts else 0

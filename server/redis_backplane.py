@@ -1,8 +1,10 @@
 """Redis pub/sub backplane: rooms of one board on different instances hear each other.
 
-One channel per document (`{prefix}ch:{doc id}`) and one for instance heartbeats
-(`{prefix}instances`). A message is binary: one kind byte, the sender's instance id (length byte
-then ASCII), then the body:
+One channel per document (`{prefix}{<board>}:ch:<doc id>`, in the board's slot) and one for
+instance heartbeats (`{prefix}instances`). Against a Redis Cluster the document channels are
+sharded (SPUBLISH/SSUBSCRIBE): a message goes only to the shard that owns the board, and only
+heartbeats (O(instances) messages) use a classic channel. A message is binary: one kind byte,
+the sender's instance id (length byte then ASCII), then the body:
 
     U  update     8-byte big-endian epoch, 8-byte big-endian log position (both given by the
                   store), then the Yjs update (`u`, without the epoch, is read as epoch 0)
@@ -13,9 +15,11 @@ then ASCII), then the body:
 
 An instance ignores its own messages. Pub/sub drops messages when a connection breaks; the
 reader then reconnects with backoff and jitter, resubscribes and asks every room to read what it
-missed from the store (rooms also read it when they see a gap in positions). Publishing goes
-through one queue drained by one task (pipelined), so a room never waits on the network to
-publish and never sees an exception from it.
+missed from the store (rooms also read it when they see a gap in positions). In a cluster,
+redis-py moves a sharded subscription to the slot's new owner by itself (a failover, a
+migration); every such re-subscription we did not ask for makes its room read what it missed.
+Publishing goes through one queue drained by one task (pipelined), so a room never waits on the
+network to publish and never sees an exception from it.
 """
 
 from __future__ import annotations
@@ -23,7 +27,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
 import time
 from collections import deque
 from dataclasses import dataclass, field
@@ -32,12 +35,15 @@ from typing import Any
 
 import redis.asyncio as aioredis
 from redis.asyncio.client import PubSub
+from redis.asyncio.cluster import ClusterPubSub, RedisCluster
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
 
 from server.backplane import DocHandlers
-from server.store.redis import DEFAULT_PREFIX, redis_client
+from server.store.redis import DEFAULT_PREFIX
+from server.store.redis_connect import Client, cluster_client, connect
+from server.store.redis_keys import RedisKeys
 from server.supervisor import Loops, backoff_delay
 
 log = logging.getLogger("planboard.backplane")
@@ -50,6 +56,12 @@ KIND_HEARTBEAT = b"h"
 KIND_BYE = b"b"
 MAX_OUTBOX = 100_000
 PUBLISH_BATCH = 512
+# Cluster: each shard's pub/sub connection has a reader task blocked on it (a message is handled
+# the moment it arrives); a read gives way this often so that a subscription to that shard, which
+# needs the connection, waits at most this long.
+SHARD_READ_SECONDS = 0.1
+SUBSCRIBED = ("subscribe", "ssubscribe")
+UNSUBSCRIBED = ("unsubscribe", "sunsubscribe")
 
 
 def encode_message(kind: bytes, instance: bytes, body: bytes = b"") -> bytes:
@@ -101,18 +113,17 @@ class RedisBackplane:
         self._iid = instance_id.encode("ascii")
         if not 0 < len(self._iid) < 256:
             raise ValueError("instance id must be 1-255 ASCII characters")
-        self.prefix = (
-            prefix if prefix is not None else os.environ.get("PLANBOARD_REDIS_PREFIX")
-        ) or DEFAULT_PREFIX
+        self.prefix = prefix or DEFAULT_PREFIX
         self.instance_timeout = instance_timeout
         # Silent for 3/5 of the timeout (three heartbeats missed) means dead; checked every
         # heartbeat, so a dead instance's clients are gone at most 4/5 of the timeout after.
         self.heartbeat_interval = max(0.05, instance_timeout / 5)
         self.silence_limit = instance_timeout * 0.6
         self.subscribe_timeout = subscribe_timeout
-        self._instances_channel = f"{self.prefix}instances".encode()
-        self._client: aioredis.Redis | None = None
-        self._sub_client: aioredis.Redis | None = None
+        self.keys = RedisKeys(self.prefix)
+        self._instances_channel = self.keys.instances_channel
+        self._client: Client | None = None
+        self._sub_client: Client | None = None
         self._docs: dict[bytes, _Sub] = {}
         self._pubsub: PubSub | None = None
         self._live = False
@@ -127,23 +138,32 @@ class RedisBackplane:
         self._reconnect = False
         self._stopping = False
         self.reconnects = 0  # connections after the first (tests and logs)
+        self._moves: set[asyncio.Task[None]] = set()  # re-subscriptions after a slot moved
         self.loops = loops or Loops()
 
     def _channel(self, doc_id: str) -> bytes:
-        return f"{self.prefix}ch:{doc_id}".encode()
+        return self.keys.channel(doc_id)
+
+    @property
+    def sharded(self) -> bool:
+        """Document channels are sharded (cluster mode)."""
+        return isinstance(self._client, RedisCluster)
 
     # -- lifecycle ----------------------------------------------------------------------------
     async def start(self) -> None:
-        self._client = redis_client(self.url)
-        # The subscriber does its own reconnecting (and must notice it to resync): redis-py must
-        # neither retry nor silently reconnect and resubscribe behind our back.
-        sub_client: aioredis.Redis = aioredis.Redis.from_url(
-            self.url,
-            socket_connect_timeout=2.0,
-            socket_keepalive=True,
-            retry=Retry(NoBackoff(), 0, supported_errors=()),
-        )
-        self._sub_client = sub_client
+        self._client = await connect(self.url)
+        if isinstance(self._client, RedisCluster):
+            # Its own client: the pub/sub connections come from the node pools.
+            self._sub_client = cluster_client(self.url)
+        else:
+            # The subscriber does its own reconnecting (and must notice it to resync): redis-py
+            # must neither retry nor silently reconnect and resubscribe behind our back.
+            self._sub_client = aioredis.Redis.from_url(
+                self.url,
+                socket_connect_timeout=2.0,
+                socket_keepalive=True,
+                retry=Retry(NoBackoff(), 0, supported_errors=()),
+            )
         self.loops.down("subscriber", "connecting to Redis")
         self._reader = self.loops.run("subscriber", self._run)
         self._heartbeat = self.loops.run("heartbeat", self._beat)
@@ -168,10 +188,16 @@ class RedisBackplane:
                     await client.aclose()
 
     async def ping(self) -> None:
+        """Not ready while the subscriber is away or a loop fails; a cluster shard failing over
+        (`publisher@host:port`) is only reported, by `degraded`: other boards still work."""
         if not self._live:
             raise ConnectionError("pub/sub is not connected (Redis unreachable?)")
-        if self.loops.problems:
-            raise ConnectionError(self.loops.summary())
+        problems = {k: v for k, v in self.loops.problems.items() if "@" not in k}
+        if problems:
+            raise ConnectionError("; ".join(f"{k}: {v}" for k, v in sorted(problems.items())))
+
+    def degraded(self) -> list[str]:
+        return sorted(k for k in self.loops.problems if "@" in k)
 
     # -- subscriptions ------------------------------------------------------------------------
     async def subscribe(self, doc_id: str, handlers: DocHandlers) -> None:
@@ -185,7 +211,7 @@ class RedisBackplane:
             # If the connection is broken the reader notices, and the next connection
             # subscribes every registered doc and resolves the future.
             with contextlib.suppress(Exception):  # RuntimeError too, under uvloop
-                await pubsub.subscribe(channel)
+                await self._subscribe(pubsub, [channel])
         else:
             self._waiting.setdefault(channel, []).append(future)
         try:
@@ -204,7 +230,10 @@ class RedisBackplane:
         if pubsub is not None:
             self._expect.setdefault(channel, deque()).append(_Expect())
             with contextlib.suppress(Exception):
-                await pubsub.unsubscribe(channel)
+                if isinstance(pubsub, ClusterPubSub):
+                    await pubsub.sunsubscribe(channel)
+                else:
+                    await pubsub.unsubscribe(channel)
 
     # -- publishing ---------------------------------------------------------------------------
     async def publish_update(
@@ -239,28 +268,76 @@ class RedisBackplane:
             client = self._client
             try:
                 assert client is not None, "backplane is not started"
-                if len(batch) == 1:
-                    await client.publish(batch[0][0], batch[0][1])
-                else:
-                    async with client.pipeline(transaction=False) as pipe:
-                        for channel, message, _ in batch:
-                            pipe.publish(channel, message)
-                        await pipe.execute()
+                failed, error = await self._send(client, batch)
             except Exception as exc:  # RedisError, OSError, and RuntimeError under uvloop
-                attempt += 1
-                if attempt == 1 or attempt % 20 == 0:
-                    log.warning("publishing to Redis failed (%r); retrying", exc)
-                self.loops.down("publisher", f"messages waiting for Redis ({exc!r})")
-                self._outbox = deque(item for item in self._outbox if not item[2])
-                if not isinstance(exc, RedisError) and client is not None:
-                    with contextlib.suppress(Exception):  # connections in an unknown state
-                        await client.connection_pool.disconnect()
-                await asyncio.sleep(backoff_delay(attempt))
+                failed, error = batch, exc
+            rest = list(islice(self._outbox, len(batch), None))
+            if error is None:
+                self._outbox = deque(rest)
+                self.loops.up("publisher")
+                attempt = 0
                 continue
-            self.loops.up("publisher")
-            attempt = 0
-            for _ in batch:
-                self._outbox.popleft()
+            attempt += 1
+            if attempt == 1 or attempt % 20 == 0:
+                log.warning("publishing to Redis failed (%r); retrying", error)
+            if len(failed) == len(batch):
+                self.loops.down("publisher", f"messages waiting for Redis ({error!r})")
+            else:  # some shards took theirs (their loops say which did not)
+                self.loops.up("publisher")
+            # What went out is done; presence waiting for Redis is dropped (clients renew it).
+            self._outbox = deque(item for item in (*failed, *rest) if not item[2])
+            if not isinstance(error, RedisError) and isinstance(client, aioredis.Redis):
+                with contextlib.suppress(Exception):  # connections in an unknown state
+                    await client.connection_pool.disconnect()
+            await asyncio.sleep(backoff_delay(attempt))
+
+    async def _send(
+        self, client: Client, batch: list[tuple[bytes, bytes, bool]]
+    ) -> tuple[list[tuple[bytes, bytes, bool]], BaseException | None]:
+        """Publish `batch`; returns what could not go out and why. In a cluster, one pipeline
+        per shard, side by side: a shard failing over holds back only its own boards' messages."""
+        if not isinstance(client, RedisCluster):
+            if len(batch) == 1:
+                await client.publish(batch[0][0], batch[0][1])
+            else:
+                async with client.pipeline(transaction=False) as pipe:
+                    for channel, message, _ in batch:
+                        pipe.publish(channel, message)
+                    await pipe.execute()
+            return [], None
+        groups: dict[str, list[tuple[bytes, bytes, bool]]] = {}
+        for item in batch:
+            name = ""  # heartbeats: a classic channel, any node
+            if item[0] != self._instances_channel:
+                node = client.get_node_from_key(item[0].decode())
+                name = node.name if node is not None else ""
+            groups.setdefault(name, []).append(item)
+
+        async def send(items: list[tuple[bytes, bytes, bool]]) -> None:
+            if items[0][0] == self._instances_channel:  # keyless: no pipeline can route it
+                for channel, message, _ in items:
+                    await client.publish(channel, message)
+                return
+            async with client.pipeline(transaction=False) as pipe:
+                for channel, message, _ in items:
+                    pipe.spublish(channel, message)  # queued: awaiting a cluster pipeline drops it
+                await pipe.execute()
+
+        outcomes = await asyncio.gather(*(send(g) for g in groups.values()), return_exceptions=True)
+        failed: list[tuple[bytes, bytes, bool]] = []
+        error: BaseException | None = None
+        waiting: set[str] = set()
+        for (name, items), outcome in zip(groups.items(), outcomes, strict=True):
+            if isinstance(outcome, BaseException):
+                failed += items
+                error = outcome
+                loop = f"publisher@{name}" if name else "publisher"
+                waiting.add(loop)
+                self.loops.down(loop, f"messages waiting for Redis ({outcome!r})")
+        for loop in [k for k in self.loops.problems if k.startswith("publisher@")]:
+            if loop not in waiting:  # nothing waits for that shard (any more)
+                self.loops.up(loop)
+        return failed, error
 
     # -- the subscriber -----------------------------------------------------------------------
     async def _run(self) -> None:
@@ -286,6 +363,10 @@ class RedisBackplane:
                 return
             attempt += 1
             await asyncio.sleep(backoff_delay(attempt))
+            if isinstance(self._sub_client, RedisCluster):
+                # A failover or a migration may be why: read the slot map again first.
+                with contextlib.suppress(Exception):
+                    await self._sub_client.nodes_manager.initialize()
 
     async def _connect(self, pubsub: PubSub) -> None:
         channels = [self._instances_channel, *self._docs]
@@ -297,7 +378,7 @@ class RedisBackplane:
             )
             self._expect.setdefault(channel, deque()).append(entry)
         self._reconnect = False
-        await pubsub.subscribe(*channels)
+        await self._subscribe(pubsub, channels)
         self._pubsub = pubsub
         late = list(self._waiting)  # registered while we were connecting
         if late:
@@ -305,7 +386,27 @@ class RedisBackplane:
                 self._expect.setdefault(channel, deque()).append(
                     _Expect(self._waiting.pop(channel))
                 )
-            await pubsub.subscribe(*late)
+            await self._subscribe(pubsub, late)
+
+    async def _subscribe(self, pubsub: PubSub, channels: list[bytes]) -> None:
+        """Heartbeats on the classic channel; documents sharded in a cluster."""
+        if not isinstance(pubsub, ClusterPubSub):
+            await pubsub.subscribe(*channels)
+            return
+        if self._instances_channel in channels:
+            await pubsub.subscribe(self._instances_channel)
+        for channel in channels:
+            if channel == self._instances_channel:
+                continue
+            try:
+                await pubsub.ssubscribe(channel)
+            except (RedisError, OSError):  # its shard is away: only its boards wait
+                self._retry_later(channel)
+
+    def _retry_later(self, channel: bytes) -> None:
+        task = asyncio.create_task(self._follow_slot(channel))
+        self._moves.add(task)
+        task.add_done_callback(self._moves.discard)
 
     def _disconnected(self) -> None:
         self._live = False
@@ -318,6 +419,9 @@ class RedisBackplane:
         self._expect = {}
 
     async def _read(self, pubsub: PubSub) -> None:
+        if isinstance(pubsub, ClusterPubSub):
+            await self._read_cluster(pubsub)
+            return
         while not self._stopping:
             if self._reconnect:
                 raise ConnectionError("our own heartbeats stopped arriving")
@@ -325,18 +429,74 @@ class RedisBackplane:
             if message is not None:
                 await self._handle(message)
 
+    async def _read_cluster(self, pubsub: ClusterPubSub) -> None:
+        """Heartbeats here (their failure reconnects everything); one reader per shard."""
+        readers: dict[str, asyncio.Task[None]] = {}
+        try:
+            while not self._stopping:
+                if self._reconnect:
+                    raise ConnectionError("our own heartbeats stopped arriving")
+                message = await pubsub.get_message(timeout=SHARD_READ_SECONDS)
+                if message is not None:
+                    await self._handle(message)
+                shards = pubsub.node_pubsub_mapping
+                for name in shards:
+                    task = readers.get(name)
+                    if task is None or task.done():
+                        readers[name] = asyncio.create_task(self._read_shard(pubsub, name))
+                for name in [n for n in readers if n not in shards]:
+                    readers.pop(name).cancel()
+        finally:
+            for task in readers.values():
+                task.cancel()
+            await asyncio.gather(*readers.values(), return_exceptions=True)
+
+    async def _read_shard(self, pubsub: ClusterPubSub, name: str) -> None:
+        """Read one shard's sharded messages. When the shard fails (a failover), only its
+        boards wait: the slot map is read again and redis-py moves the subscriptions to the
+        new owner, whose confirmations make the rooms read what they missed."""
+        client = self._sub_client
+        assert isinstance(client, RedisCluster)
+        attempt = 0
+        while not self._stopping and name in pubsub.node_pubsub_mapping:
+            node = client.get_node(node_name=name)
+            if node is None:
+                return
+            try:
+                message = await pubsub.get_sharded_message(
+                    timeout=SHARD_READ_SECONDS, target_node=node
+                )
+            except (RedisError, OSError):
+                attempt += 1
+                await asyncio.sleep(backoff_delay(attempt))
+                with contextlib.suppress(Exception):
+                    await client.nodes_manager.initialize()
+                    await pubsub.reinitialize_shard_subscriptions()
+                continue
+            attempt = 0
+            if message is not None:
+                await self._handle(message)
+            elif (
+                pubsub.node_pubsub_mapping.get(name) is None
+                or not pubsub.node_pubsub_mapping[name].connection
+            ):
+                await asyncio.sleep(SHARD_READ_SECONDS)  # nothing to wait on yet
+
     async def _handle(self, message: dict[str, Any]) -> None:
         kind = message["type"]
         channel: bytes = message["channel"]
-        if kind == "message":
+        if kind in ("message", "smessage"):
             await self._dispatch(channel, message["data"])
-        elif kind == "subscribe":
+        elif kind in SUBSCRIBED:
             queue = self._expect.get(channel)
             entry = queue.popleft() if queue else None
             if channel == self._instances_channel and not self._live:
                 self._became_live()
             if entry is None:
-                return
+                if kind == "ssubscribe":  # redis-py moved or renewed it: we may have missed some
+                    entry = _Expect(resync=True)
+                else:
+                    return
             for future in entry.futures:
                 if not future.done():
                     future.set_result(None)
@@ -344,10 +504,35 @@ class RedisBackplane:
             if entry.resync and sub is not None:
                 await self._call(sub, sub.handlers.on_resync())
                 self._enqueue(channel, encode_message(KIND_QUERY, self._iid), True)
-        elif kind == "unsubscribe":
+        elif kind in UNSUBSCRIBED:
             queue = self._expect.get(channel)
             if queue:
                 queue.popleft()
+            elif kind == "sunsubscribe" and channel in self._docs:
+                # The server dropped us: the board's slot moved to another shard.
+                self._retry_later(channel)
+
+    async def _follow_slot(self, channel: bytes) -> None:
+        """Subscribe at the slot's (new) owner once it answers; the room then reads what it
+        missed. A room still loading waits for this confirmation (and times out: 1013)."""
+        attempt = 0
+        while channel in self._docs and not self._stopping:
+            attempt += 1
+            await asyncio.sleep(backoff_delay(attempt))
+            pubsub, client = self._pubsub, self._sub_client
+            if not isinstance(pubsub, ClusterPubSub) or not isinstance(client, RedisCluster):
+                continue  # the subscriber is reconnecting: it subscribes everything itself
+            if channel in pubsub.shard_channels:
+                return  # the subscriber reconnected meanwhile and subscribed it
+            try:
+                await client.nodes_manager.initialize()
+                if not self._expect.get(channel):
+                    self._expect.setdefault(channel, deque()).append(_Expect(resync=True))
+                await pubsub.ssubscribe(channel)
+                return
+            except Exception as exc:
+                if attempt == 1 or attempt % 20 == 0:
+                    log.warning("cannot subscribe to %r yet (%r); retrying", channel, exc)
 
     def _became_live(self) -> None:
         now = time.monotonic()

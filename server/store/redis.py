@@ -1,35 +1,29 @@
 """Redis store: the SQLite store's layout in Redis keys, shared by every instance (REDIS_URL).
 
-Keys, under a prefix (default `planboard:`); `{id}` is a Redis hash tag, so one doc's keys share a
-slot:
+The keys are named in server/store/redis_keys.py: every key of a board carries the board's hash
+tag (`planboard:{<board>}:…`), so one board is one slot of a Redis Cluster and every script here
+touches one slot. Per doc (`…:doc:` for the board, `…:drafts:<member>:` for a member's drafts):
 
-    doc:{id}:seq      hash   seq = the last position given to an update of the doc (never reused)
-    doc:{id}:log      list   the updates after the snapshot, oldest first
-    doc:{id}:snap     string the compacted snapshot (one Yjs update)
-    doc:{id}:compact  string compaction lock (SET NX PX): one compactor per doc at a time
-    doc:{id}:clients  hash   Yjs client id -> the member that first wrote with it (HSETNX)
-    docs              zset   every doc id (score 0: lexicographic range = prefix search)
-    board:{id}        hash   board metadata; boards: zset board id -> last activity
-    vote:{b}:{r}:p:{participant}  hash note -> dots;  vote:{b}:{r}:used  hash participant -> dots
-    vote:{b}:{r}:tally            hash note -> dots (all participants)
-    audit:{id}        list   JSON entries
-    est:{b}:{r}       hash   JSON [participant, note] -> card (estimation ballots)
-    est:{b}:{r}:closed string set when the round closes: later ballots are refused
-    hooks:{b}         hash   webhook id -> JSON endpoint
-    delivery:{b}:{id} string JSON delivery (outbox entry)
-    outbox:{b}:{e}    list   undelivered delivery ids of one endpoint, oldest first (the queue)
-    deliveries:{b}:{e} list  every delivery id of the endpoint (the log, last 1000)
-    outbox:lease:{b}:{e} string the instance delivering that queue's head (SET NX PX)
-    outbox:due        zset   "board endpoint" (JSON) -> when the queue's head is due
+    seq      hash   seq = the last position given to an update of the doc (never reused)
+    log      list   the updates after the snapshot, oldest first
+    snap     string the compacted snapshot (one Yjs update)
+    compact  string compaction lock (SET NX PX): one compactor per doc at a time
+    clients  hash   Yjs client id -> the member that first wrote with it (HSETNX)
+
+Per board: `docs` (zset of its doc ids), `board` (metadata), `vote:…`, `est:…`, `audit`,
+`hooks`, `delivery:…`, `outbox:…`, `deliveries:…`, `outbox:due` (zset endpoint -> due time).
+Global, and never in a command with a board's keys: `boards` (zset board -> last activity),
+`outbox:boards` (set of boards with webhook work due), `epoch` (standalone only).
 
 Positions are consecutive per doc: the append script increments `seq` and pushes in one atomic
 step, so the log always holds exactly the positions `seq - LLEN + 1 .. seq`, and the snapshot
 covers everything up to `seq - LLEN`. Nothing else is stored about positions, so the two cannot
 drift apart; compaction trims the head of the list and the snapshot position follows by itself.
 
-Appends go through one writer task (group commit: one script call for everything queued) that
-retries with backoff until Redis takes them: an accepted edit is never dropped because Redis is
-briefly away; its caller simply waits (see docs/scaling.md, "Failure behaviour").
+Appends go through a writer task (group commit: one script call for everything queued; in a
+cluster one writer per shard, server/store/redis_shards.py) that retries with backoff until
+Redis takes them: an accepted edit is never dropped because Redis is briefly away; its caller
+simply waits (see docs/scaling.md, "Failure behaviour").
 """
 
 from __future__ import annotations
@@ -38,65 +32,31 @@ import asyncio
 import contextlib
 import json
 import logging
-import os
 import secrets
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import redis.asyncio as aioredis
+from redis.asyncio.cluster import RedisCluster
 from redis.asyncio.retry import Retry
-from redis.backoff import ExponentialWithJitterBackoff, NoBackoff
+from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
 
 from server.store.base import BoardInfo, Delivery, LoadedDoc, VoteResult
 from server.store.compaction import fold_updates
+from server.store.redis_append import APPEND, Append, append_args, take_batch
+from server.store.redis_connect import Client, connect
+from server.store.redis_keys import RedisKeys, board_of
+from server.store.redis_shards import ShardWriters
 from server.store.replication import NodeEpoch, ReplicaPolicy, new_token, parse_replication
 from server.supervisor import Loops, backoff_delay
 
 log = logging.getLogger("planboard.store.redis")
 
 DEFAULT_PREFIX = "planboard:"
-MAX_BATCH_UPDATES = 256
-MAX_BATCH_BYTES = 4 << 20
 COMPACT_LOCK_MS = 60_000
 CLOSE_GRACE_SECONDS = 5.0  # at shutdown, how long queued updates may wait for Redis
-
-# KEYS: (seq, log) for each update, the docs index, the epoch hash. ARGV: the node epoch the writer
-# verified, a spare fresh token, then (update, doc id, seen epoch, seen position) per update.
-# Refuses everything ({'epoch', current}) when the node's epoch is not the writer's. A doc whose
-# node epoch is older enters the writer's; a doc whose counter is below what the writer has seen in
-# the doc's current epoch went back in time (and nobody noticed yet): it gets a fresh epoch.
-# Returns {epoch, position} per update, in order.
-APPEND = """
-local n = (#KEYS - 2) / 2
-local docs = KEYS[#KEYS - 1]
-local node = redis.call('HGET', KEYS[#KEYS], 'token') or ''
-if node ~= ARGV[1] then return {'epoch', node} end
-local out = {}
-for i = 1, n do
-  local seq_key = KEYS[2 * i - 1]
-  local a = 2 + 4 * (i - 1)
-  local cur = redis.call('HMGET', seq_key, 'seq', 'epoch', 'node')
-  local seq = tonumber(cur[1] or '0')
-  local epoch = cur[2] or ''
-  if (cur[3] or '') ~= node then
-    epoch = node
-    redis.call('HSET', seq_key, 'epoch', epoch, 'node', node)
-  elseif epoch == ARGV[a + 3] and seq < tonumber(ARGV[a + 4]) then
-    epoch = ARGV[2]
-    redis.call('HSET', seq_key, 'epoch', epoch)
-  end
-  local pos = redis.call('HINCRBY', seq_key, 'seq', 1)
-  if redis.call('RPUSH', KEYS[2 * i], ARGV[a + 1]) == 1 then
-    redis.call('ZADD', docs, 0, ARGV[a + 2])
-  end
-  out[2 * i - 1] = epoch
-  out[2 * i] = pos
-end
-return out
-"""
 
 # KEYS: seq, log, snap. ARGV: the reader's epoch for the doc, its position, a spare fresh token.
 # Returns {epoch, seq, snapshot or false, log entries after the position}. A reader of another
@@ -142,26 +102,26 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) 
 return 0
 """
 
-# KEYS: seq, log, snap, docs. ARGV: doc id. Positions are never reused: seq stays.
+# KEYS: seq, log, snap, the board's docs index. ARGV: doc id. Positions are never reused: seq
+# stays.
 DELETE_DOC = """
 redis.call('DEL', KEYS[2], KEYS[3])
 redis.call('ZREM', KEYS[4], ARGV[1])
 return 1
 """
 
-# KEYS: board hash, boards index. ARGV: id, title, template, created_at, last_activity, extra.
+# KEYS: board hash. ARGV: id, title, template, created_at, last_activity, extra. The board index
+# (a global key, another slot) is written afterwards, in a command of its own.
 CREATE_BOARD = """
 if redis.call('EXISTS', KEYS[1]) == 1 then return redis.error_reply('board exists') end
 redis.call('HSET', KEYS[1], 'id', ARGV[1], 'title', ARGV[2], 'template', ARGV[3],
   'created_at', ARGV[4], 'last_activity', ARGV[5], 'extra', ARGV[6])
-redis.call('ZADD', KEYS[2], ARGV[5], ARGV[1])
 return 1
 """
 
 TOUCH_BOARD = """
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-redis.call('HSET', KEYS[1], 'last_activity', ARGV[2])
-redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1])
+redis.call('HSET', KEYS[1], 'last_activity', ARGV[1])
 return 1
 """
 
@@ -192,7 +152,7 @@ return 1
 
 # KEYS: used, tally. ARGV: the key prefix of participants' ballots, note. Returns how many
 # participants had dots on the note (like the SQLite store's deleted rows). The participants'
-# keys are derived in the script, which is fine on a single Redis (not Redis Cluster).
+# keys are derived in the script; they carry the board's hash tag, so they are in its slot.
 REMOVE_NOTE_VOTES = """
 local removed = 0
 for _, p in ipairs(redis.call('HKEYS', KEYS[1])) do
@@ -235,14 +195,14 @@ return 1
 """
 
 
-# KEYS: the queue, the due index. ARGV: the queue's member in the index. Removes the queue
-# from the index only if it is still empty (an enqueue may have raced the claim).
+# KEYS: the queue, the board's due index. ARGV: the endpoint (the queue's member in the index).
+# Removes the queue from the index only if it is still empty (an enqueue may have raced the claim).
 DROP_EMPTY_QUEUE = """
 if redis.call('LLEN', KEYS[1]) == 0 then redis.call('ZREM', KEYS[2], ARGV[1]) return 1 end
 return 0
 """
 
-# KEYS: delivery, queue, due index, lease. ARGV: delivery JSON, id, member, finished (1/0),
+# KEYS: delivery, queue, the board's due index, lease. ARGV: delivery JSON, id, endpoint, finished,
 # next due time. A finished head leaves the queue; the next head is due at once.
 FINISH_DELIVERY = """
 redis.call('SET', KEYS[1], ARGV[1])
@@ -256,26 +216,6 @@ end
 redis.call('DEL', KEYS[4])
 return 1
 """
-
-
-def redis_client(url: str) -> aioredis.Redis:
-    """A client whose own retries are short: the callers decide how long to keep trying."""
-    client: aioredis.Redis = aioredis.Redis.from_url(
-        url,
-        socket_connect_timeout=2.0,
-        socket_timeout=10.0,
-        socket_keepalive=True,
-        health_check_interval=15,
-        retry=Retry(ExponentialWithJitterBackoff(cap=0.25, base=0.02), 1),
-    )
-    return client
-
-
-@dataclass(slots=True)
-class _Append:
-    doc_id: str
-    update: bytes
-    future: asyncio.Future[tuple[int, int]]  # (epoch, position)
 
 
 def _epoch(raw: Any) -> int:
@@ -293,7 +233,11 @@ def _text(value: Any) -> str:
 
 
 class RedisStore:
-    """The shared store of a multi-instance deployment (see the module docstring for the keys)."""
+    """The shared store of a multi-instance deployment (see the module docstring for the keys).
+
+    `REDIS_URL` may name one server or any node(s) of a Redis Cluster (told apart at `open`);
+    in a cluster the appends go through one writer per shard (server/store/redis_shards.py).
+    """
 
     def __init__(
         self,
@@ -306,39 +250,42 @@ class RedisStore:
         watch_interval: float = 1.0,
     ) -> None:
         self.url = url
-        self.prefix = (
-            prefix if prefix is not None else os.environ.get("PLANBOARD_REDIS_PREFIX")
-        ) or DEFAULT_PREFIX
-        self._client: aioredis.Redis | None = None
+        self.prefix = prefix or DEFAULT_PREFIX
+        self.keys = RedisKeys(self.prefix)
+        self._client: Client | None = None
         self._writer_client: aioredis.Redis | None = None
-        self._pending: list[_Append] = []
+        self.shards: ShardWriters | None = None  # cluster mode
+        self._pending: list[Append] = []
         self._writer: asyncio.Task[None] | None = None
         self._watch: asyncio.Task[None] | None = None
         self._scripts: dict[str, Any] = {}
         self._closing = False
         self.loops = loops or Loops()
+        self.min_replicas = min_replicas
         self.replicas = ReplicaPolicy(min_replicas, wait_timeout)
-        self.epoch = NodeEpoch(f"{self.prefix}epoch")
+        self.epoch = NodeEpoch(self.keys.node_epoch)
         self.watch_interval = watch_interval
         self._verified = False  # the writer's connection has checked the primary's epoch
         # Per doc, the highest (epoch, position) this instance has seen: a counter found below
         # it means the store went back in time.
         self._seen: dict[str, tuple[int, int]] = {}
-        self.on_wait: Callable[[float], None] | None = None  # WAIT durations (metrics)
+        self._on_wait: Callable[[float], None] | None = None  # WAIT durations (metrics)
 
     # -- plumbing
     @property
-    def client(self) -> aioredis.Redis:
+    def client(self) -> Client:
         assert self._client is not None, "store is not open"
         return self._client
 
-    def _doc_keys(self, doc_id: str) -> tuple[str, str, str]:
-        base = f"{self.prefix}doc:{{{doc_id}}}"
-        return f"{base}:seq", f"{base}:log", f"{base}:snap"
+    @property
+    def on_wait(self) -> Callable[[float], None] | None:
+        return self._on_wait
 
-    def _vote_keys(self, board_id: str, round_no: int) -> tuple[str, str, str]:
-        base = f"{self.prefix}vote:{{{board_id}}}:{round_no}"
-        return f"{base}:p:", f"{base}:used", f"{base}:tally"
+    @on_wait.setter
+    def on_wait(self, listener: Callable[[float], None] | None) -> None:
+        self._on_wait = listener
+        if self.shards is not None:
+            self.shards.on_wait = listener
 
     async def _script(
         self,
@@ -358,8 +305,15 @@ class RedisStore:
         if seen is None or seen[0] != epoch or seen[1] < position:
             self._seen[doc_id] = (epoch, position)
 
+    def _seen_of(self, doc_id: str) -> tuple[int, int]:
+        return self._seen.get(doc_id, (0, 0))
+
     def watch_epoch(self, listener: Callable[[int], None]) -> Callable[[], None]:
-        """Call `listener(new epoch)` whenever the primary's epoch changes; returns `unwatch`."""
+        """Call `listener(new epoch)` whenever the primary's epoch changes; returns `unwatch`.
+
+        Standalone only: in a cluster a shard's new history shows per board (the append or read
+        returns another epoch) and the backplane's resubscription makes the rooms resync.
+        """
 
         def call(token: str) -> None:
             listener(_epoch(token))
@@ -368,7 +322,25 @@ class RedisStore:
         return lambda: self.epoch.listeners.remove(call)
 
     async def open(self) -> None:
-        self._client = redis_client(self.url)
+        self._client = await connect(self.url)
+        self._scripts.clear()
+        if isinstance(self._client, RedisCluster):
+            self.shards = ShardWriters(
+                self._client,
+                self.keys,
+                loops=self.loops,
+                min_replicas=self.min_replicas,
+                wait_timeout=self.replicas.timeout,
+                seen=self._seen_of,
+                saw=self._saw,
+            )
+            self.shards.on_wait = self._on_wait
+            try:
+                await asyncio.wait_for(self._client.initialize(), 5.0)
+            except Exception as exc:  # keep running; readiness reports it
+                log.warning("Redis Cluster at %s not reachable yet (%s)", self.url, exc)
+            self._watch = self.loops.run("store-watch", self._watch_loop)
+            return
         # The writer has a connection of its own: WAIT counts the replicas that have this
         # connection's writes, and a reconnect (perhaps to a promoted replica) must be noticed
         # so that the new primary's epoch is checked before anything is appended to it.
@@ -380,17 +352,20 @@ class RedisStore:
             socket_keepalive=True,
             retry=Retry(NoBackoff(), 0),
         )
-        self._scripts.clear()
         try:
             await asyncio.wait_for(self._check_primary(self._client), 3.0)
         except Exception as exc:  # keep running; readiness reports it
             log.warning("Redis at %s is not reachable yet (%s); will keep trying", self.url, exc)
         self._watch = self.loops.run("store-watch", self._watch_loop)
 
-    async def _check_primary(self, client: aioredis.Redis) -> None:
+    async def _check_primary(self, client: Client) -> None:
         """The primary's epoch (a failover changes it) and how many replicas it has."""
+        if self.shards is not None:
+            await self.shards.watch()
+            return
 
         async def script(source: str, keys: Sequence[str], args: Sequence[Any]) -> Any:
+            assert isinstance(client, aioredis.Redis)
             return await self._script(source, keys, args, client=client)
 
         _, replicas = await self.epoch.verify(client, script)
@@ -418,23 +393,30 @@ class RedisStore:
             self._watch.cancel()
             with contextlib.suppress(BaseException):
                 await self._watch
-        writer = self._writer
-        if writer is not None and not writer.done():
-            try:
-                await asyncio.wait_for(asyncio.shield(writer), CLOSE_GRACE_SECONDS)
-            except TimeoutError:
-                writer.cancel()
-                lost = len(self._pending)
-                log.error("Redis unreachable at shutdown: %d queued updates not stored", lost)
-                for item in self._pending:
-                    if not item.future.done():
-                        item.future.set_exception(ConnectionError("store closed"))
-                self._pending.clear()
+        try:
+            await asyncio.wait_for(self.flush(), CLOSE_GRACE_SECONDS)
+        except TimeoutError:
+            lost = self._fail_pending(ConnectionError("store closed"))
+            log.error("Redis unreachable at shutdown: %d queued updates not stored", lost)
+        if self.shards is not None:
+            await self.shards.close()
         for client in (self._client, self._writer_client):
             if client is not None:
                 with contextlib.suppress(Exception):
                     await client.aclose()
         self._client = self._writer_client = None
+
+    def _fail_pending(self, exc: BaseException) -> int:
+        lost = len(self._pending)
+        if self._writer is not None:
+            self._writer.cancel()
+        for item in self._pending:
+            if not item.future.done():
+                item.future.set_exception(exc)
+        self._pending.clear()
+        if self.shards is not None:
+            lost += self.shards.fail_pending(exc)
+        return lost
 
     @property
     def available(self) -> bool:
@@ -442,15 +424,25 @@ class RedisStore:
         return not self.loops.problems
 
     async def ping(self) -> None:
-        await asyncio.wait_for(self.client.ping(), 2.0)
-        if self.loops.problems:
-            raise ConnectionError(self.loops.summary())
+        """Ready unless Redis is unreachable or a loop is failing. In a cluster, a failing shard
+        (`store-writer@host:port`: a failover under way) affects only its boards: `degraded`
+        reports it, and the instance stays ready while any primary answers."""
+        await asyncio.wait_for(
+            self.client.ping() if self.shards is None else self.shards.ping(), 2.0
+        )
+        problems = {k: v for k, v in self.loops.problems.items() if "@" not in k}
+        if problems:
+            raise ConnectionError("; ".join(f"{k}: {v}" for k, v in sorted(problems.items())))
+
+    def degraded(self) -> list[str]:
+        """Shards whose appends are waiting (cluster mode: `store-writer@host:port`)."""
+        return sorted(k for k in self.loops.problems if "@" in k)
 
     # -- boards
     async def create_board(self, info: BoardInfo) -> None:
         await self._script(
             CREATE_BOARD,
-            [f"{self.prefix}board:{{{info.id}}}", f"{self.prefix}boards"],
+            [self.keys.board(info.id)],
             [
                 info.id,
                 info.title,
@@ -460,6 +452,7 @@ class RedisStore:
                 json.dumps(info.extra),
             ],
         )
+        await self.client.zadd(self.keys.boards, {info.id: info.last_activity})
 
     @staticmethod
     def _board(raw: dict[Any, Any]) -> BoardInfo | None:
@@ -475,26 +468,23 @@ class RedisStore:
         )
 
     async def get_board(self, board_id: str) -> BoardInfo | None:
-        raw = await self.client.hgetall(f"{self.prefix}board:{{{board_id}}}")
+        raw = await self.client.hgetall(self.keys.board(board_id))
         return self._board(raw)
 
     async def list_boards(self) -> list[BoardInfo]:
-        ids = await self.client.zrevrange(f"{self.prefix}boards", 0, -1)
+        ids = await self.client.zrevrange(self.keys.boards, 0, -1)
         out: list[BoardInfo] = []
         for start in range(0, len(ids), 500):
             async with self.client.pipeline(transaction=False) as pipe:
                 for board_id in ids[start : start + 500]:
-                    pipe.hgetall(f"{self.prefix}board:{{{_text(board_id)}}}")
+                    pipe.hgetall(self.keys.board(_text(board_id)))
                 rows = await pipe.execute()
             out.extend(info for info in map(self._board, rows) if info is not None)
         return out
 
     async def touch_board(self, board_id: str, at: float) -> None:
-        await self._script(
-            TOUCH_BOARD,
-            [f"{self.prefix}board:{{{board_id}}}", f"{self.prefix}boards"],
-            [board_id, repr(at)],
-        )
+        if await self._script(TOUCH_BOARD, [self.keys.board(board_id)], [repr(at)]):
+            await self.client.zadd(self.keys.boards, {board_id: at})
 
     # -- documents
     async def append_update(self, doc_id: str, update: bytes) -> int:
@@ -508,23 +498,23 @@ class RedisStore:
         Resolves once the update is stored and acknowledged by the replicas the policy asks for,
         so that a failover cannot take back anything shown after it.
         """
-        if self._closing and (self._writer is None or self._writer.done()):
+        if self._closing and not self._writing:
             raise ConnectionError("store closed")
         future: asyncio.Future[tuple[int, int]] = asyncio.get_running_loop().create_future()
-        self._pending.append(_Append(doc_id, update, future))
+        item = Append(doc_id, update, future)
+        if self.shards is not None:
+            await self.shards.submit(item)
+            return await future
+        self._pending.append(item)
         if self._writer is None or self._writer.done():
             self._writer = self.loops.run("store-writer", self._write_loop)
         return await future
 
-    def _take_batch(self) -> list[_Append]:
-        size = 0
-        count = 0
-        for item in self._pending:
-            if count and (count >= MAX_BATCH_UPDATES or size + len(item.update) > MAX_BATCH_BYTES):
-                break
-            size += len(item.update)
-            count += 1
-        return self._pending[:count]
+    @property
+    def _writing(self) -> bool:
+        if self.shards is not None:
+            return self.shards.busy
+        return self._writer is not None and not self._writer.done()
 
     async def _write_loop(self) -> None:
         """Group commit: everything queued goes in one script call; failures retry in order.
@@ -534,14 +524,21 @@ class RedisStore:
         """
         attempt = 0
         while self._pending:
-            batch = self._take_batch()
+            batch = take_batch(self._pending)
             try:
                 conn = self._writer_client
                 assert conn is not None, "store is not open"
                 if not self._verified:
                     await self._check_primary(conn)
                     self._verified = True
-                result = await self._script(APPEND, *self._append_args(batch), client=conn)
+                keys, args = append_args(
+                    self.keys,
+                    batch,
+                    self._seen_of,
+                    (self.epoch.token, "", new_token()),
+                    self.keys.node_epoch,
+                )
+                result = await self._script(APPEND, keys, args, client=conn)
                 if _text(result[0]) == "epoch":  # another instance started a new epoch
                     self._verified = False
                     continue
@@ -570,17 +567,6 @@ class RedisStore:
                 self._saw(item.doc_id, *stamp)
                 if not item.future.done():  # a cancelled caller: stored all the same
                     item.future.set_result(stamp)
-
-    def _append_args(self, batch: list[_Append]) -> tuple[list[str], list[Any]]:
-        keys: list[str] = []
-        args: list[Any] = [self.epoch.token, new_token()]
-        for item in batch:
-            seq_key, log_key, _ = self._doc_keys(item.doc_id)
-            keys += [seq_key, log_key]
-            seen_epoch, seen_position = self._seen.get(item.doc_id, (0, 0))
-            args += [item.update, item.doc_id, _token(seen_epoch), seen_position]
-        keys += [f"{self.prefix}docs", self.epoch.key]
-        return keys, args
 
     async def _wait_for_replicas(self, conn: aioredis.Redis) -> None:
         """WAIT until the policy's number of replicas have this connection's writes.
@@ -614,7 +600,7 @@ class RedisStore:
     async def _drop_connections(self, exc: BaseException) -> None:
         """After an error redis-py does not know (a RuntimeError from a closed uvloop transport),
         its pooled connections may be unusable: start from fresh ones."""
-        if isinstance(exc, RedisError) or self._client is None:
+        if isinstance(exc, RedisError) or not isinstance(self._client, aioredis.Redis):
             return
         with contextlib.suppress(Exception):
             await self._client.connection_pool.disconnect()
@@ -623,10 +609,12 @@ class RedisStore:
         """Wait until every append made so far is stored."""
         while self._writer is not None and not self._writer.done():
             await asyncio.shield(self._writer)
+        if self.shards is not None:
+            await self.shards.flush()
 
     async def load_doc(self, doc_id: str) -> LoadedDoc:
         raw_epoch, seq, snapshot, raw = await self._script(
-            READ_SINCE, self._doc_keys(doc_id), ["-", -1, ""]
+            READ_SINCE, self.keys.doc(doc_id), ["-", -1, ""]
         )
         epoch, seq = _epoch(raw_epoch), int(seq)
         first = seq - len(raw) + 1
@@ -654,7 +642,7 @@ class RedisStore:
         then the whole log.
         """
         raw_epoch, seq, snapshot, raw = await self._script(
-            READ_SINCE, self._doc_keys(doc_id), [_token(epoch), position, new_token()]
+            READ_SINCE, self.keys.doc(doc_id), [_token(epoch), position, new_token()]
         )
         doc_epoch, seq = _epoch(raw_epoch), int(seq)
         base = seq - len(raw)
@@ -666,7 +654,7 @@ class RedisStore:
         return doc_epoch, seq, out
 
     async def log_length(self, doc_id: str) -> int:
-        return int(await self.client.llen(self._doc_keys(doc_id)[1]))
+        return int(await self.client.llen(self.keys.doc(doc_id)[1]))
 
     async def compact(self, doc_id: str) -> bool:
         """Fold the log into the snapshot; one compactor per doc, no update lost to a race.
@@ -675,8 +663,8 @@ class RedisStore:
         commit script checks that the snapshot position is still the one the fold started from
         and trims only the entries that were folded, so appends made meanwhile stay in the log.
         """
-        keys = self._doc_keys(doc_id)
-        lock_key = f"{self.prefix}doc:{{{doc_id}}}:compact"
+        keys = self.keys.doc(doc_id)
+        lock_key = self.keys.compact_lock(doc_id)
         token = secrets.token_hex(8)
         if not await self.client.set(lock_key, token, nx=True, px=COMPACT_LOCK_MS):
             return False
@@ -696,16 +684,20 @@ class RedisStore:
                 await self._script(RELEASE_LOCK, [lock_key], [token])
 
     async def list_docs(self, prefix: str) -> list[str]:
+        """Doc ids starting with `prefix`, which names a board (its drafts: `<board>/drafts/`)."""
         start = b"[" + prefix.encode()
-        docs = await self.client.zrangebylex(f"{self.prefix}docs", start, start + b"\xff")
+        docs = await self.client.zrangebylex(
+            self.keys.docs(board_of(prefix)), start, start + b"\xff"
+        )
         return sorted(_text(d) for d in docs)
 
     async def delete_doc(self, doc_id: str) -> None:
         await self.flush()
-        await self._script(DELETE_DOC, [*self._doc_keys(doc_id), f"{self.prefix}docs"], [doc_id])
+        docs = self.keys.docs(board_of(doc_id))
+        await self._script(DELETE_DOC, [*self.keys.doc(doc_id), docs], [doc_id])
 
     async def claim_clients(self, doc_id: str, claims: dict[int, str]) -> dict[int, str]:
-        key = f"{self.prefix}doc:{{{doc_id}}}:clients"
+        key = self.keys.clients(doc_id)
         async with self.client.pipeline(transaction=True) as pipe:
             for client, owner in claims.items():
                 pipe.hsetnx(key, str(client), owner)
@@ -718,7 +710,7 @@ class RedisStore:
     async def cast_vote(
         self, board_id: str, round_no: int, participant_id: str, note_id: str, budget: int, cap: int
     ) -> VoteResult:
-        prefix, used_key, tally_key = self._vote_keys(board_id, round_no)
+        prefix, used_key, tally_key = self.keys.votes(board_id, round_no)
         status, used, on_note = await self._script(
             CAST_VOTE,
             [prefix + participant_id, used_key, tally_key],
@@ -731,61 +723,57 @@ class RedisStore:
     async def remove_vote(
         self, board_id: str, round_no: int, participant_id: str, note_id: str
     ) -> bool:
-        prefix, used_key, tally_key = self._vote_keys(board_id, round_no)
+        prefix, used_key, tally_key = self.keys.votes(board_id, round_no)
         removed = await self._script(
             REMOVE_VOTE, [prefix + participant_id, used_key, tally_key], [participant_id, note_id]
         )
         return bool(removed)
 
     async def ballots(self, board_id: str, round_no: int, participant_id: str) -> dict[str, int]:
-        prefix, _, _ = self._vote_keys(board_id, round_no)
+        prefix, _, _ = self.keys.votes(board_id, round_no)
         raw = await self.client.hgetall(prefix + participant_id)
         return {_text(k): int(v) for k, v in raw.items() if int(v) > 0}
 
     async def tally(self, board_id: str, round_no: int) -> dict[str, int]:
-        _, _, tally_key = self._vote_keys(board_id, round_no)
+        _, _, tally_key = self.keys.votes(board_id, round_no)
         raw = await self.client.hgetall(tally_key)
         return {_text(k): int(v) for k, v in raw.items() if int(v) > 0}
 
     async def voters_done(self, board_id: str, round_no: int, budget: int) -> int:
-        _, used_key, _ = self._vote_keys(board_id, round_no)
+        _, used_key, _ = self.keys.votes(board_id, round_no)
         values = await self.client.hvals(used_key)
         return sum(1 for v in values if int(v) >= budget)
 
     async def remove_note_votes(self, board_id: str, round_no: int, note_id: str) -> int:
-        prefix, used_key, tally_key = self._vote_keys(board_id, round_no)
+        prefix, used_key, tally_key = self.keys.votes(board_id, round_no)
         removed = await self._script(REMOVE_NOTE_VOTES, [used_key, tally_key], [prefix, note_id])
         return int(removed)
 
     async def move_note_votes(
         self, board_id: str, round_no: int, from_note: str, to_note: str
     ) -> int:
-        prefix, used_key, tally_key = self._vote_keys(board_id, round_no)
+        prefix, used_key, tally_key = self.keys.votes(board_id, round_no)
         moved = await self._script(
             MOVE_NOTE_VOTES, [used_key, tally_key], [prefix, from_note, to_note]
         )
         return int(moved)
 
     # -- estimation ballots: the field is the JSON pair [participant, note] (any ids, no clash)
-    def _estimate_key(self, board_id: str, round_no: int) -> str:
-        return f"{self.prefix}est:{{{board_id}}}:{round_no}"
-
     async def cast_estimate(
         self, board_id: str, round_no: int, participant_id: str, note_id: str, value: str | None
     ) -> bool:
-        key = self._estimate_key(board_id, round_no)
         done = await self._script(
             CAST_ESTIMATE,
-            [key, key + ":closed"],
+            self.keys.estimates(board_id, round_no),
             [json.dumps([participant_id, note_id]), value or ""],
         )
         return bool(done)
 
     async def close_estimates(self, board_id: str, round_no: int) -> None:
-        await self.client.set(self._estimate_key(board_id, round_no) + ":closed", "1")
+        await self.client.set(self.keys.estimates(board_id, round_no)[1], "1")
 
     async def estimate_ballots(self, board_id: str, round_no: int) -> dict[str, dict[str, str]]:
-        raw = await self.client.hgetall(self._estimate_key(board_id, round_no))
+        raw = await self.client.hgetall(self.keys.estimates(board_id, round_no)[0])
         out: dict[str, dict[str, str]] = {}
         for field_name, value in raw.items():
             participant, note = json.loads(field_name)
@@ -797,23 +785,8 @@ class RedisStore:
     ) -> dict[str, str]:
         return (await self.estimate_ballots(board_id, round_no)).get(participant_id, {})
 
-    # -- webhooks and their outbox
-    def _hooks_key(self, board_id: str) -> str:
-        return f"{self.prefix}hooks:{{{board_id}}}"
-
-    def _queue_keys(self, board_id: str, endpoint_id: str) -> tuple[str, str, str, str]:
-        """queue, log, lease, and the queue's member in the due index."""
-        tail = f"{{{board_id}}}:{endpoint_id}"
-        return (
-            f"{self.prefix}outbox:{tail}",
-            f"{self.prefix}deliveries:{tail}",
-            f"{self.prefix}outbox:lease:{tail}",
-            json.dumps([board_id, endpoint_id]),
-        )
-
-    def _delivery_key(self, board_id: str, delivery_id: str) -> str:
-        return f"{self.prefix}delivery:{{{board_id}}}:{delivery_id}"
-
+    # -- webhooks and their outbox: per board a due index (endpoint -> when its queue's head is
+    # due); the global set of boards with work due is written in commands of its own
     @staticmethod
     def _delivery_json(d: Delivery) -> str:
         data = {**d.__dict__, "body": d.body.decode()}
@@ -826,87 +799,112 @@ class RedisStore:
         return Delivery(**data)
 
     async def put_webhook(self, board_id: str, hook: dict[str, Any]) -> None:
-        await self.client.hset(self._hooks_key(board_id), hook["id"], json.dumps(hook))
+        await self.client.hset(self.keys.hooks(board_id), hook["id"], json.dumps(hook))
 
     async def list_webhooks(self, board_id: str) -> list[dict[str, Any]]:
-        raw = await self.client.hgetall(self._hooks_key(board_id))
+        raw = await self.client.hgetall(self.keys.hooks(board_id))
         hooks = [json.loads(v) for v in raw.values()]
         return sorted(hooks, key=lambda h: (h.get("created_at", 0), h["id"]))
 
     async def delete_webhook(self, board_id: str, webhook_id: str) -> bool:
-        removed = await self.client.hdel(self._hooks_key(board_id), webhook_id)
-        queue, _, _, member = self._queue_keys(board_id, webhook_id)
+        removed = await self.client.hdel(self.keys.hooks(board_id), webhook_id)
+        queue, _, _ = self.keys.queue(board_id, webhook_id)
         async with self.client.pipeline(transaction=True) as pipe:
             pipe.delete(queue)
-            pipe.zrem(f"{self.prefix}outbox:due", member)
+            pipe.zrem(self.keys.outbox_due(board_id), webhook_id)
             await pipe.execute()
         return bool(removed)
 
     async def enqueue_deliveries(self, deliveries: list[Delivery]) -> None:
-        due = f"{self.prefix}outbox:due"
-        async with self.client.pipeline(transaction=True) as pipe:
-            for d in deliveries:
-                queue, log_key, _, member = self._queue_keys(d.board_id, d.endpoint_id)
-                pipe.set(self._delivery_key(d.board_id, d.id), self._delivery_json(d))
-                pipe.rpush(queue, d.id)
-                pipe.rpush(log_key, d.id)
-                pipe.ltrim(log_key, -1000, -1)
-                pipe.zadd(due, {member: d.next_at}, nx=True)
-            await pipe.execute()
+        by_board: dict[str, list[Delivery]] = {}
+        for d in deliveries:
+            by_board.setdefault(d.board_id, []).append(d)
+        for board_id, items in by_board.items():
+            async with self.client.pipeline(transaction=True) as pipe:
+                for d in items:
+                    queue, log_key, _ = self.keys.queue(board_id, d.endpoint_id)
+                    pipe.set(self.keys.delivery(board_id, d.id), self._delivery_json(d))
+                    pipe.rpush(queue, d.id)
+                    pipe.rpush(log_key, d.id)
+                    pipe.ltrim(log_key, -1000, -1)
+                    pipe.zadd(self.keys.outbox_due(board_id), {d.endpoint_id: d.next_at}, nx=True)
+                await pipe.execute()
+            await self.client.sadd(self.keys.outbox_boards, board_id)
 
     async def claim_deliveries(
         self, now: float, lease_seconds: float, limit: int
     ) -> list[Delivery]:
-        due = f"{self.prefix}outbox:due"
-        members = await self.client.zrangebyscore(due, "-inf", now, start=0, num=limit)
+        boards = [_text(b) for b in await self.client.smembers(self.keys.outbox_boards)]
         out: list[Delivery] = []
-        for member in members:
-            board_id, endpoint_id = json.loads(_text(member))
-            queue, _, lease, _ = self._queue_keys(board_id, endpoint_id)
-            if not await self.client.set(lease, "1", nx=True, px=int(lease_seconds * 1000)):
-                continue  # another instance is delivering this queue's head
-            head = await self.client.lindex(queue, 0)
-            raw = (
-                None
-                if head is None
-                else await self.client.get(self._delivery_key(board_id, _text(head)))
+        for board_id in sorted(boards):
+            if len(out) >= limit:
+                break
+            due = self.keys.outbox_due(board_id)
+            endpoints = await self.client.zrangebyscore(
+                due, "-inf", now, start=0, num=limit - len(out)
             )
-            if raw is None:
-                await self._script(DROP_EMPTY_QUEUE, [queue, due], [_text(member)])
-                await self.client.delete(lease)
+            if not endpoints and not await self.client.zcard(due):
+                # Nothing queued: leave the set, unless an enqueue raced this check.
+                await self.client.srem(self.keys.outbox_boards, board_id)
+                if await self.client.zcard(due):
+                    await self.client.sadd(self.keys.outbox_boards, board_id)
                 continue
-            delivery = self._delivery_from(raw)
-            if delivery.next_at > now:  # the index said due; the entry says later: wait
-                await self.client.zadd(due, {_text(member): delivery.next_at})
-                await self.client.delete(lease)
-                continue
-            out.append(delivery)
+            for raw_endpoint in endpoints:
+                delivery = await self._claim_head(board_id, _text(raw_endpoint), now, lease_seconds)
+                if delivery is not None:
+                    out.append(delivery)
         return out
 
+    async def _claim_head(
+        self, board_id: str, endpoint_id: str, now: float, lease_seconds: float
+    ) -> Delivery | None:
+        """The head of one endpoint's queue, leased to this instance, if it is due."""
+        queue, _, lease = self.keys.queue(board_id, endpoint_id)
+        due = self.keys.outbox_due(board_id)
+        if not await self.client.set(lease, "1", nx=True, px=int(lease_seconds * 1000)):
+            return None  # another instance is delivering this queue's head
+        head = await self.client.lindex(queue, 0)
+        raw = (
+            None
+            if head is None
+            else await self.client.get(self.keys.delivery(board_id, _text(head)))
+        )
+        if raw is None:
+            await self._script(DROP_EMPTY_QUEUE, [queue, due], [endpoint_id])
+            await self.client.delete(lease)
+            return None
+        delivery = self._delivery_from(raw)
+        if delivery.next_at > now:  # the index said due; the entry says later: wait
+            await self.client.zadd(due, {endpoint_id: delivery.next_at})
+            await self.client.delete(lease)
+            return None
+        return delivery
+
     async def finish_delivery(self, delivery: Delivery) -> None:
-        queue, _, lease, member = self._queue_keys(delivery.board_id, delivery.endpoint_id)
+        board_id, endpoint_id = delivery.board_id, delivery.endpoint_id
+        queue, _, lease = self.keys.queue(board_id, endpoint_id)
         finished = "1" if delivery.status != "pending" else "0"
         await self._script(
             FINISH_DELIVERY,
             [
-                self._delivery_key(delivery.board_id, delivery.id),
+                self.keys.delivery(board_id, delivery.id),
                 queue,
-                f"{self.prefix}outbox:due",
+                self.keys.outbox_due(board_id),
                 lease,
             ],
-            [self._delivery_json(delivery), delivery.id, member, finished, delivery.next_at],
+            [self._delivery_json(delivery), delivery.id, endpoint_id, finished, delivery.next_at],
         )
 
     async def list_deliveries(self, board_id: str, endpoint_id: str, limit: int) -> list[Delivery]:
-        _, log_key, _, _ = self._queue_keys(board_id, endpoint_id)
+        _, log_key, _ = self.keys.queue(board_id, endpoint_id)
         ids = await self.client.lrange(log_key, -limit, -1)
         if not ids:
             return []
-        raws = await self.client.mget([self._delivery_key(board_id, _text(i)) for i in ids])
+        raws = await self.client.mget([self.keys.delivery(board_id, _text(i)) for i in ids])
         return [self._delivery_from(r) for r in reversed(raws) if r is not None]
 
     async def redeliver(self, board_id: str, endpoint_id: str, delivery_id: str) -> bool:
-        raw = await self.client.get(self._delivery_key(board_id, delivery_id))
+        raw = await self.client.get(self.keys.delivery(board_id, delivery_id))
         if raw is None:
             return False
         old = self._delivery_from(raw)
@@ -931,8 +929,8 @@ class RedisStore:
     # -- audit
     async def append_audit(self, board_id: str, entry: dict[str, Any]) -> None:
         data = json.dumps({"at": time.time(), **entry})
-        await self.client.rpush(f"{self.prefix}audit:{{{board_id}}}", data)
+        await self.client.rpush(self.keys.audit(board_id), data)
 
     async def read_audit(self, board_id: str) -> list[dict[str, Any]]:
-        rows = await self.client.lrange(f"{self.prefix}audit:{{{board_id}}}", 0, -1)
+        rows = await self.client.lrange(self.keys.audit(board_id), 0, -1)
         return [json.loads(r) for r in rows]

@@ -16,7 +16,7 @@ import httpx
 import pytest
 from pycrdt import Map, Text
 
-from crdt import protocol as p
+from crdt import protocol
 from tests.boards import add_note, note_texts, state_vector
 from tests.helpers import create_board, join_board
 from tests.servers import PlanboardProcess
@@ -76,7 +76,7 @@ async def test_fallback_is_chosen_and_clients_converge(server: PlanboardProcess)
 
 
 async def _flood(c: YClient) -> None:
-    frame = p.encode_awareness([p.AwarenessEntry(c.doc.client_id, 1, '{"a":1}')])
+    frame = protocol.encode_awareness([protocol.AwarenessEntry(c.doc.client_id, 1, '{"a":1}')])
     for _ in range(3000):
         if c.closed.is_set():
             return
@@ -99,7 +99,7 @@ async def test_close_codes(server: PlanboardProcess, offence: str, code: int) ->
     bystander = await YClient(_url(server, board)).connect()
     offender = await YClient(_url(server, board)).connect()
     if offence == "oversized":
-        await offender.send_raw(p.encode_update(b"\x00" * (1024 * 1024 + 10)))
+        await offender.send_raw(protocol.encode_update(b"\x00" * (1024 * 1024 + 10)))
     elif offence == "garbage":
         await offender.send_raw(b"\x00\x02\x99\x99")
     else:

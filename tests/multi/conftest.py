@@ -10,6 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.cluster import RedisClusterProcess
 from tests.multi.support import started_redis
 from tests.servers import PlanboardProcess, RedisProcess
 
@@ -59,3 +60,41 @@ def ready(server: PlanboardProcess) -> int:
         return httpx.get(f"{server.url}/readyz", timeout=3).status_code
     except httpx.HTTPError:
         return 0
+
+
+@pytest.fixture(scope="module")
+def redis_cluster() -> Iterator[RedisClusterProcess]:
+    """A real Redis Cluster (3 primaries, 1 replica each), once per test module."""
+    cluster = RedisClusterProcess().start()
+    try:
+        yield cluster
+    finally:
+        cluster.cleanup()
+
+
+@pytest.fixture
+def cluster_instances(
+    redis_cluster: RedisClusterProcess, tmp_path: Path
+) -> Iterator[list[PlanboardProcess]]:
+    """Three planboard processes, each given a different node of the cluster as REDIS_URL
+    (two primaries and a replica: any node will do)."""
+    secret = secrets.token_urlsafe(32)
+    servers = [
+        PlanboardProcess(
+            tmp_path / f"instance{i}",
+            env={
+                "REDIS_URL": redis_cluster.url(node),
+                "PLANBOARD_SECRET": secret,
+                "PLANBOARD_AWARENESS_TIMEOUT": INSTANCE_TIMEOUT,
+                "PLANBOARD_RATE_MESSAGES": "100000",
+                "PLANBOARD_RATE_BURST": "100000",
+                "PLANBOARD_BOARDS_PER_IP_PER_HOUR": "1000",
+            },
+        )
+        for i, node in enumerate((0, 1, 3))
+    ]
+    with ThreadPoolExecutor(len(servers)) as pool:
+        list(pool.map(lambda p: p.start(30.0), servers))
+    yield servers
+    with ThreadPoolExecutor(len(servers)) as pool:
+        list(pool.map(lambda p: p.stop(), servers))

@@ -43,13 +43,13 @@ async def test_instances_compacting_one_board_at_once_keep_every_update(
     await wait_for(lambda: state_vector(on_a.doc) == state_vector(on_b.doc), 10, "same state")
     admin = aioredis.Redis.from_url(redis_proc.url)
     try:
-        snapshot_key = f"planboard:doc:{{{bid}}}:snap"
+        snapshot_key = f"planboard:{{{bid}}}:doc:snap"
         assert await admin.exists(snapshot_key)  # compaction did run
-        log_left = await admin.llen(f"planboard:doc:{{{bid}}}:log")
+        log_left = await admin.llen(f"planboard:{{{bid}}}:doc:log")
         assert log_left < 100, log_left  # far less than the ~450 updates written
         # The stored state (snapshot + log) equals the clients' uncompacted history.
         snapshot = await admin.get(snapshot_key)
-        entries = await admin.lrange(f"planboard:doc:{{{bid}}}:log", 0, -1)
+        entries = await admin.lrange(f"planboard:{{{bid}}}:doc:log", 0, -1)
     finally:
         await admin.aclose()
     stored: Doc[Any] = Doc()

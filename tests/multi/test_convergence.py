@@ -88,7 +88,7 @@ async def test_killed_pubsub_connections_are_gap_filled(
             await wait_for(lambda r=reader: set(note_texts(r.doc)) == expected, 15, "gap filled")
 
         async def all_resubscribed() -> bool:
-            numsub = await admin.pubsub_numsub(f"planboard:ch:{bid}")
+            numsub = await admin.pubsub_numsub(f"planboard:{{{bid}}}:ch:{bid}")
             return int(numsub[0][1]) == 3
 
         await eventually(all_resubscribed, 10, "every instance subscribed again")

@@ -64,7 +64,7 @@ async def test_an_append_is_acknowledged_only_once_a_replica_has_it(
     _, position = await asyncio.wait_for(pending, 15)
     assert position == 2
     await wait_for(lambda: store.available, 10, "ready again")
-    assert b":2" in redis_command(replica.port, "LLEN", "t:doc:{d}:log")
+    assert b":2" in redis_command(replica.port, "LLEN", "t:{d}:doc:log")
 
 
 async def test_failover_to_a_lagging_replica_starts_a_new_epoch(
@@ -108,8 +108,8 @@ async def test_a_doc_that_went_back_in_time_gets_a_new_epoch(store: RedisStore) 
     epoch = stamps[0][0]
 
     async def go_back() -> None:  # what a restore (or a failover nobody noticed) does
-        await store.client.hset("t:doc:{d}:seq", "seq", 1)
-        await store.client.ltrim("t:doc:{d}:log", 0, 0)
+        await store.client.hset("t:{d}:doc:seq", "seq", 1)
+        await store.client.ltrim("t:{d}:doc:log", 0, 0)
 
     # The writer, which saw position 3, does not reuse position 2 in the same epoch.
     await go_back()

@@ -126,10 +126,10 @@ async def test_only_one_compactor_at_a_time(store: RedisStore) -> None:
     updates, _ = edits(5)
     for u in updates:
         await store.append_update("locked", u)
-    assert await store.client.set("t:doc:{locked}:compact", "someone-else", nx=True, px=5000)
+    assert await store.client.set("t:{locked}:doc:compact", "someone-else", nx=True, px=5000)
     assert not await store.compact("locked")  # another instance holds the lock
     assert await store.log_length("locked") == 5
-    await store.client.delete("t:doc:{locked}:compact")
+    await store.client.delete("t:{locked}:doc:compact")
     assert await store.compact("locked")
 
 

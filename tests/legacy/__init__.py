@@ -1,0 +1,1 @@
+"""Code of earlier releases that tests need in order to produce their stored data."""
