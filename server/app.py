@@ -17,22 +17,30 @@ from starlette.routing import BaseRoute, Route, WebSocketRoute
 from crdt.drafts import is_drafting
 from crdt.errors import ApiError
 from crdt.permissions import DRAFTS_RULES
-from crdt.policy import Actor, BoardGuard, DocLimits, DraftsContext
+from crdt.policy import BoardGuard, DocLimits, DraftsContext
 from server import api
 from server.backplane import Backplane, LocalBackplane
+from server.commands_api import Facilitation
 from server.config import Settings
-from server.connection import Connection
+from server.docref import DocRef
+from server.drafts import Drafts
 from server.errors import api_error_handler, http_error_handler, unexpected_error_handler
+from server.estimation import Estimation
+from server.events import Outbox, OutcomeWatch
+from server.features import Feature, command_table
 from server.metrics import Metrics
+from server.outcome_commands import OutcomeCommands
 from server.pages import page_routes, web_dir
 from server.presence import PresenceLimits
-from server.room import UpdateGuard
+from server.room_core import UpdateGuard
 from server.rooms import RoomManager
 from server.security import SecurityHeadersMiddleware
 from server.services import LoadMonitor, RateWindow, Services
 from server.store.build import build_store
+from server.suggest_api import Suggestions
 from server.supervisor import Loops, LoopsCollector
-from server.ws import websocket_endpoint
+from server.voting import VoteCleanup
+from server.ws import drafts_endpoint, websocket_endpoint
 
 log = logging.getLogger("planboard")
 
@@ -70,57 +78,42 @@ def build_services(settings: Settings) -> Services:
 
     drafts_limits = dataclasses.replace(limits, max_notes=settings.max_drafts_per_member)
 
-    def guard_factory(doc_id: str, doc: Doc[Any]) -> UpdateGuard:
-        if "/drafts/" not in doc_id:
+    def guard_factory(ref: DocRef, doc: Doc[Any]) -> UpdateGuard:
+        if ref.drafts_of is None:
             return BoardGuard(doc, limits)
-        board_id, _, owner = doc_id.partition("/drafts/")
 
         def drafting() -> bool:  # the drafts socket keeps its board loaded (server/ws.py)
-            board = rooms.rooms.get(board_id)
+            board = rooms.rooms.get(ref.board.doc_id)
             return board is not None and is_drafting(board.doc)
 
-        context = DraftsContext(owner, drafting)
+        context = DraftsContext(ref.drafts_of, drafting)
         return BoardGuard(doc, drafts_limits, table=DRAFTS_RULES, context=context)
 
-    def actor_factory(conn: Connection) -> Actor:
-        return Actor(participant_id=conn.claims.participant_id)
-
+    outbox = Outbox(settings, store)
+    features: list[Feature] = [
+        Facilitation(),
+        VoteCleanup(store),
+        Estimation(),
+        Drafts(settings.max_drafts_per_member),
+        Suggestions(),
+        OutcomeCommands(),
+        OutcomeWatch(outbox),
+    ]
     rooms = RoomManager(
         store=store,
         backplane=backplane,
         metrics=metrics,
         guard_factory=guard_factory,
-        actor_factory=actor_factory,
+        features=features,
+        presence_limits=PresenceLimits(
+            ids_per_connection=settings.awareness_ids_per_connection,
+            max_state_bytes=settings.max_awareness_bytes,
+            max_states=settings.max_awareness_states,
+            timeout_seconds=settings.awareness_timeout_seconds,
+        ),
         idle_unload_seconds=settings.idle_unload_seconds,
         compact_every=settings.compact_every_updates,
     )
-    from server.drafts import attach_draft_counter, register_draft_commands
-    from server.suggest_api import register_suggest_commands
-    from server.voting import attach_vote_cleanup
-
-    register_draft_commands()
-    presence_limits = PresenceLimits(
-        ids_per_connection=settings.awareness_ids_per_connection,
-        max_state_bytes=settings.max_awareness_bytes,
-        max_states=settings.max_awareness_states,
-        timeout_seconds=settings.awareness_timeout_seconds,
-    )
-    rooms.room_created.append(lambda room: setattr(room.presence, "limits", presence_limits))
-    register_suggest_commands()
-    rooms.room_created.append(lambda room: attach_vote_cleanup(room, store))
-    rooms.room_created.append(
-        lambda room: attach_draft_counter(room, rooms, settings.max_drafts_per_member)
-    )
-    from server.estimation import register_estimation_commands
-
-    register_estimation_commands()
-    from server.outcome_commands import register_outcome_commands
-
-    register_outcome_commands()
-    from server.events import Outbox, attach_outcome_watch
-
-    outbox = Outbox(settings, store)
-    rooms.room_created.append(lambda room: attach_outcome_watch(room, outbox))
     return Services(
         settings=settings,
         store=store,
@@ -129,6 +122,7 @@ def build_services(settings: Settings) -> Services:
         rooms=rooms,
         monitor=LoadMonitor(metrics, settings.max_loop_lag_seconds),
         board_creation=RateWindow(settings.boards_per_ip_per_hour, 3600.0),
+        commands=command_table(features),
         outbox=outbox,
     )
 
@@ -142,7 +136,7 @@ def _routes() -> list[BaseRoute]:
         Route("/api/boards/{board_id}", api.get_board, methods=["GET"]),
         Route("/api/boards/{board_id}/participants", api.join_board, methods=["POST"]),
         WebSocketRoute("/ws/{board_id}", websocket_endpoint),
-        WebSocketRoute("/ws/{board_id}/drafts", websocket_endpoint),
+        WebSocketRoute("/ws/{board_id}/drafts", drafts_endpoint),
     ]
     from server.commands_api import command_routes
     from server.export_api import export_routes

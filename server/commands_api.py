@@ -8,8 +8,7 @@ board's current roster, not the token's role claim: a demoted facilitator loses 
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from pycrdt import Doc
@@ -20,31 +19,14 @@ from starlette.routing import BaseRoute, Route
 from crdt import facilitation
 from crdt.errors import ApiError
 from server.auth import Claims
+from server.estimation import estimation_close, estimation_reveal, estimation_start
+from server.features import FACILITATOR, MEMBERS, Command, Context, Feature
 from server.httputil import bearer_claims, board_id_of, read_json, services_of
-from server.room import Room
 from server.services import Services
-from server.voting import on_existing_notes, refund_gone_notes
+from server.voting import cast_dot, on_existing_notes, withdraw_dot
 
-FACILITATOR = frozenset({"facilitator"})
-MEMBERS = frozenset({"facilitator", "participant"})
 # Ballots are secret, and the audit log is exported: ballots never go into it.
 NO_AUDIT = frozenset({"vote", "unvote", "estimate"})
-
-
-@dataclass
-class Context:
-    services: Services
-    room: Room
-    board_id: str
-    claims: Claims
-    role: str
-
-    @property
-    def participant_id(self) -> str:
-        return self.claims.participant_id
-
-
-Handler = Callable[[Context, dict[str, Any]], Awaitable[dict[str, Any]]]
 
 
 # -- field parsing (422 with a message that names the field)
@@ -198,8 +180,6 @@ def _state_dict(state: facilitation.VotingState) -> dict[str, Any]:
 async def voting_start(ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
     kind = body.get("kind", "dots")
     if kind == "estimate":
-        from server.estimation import estimation_start  # estimation builds on this module
-
         return await estimation_start(ctx, body)
     if kind != "dots":
         raise ApiError(422, "invalid", "`kind` must be dots or estimate.")
@@ -220,8 +200,6 @@ async def voting_start(ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
 async def voting_close(ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
     state = facilitation.voting_state(ctx.room.doc)
     if state is not None and state.kind == "estimate":
-        from server.estimation import estimation_close
-
         return await estimation_close(ctx, state)
     return await _change(ctx, lambda doc: {"voting": _state_dict(facilitation.voting_close(doc))})
 
@@ -231,8 +209,6 @@ async def voting_reveal(ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
     if state is None:
         raise ApiError(409, "no_round", "No voting round to reveal.")
     if state.kind == "estimate":
-        from server.estimation import estimation_reveal
-
         return await estimation_reveal(ctx, state)
     tally = await ctx.services.store.tally(ctx.board_id, state.round)
 
@@ -253,23 +229,6 @@ def _open_round(ctx: Context) -> facilitation.VotingState:
     return state
 
 
-async def _publish_progress(ctx: Context, state: facilitation.VotingState, note_id: str) -> None:
-    """After a ballot: the public "n done" figure, and live tallies only in open rounds."""
-    store = ctx.services.store
-    done = await store.voters_done(ctx.board_id, state.round, state.budget)
-    count = None
-    if not state.secret:
-        count = (await store.tally(ctx.board_id, state.round)).get(note_id, 0)
-
-    def publish(doc: Doc[Any]) -> dict[str, Any]:
-        facilitation.set_voting_done(doc, done)
-        if count is not None:
-            facilitation.set_open_tally(doc, state.round, note_id, count)
-        return {}
-
-    await ctx.room.apply_server_change(publish)
-
-
 async def vote(ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
     note_id = _id(body, "note_id")
     assert note_id is not None
@@ -278,28 +237,20 @@ async def vote(ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
         raise ApiError(404, "note_not_found", "No such note.")
     if state.scope is not None and facilitation.note_item(ctx.room.doc, note_id) != state.scope:
         raise ApiError(409, "out_of_scope", "This round only takes notes of its agenda item.")
-    store = ctx.services.store
-    await refund_gone_notes(store, ctx.room.doc, ctx.board_id, state.round, ctx.participant_id)
-    result = await store.cast_vote(
-        ctx.board_id, state.round, ctx.participant_id, note_id, state.budget, state.max_per_note
-    )
-    if result.status == "budget":
+    dot = await cast_dot(ctx.services.store, ctx.room, state, ctx.participant_id, note_id)
+    if dot.status == "budget":
         raise ApiError(409, "no_dots_left", f"All {state.budget} dots are used.")
-    if result.status == "cap":
+    if dot.status == "cap":
         raise ApiError(
             409, "note_cap", f"At most {state.max_per_note} dots per note in this round."
         )
-    current = facilitation.voting_state(ctx.room.doc)
-    if current is None or current.round != state.round or current.status != "open":
-        # The round closed while the ballot was in flight: take it back.
-        await store.remove_vote(ctx.board_id, state.round, ctx.participant_id, note_id)
+    if dot.status == "closed":
         raise ApiError(409, "voting_closed", "The voting round closed.")
-    await _publish_progress(ctx, state, note_id)
     return {
         "round": state.round,
-        "used": result.used,
-        "left": state.budget - result.used,
-        "on_note": result.on_note,
+        "used": dot.used,
+        "left": state.budget - dot.used,
+        "on_note": dot.on_note,
     }
 
 
@@ -307,48 +258,39 @@ async def unvote(ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
     note_id = _id(body, "note_id")
     assert note_id is not None
     state = _open_round(ctx)
-    store = ctx.services.store
-    gone = await refund_gone_notes(
-        store, ctx.room.doc, ctx.board_id, state.round, ctx.participant_id
-    )
-    if note_id not in gone and not await store.remove_vote(
-        ctx.board_id, state.round, ctx.participant_id, note_id
-    ):
+    used = await withdraw_dot(ctx.services.store, ctx.room, state, ctx.participant_id, note_id)
+    if used is None:
         raise ApiError(409, "no_dot", "You have no dot on this note.")
-    await _publish_progress(ctx, state, note_id)
-    ballots = await store.ballots(ctx.board_id, state.round, ctx.participant_id)
-    used = sum(ballots.values())
     return {"round": state.round, "used": used, "left": state.budget - used}
 
 
-COMMANDS: dict[str, tuple[frozenset[str], Handler]] = {
-    "lock": (FACILITATOR, lock),
-    "unlock": (FACILITATOR, unlock),
-    "agenda.next": (FACILITATOR, agenda_next),
-    "agenda.prev": (FACILITATOR, agenda_prev),
-    "agenda.goto": (FACILITATOR, agenda_goto),
-    "timer.start": (FACILITATOR, timer_start),
-    "timer.pause": (FACILITATOR, timer_pause),
-    "timer.resume": (FACILITATOR, timer_resume),
-    "timer.reset": (FACILITATOR, timer_reset),
-    "timer.add": (FACILITATOR, timer_add),
-    "voting.start": (FACILITATOR, voting_start),
-    "voting.close": (FACILITATOR, voting_close),
-    "voting.reveal": (FACILITATOR, voting_reveal),
-    "role.set": (FACILITATOR, role_set),
-    "summon": (FACILITATOR, summon),
-    "vote": (MEMBERS, vote),
-    "unvote": (MEMBERS, unvote),
-    "ready": (MEMBERS, ready),
-    "unready": (MEMBERS, unready),
-    "hand.raise": (MEMBERS, hand_raise),
-    "hand.lower": (MEMBERS, hand_lower),
-}
+class Facilitation(Feature):
+    """The design's commands: running the session, and dot voting."""
 
-
-def register(name: str, roles: frozenset[str], handler: Handler) -> None:
-    """Other modules (drafts) add their commands here."""
-    COMMANDS[name] = (roles, handler)
+    def commands(self) -> Mapping[str, Command]:
+        return {
+            "lock": Command(FACILITATOR, lock),
+            "unlock": Command(FACILITATOR, unlock),
+            "agenda.next": Command(FACILITATOR, agenda_next),
+            "agenda.prev": Command(FACILITATOR, agenda_prev),
+            "agenda.goto": Command(FACILITATOR, agenda_goto),
+            "timer.start": Command(FACILITATOR, timer_start),
+            "timer.pause": Command(FACILITATOR, timer_pause),
+            "timer.resume": Command(FACILITATOR, timer_resume),
+            "timer.reset": Command(FACILITATOR, timer_reset),
+            "timer.add": Command(FACILITATOR, timer_add),
+            "voting.start": Command(FACILITATOR, voting_start),
+            "voting.close": Command(FACILITATOR, voting_close),
+            "voting.reveal": Command(FACILITATOR, voting_reveal),
+            "role.set": Command(FACILITATOR, role_set),
+            "summon": Command(FACILITATOR, summon),
+            "vote": Command(MEMBERS, vote),
+            "unvote": Command(MEMBERS, unvote),
+            "ready": Command(MEMBERS, ready),
+            "unready": Command(MEMBERS, unready),
+            "hand.raise": Command(MEMBERS, hand_raise),
+            "hand.lower": Command(MEMBERS, hand_lower),
+        }
 
 
 async def run_command(request: Request) -> Response:
@@ -367,20 +309,21 @@ async def execute_command(
     """Check the role against the roster, run the command, audit it: the one way in for HTTP
     and MCP alike. Raises ApiError."""
     kind = body.get("type")
-    if not isinstance(kind, str) or kind not in COMMANDS:
-        known = ", ".join(sorted(COMMANDS))
+    commands = services.commands
+    if not isinstance(kind, str) or kind not in commands:
+        known = ", ".join(sorted(commands))
         raise ApiError(422, "unknown_command", f"`type` must be one of: {known}.")
-    roles, handler = COMMANDS[kind]
+    command = commands[kind]
     if await services.store.get_board(board_id) is None:
         raise ApiError(404, "board_not_found", "No such board.")
     async with services.rooms.using(board_id) as room:
         role = facilitation.current_role(room.doc, claims.participant_id, claims.role)
-        if role not in roles:
+        if role not in command.roles:
             services.metrics.commands.labels(kind, "forbidden").inc()
             raise ApiError(403, "forbidden", f"A {role} may not `{kind}`.")
         ctx = Context(services, room, board_id, claims, role)
         try:
-            result = await handler(ctx, body)
+            result = await command.handler(ctx, body)
         except ApiError as exc:
             services.metrics.commands.labels(kind, str(exc.status)).inc()
             raise

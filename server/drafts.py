@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Mapping
 from typing import Any
 
 from pycrdt import Doc
@@ -16,24 +17,51 @@ from pycrdt import Doc
 from crdt import drafts as drafts_doc
 from crdt import facilitation
 from crdt.errors import ApiError
-from server.commands_api import FACILITATOR, Context, register
-from server.ids import drafts_doc_id
+from server.docref import DocRef
+from server.features import FACILITATOR, Command, Context, Feature
 from server.notices import Notice
-from server.room import Room
+from server.room import Room, RoomWatch
 from server.rooms import RoomManager
 
 log = logging.getLogger("planboard.drafts")
 
 
-def attach_draft_counter(room: Room, rooms: RoomManager, max_drafts: int) -> None:
-    """Keep a member to the draft cap, and mirror their count into `session.drafts`."""
-    parts = room.doc_id.split("/")
-    if len(parts) != 3 or parts[1] != "drafts":
-        return
-    board_id, member = parts[0], parts[2]
-    pending: set[asyncio.Task[None]] = set()
+class Drafts(Feature):
+    """Silent brainstorming: `drafts.start` and `drafts.reveal`, and on each member's drafts
+    doc a watch that keeps the member to the cap and mirrors their count onto the board."""
 
-    async def publish() -> None:
+    def __init__(self, max_drafts: int) -> None:
+        self.max_drafts = max_drafts
+
+    def attach(self, room: Room, rooms: RoomManager) -> RoomWatch | None:
+        if room.ref.drafts_of is None:
+            return None
+        return _DraftCounter(room, room.ref.drafts_of, rooms, self.max_drafts)
+
+    def commands(self) -> Mapping[str, Command]:
+        return {
+            "drafts.start": Command(FACILITATOR, drafts_start),
+            "drafts.reveal": Command(FACILITATOR, drafts_reveal),
+        }
+
+
+class _DraftCounter(RoomWatch):
+    def __init__(self, room: Room, member: str, rooms: RoomManager, max_drafts: int) -> None:
+        self.room = room
+        self.member = member
+        self.rooms = rooms
+        self.max_drafts = max_drafts
+        self._pending: set[asyncio.Task[None]] = set()
+
+    def changed(self) -> None:
+        if self._pending:
+            return  # one publish in flight reads the latest count when it runs
+        task = asyncio.get_running_loop().create_task(self._publish())
+        self._pending.add(task)
+        task.add_done_callback(self._pending.discard)
+
+    async def _publish(self) -> None:
+        room, member, max_drafts = self.room, self.member, self.max_drafts
         extra = drafts_doc.drafts_beyond(room.doc, max_drafts)
         if extra:
             await room.apply_server_change(lambda doc: drafts_doc.remove_drafts(doc, extra))
@@ -43,38 +71,30 @@ def attach_draft_counter(room: Room, rooms: RoomManager, max_drafts: int) -> Non
             )
         count = drafts_doc.count_drafts(room.doc)
         try:
-            async with rooms.using(board_id) as board:
+            async with self.rooms.using(room.ref.board) as board:
                 await board.apply_server_change(
                     lambda doc: drafts_doc.set_draft_count(doc, member, count)
                 )
         except Exception:
-            log.exception("could not publish the draft count of %s", room.doc_id)
-
-    def on_change(_: Room) -> None:
-        if pending:
-            return  # one publish in flight reads the latest count when it runs
-        task = asyncio.get_running_loop().create_task(publish())
-        pending.add(task)
-        task.add_done_callback(pending.discard)
-
-    room.change_listeners.append(on_change)
+            log.exception("could not publish the draft count of %s", room.ref)
 
 
 async def _member_drafts(ctx: Context) -> dict[str, list[drafts_doc.Draft]]:
     services = ctx.services
     settings = services.settings
-    prefix = drafts_doc_id(ctx.board_id, "")
     by_member: dict[str, list[drafts_doc.Draft]] = {}
+    prefix = DocRef.drafts_prefix(ctx.board_id)
     for doc_id in await services.store.list_docs(prefix):
-        async with services.rooms.using(doc_id) as private:
-            drafts = drafts_doc.read_drafts(private.doc, settings.max_note_text)
-        if drafts:
-            by_member[doc_id[len(prefix) :]] = drafts[: settings.max_drafts_per_member]
+        member = doc_id[len(prefix) :]
+        async with services.rooms.using(DocRef(ctx.board_id, member)) as private:
+            written = drafts_doc.read_drafts(private.doc, settings.max_note_text)
+        if written:
+            by_member[member] = written[: settings.max_drafts_per_member]
     return by_member
 
 
 async def _remove(ctx: Context, member: str, note_ids: list[str]) -> None:
-    async with ctx.services.rooms.using(drafts_doc_id(ctx.board_id, member)) as private:
+    async with ctx.services.rooms.using(DocRef(ctx.board_id, member)) as private:
         await private.apply_server_change(lambda doc: drafts_doc.remove_drafts(doc, note_ids))
 
 
@@ -84,8 +104,8 @@ async def drafts_start(ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
 
     def start(doc: Doc[Any]) -> None:
         drafts_doc.set_drafting(doc, True)
-        for member, drafts in by_member.items():
-            drafts_doc.set_draft_count(doc, member, len(drafts))
+        for member, written in by_member.items():
+            drafts_doc.set_draft_count(doc, member, len(written))
 
     await ctx.room.apply_server_change(start)
     return {"drafting": True}
@@ -136,8 +156,3 @@ async def drafts_reveal(ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
             f"{settings.max_notes_per_board} notes); they stay in their writers' drafts."
         )
     return answer
-
-
-def register_draft_commands() -> None:
-    register("drafts.start", FACILITATOR, drafts_start)
-    register("drafts.reveal", FACILITATOR, drafts_reveal)

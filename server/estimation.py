@@ -7,13 +7,14 @@ crdt.estimation computes. voting.start/close/reveal of commands_api hand estimat
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from pycrdt import Doc
 
 from crdt import estimation, facilitation
 from crdt.errors import ApiError
-from server.commands_api import FACILITATOR, MEMBERS, Context, register
+from server.features import FACILITATOR, MEMBERS, Command, Context, Feature
 
 
 def _state_dict(state: facilitation.VotingState) -> dict[str, Any]:
@@ -141,6 +142,12 @@ def _free_card(raw: Any) -> str:
     return text
 
 
-def register_estimation_commands() -> None:
-    register("estimate", MEMBERS, estimate)
-    register("estimate.agree", FACILITATOR, estimate_agree)
+class Estimation(Feature):
+    """Casting and agreeing estimates; starting, closing and revealing a round go through
+    `voting.start/close/reveal` (server/commands_api.py), which hand estimate rounds here."""
+
+    def commands(self) -> Mapping[str, Command]:
+        return {
+            "estimate": Command(MEMBERS, estimate),
+            "estimate.agree": Command(FACILITATOR, estimate_agree),
+        }

@@ -23,7 +23,9 @@ from pycrdt import Doc, Map
 from crdt import events as ev
 from crdt.schema import agenda_items
 from server.config import Settings
-from server.room import Room
+from server.features import Feature
+from server.room import Room, RoomWatch
+from server.rooms import RoomManager
 from server.store.base import Delivery, Store
 from server.webhooks import OPERATOR, WebhookDeliverer
 
@@ -175,11 +177,26 @@ def _public_voting(voting: dict[str, Any]) -> dict[str, Any]:
     return {k: voting[k] for k in keep if k in voting}
 
 
-def attach_outcome_watch(room: Room, outbox: Outbox) -> None:
-    """Report decisions and action items that this instance's clients create or change."""
-    if "/" in room.doc_id:
-        return  # drafts docs are private until the reveal
-    board_id = room.doc_id
+class OutcomeWatch(Feature):
+    """Reports decisions and action items that this instance's clients create or change."""
+
+    def __init__(self, outbox: Outbox) -> None:
+        self.outbox = outbox
+
+    def attach(self, room: Room, rooms: RoomManager) -> RoomWatch | None:
+        if room.ref.is_drafts:
+            return None  # drafts docs are private until the reveal
+        return _OutcomeObservers(room, self.outbox)
+
+
+class _OutcomeObservers(RoomWatch):
+    def __init__(self, room: Room, outbox: Outbox) -> None:
+        self._subscriptions = _watch_outcomes(room, outbox)
+
+
+def _watch_outcomes(room: Room, outbox: Outbox) -> list[Any]:
+    """Observe `actions` and `decisions`; the subscriptions live as long as the room."""
+    board_id = room.ref.board_id
     doc = room.doc
     reported: dict[str, str] = {}
     # Entries changed since the last flush, in the order they changed (dicts keep order).
@@ -239,5 +256,6 @@ def attach_outcome_watch(room: Room, outbox: Outbox) -> None:
 
         return on_change
 
-    for root in ("actions", "decisions"):
-        room.subscriptions.append(doc.get(root, type=Map).observe_deep(observer(root)))
+    return [
+        doc.get(root, type=Map).observe_deep(observer(root)) for root in ("actions", "decisions")
+    ]

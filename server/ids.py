@@ -20,7 +20,3 @@ def new_participant_id() -> str:
 
 def is_board_id(value: str) -> bool:
     return bool(BOARD_ID.match(value))
-
-
-def drafts_doc_id(board_id: str, participant_id: str) -> str:
-    return f"{board_id}/drafts/{participant_id}"

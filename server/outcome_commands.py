@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import secrets
 import time
+from collections.abc import Mapping
 from typing import Any
 
 from pycrdt import Doc, Map, Text
 
 from crdt import drafts, facilitation, schema
 from crdt.errors import ApiError
-from server.commands_api import FACILITATOR, MEMBERS, Context, register
+from server.features import FACILITATOR, MEMBERS, Command, Context, Feature
 
 
 def _text(body: dict[str, Any], name: str, limit: int, *, required: bool = True) -> str:
@@ -157,7 +158,10 @@ async def _apply(ctx: Context, write: Any) -> dict[str, Any]:
     return result
 
 
-def register_outcome_commands() -> None:
-    register("note.add", MEMBERS, note_add)
-    register("action.add", MEMBERS, action_add)
-    register("decision.record", FACILITATOR, decision_record)
+class OutcomeCommands(Feature):
+    def commands(self) -> Mapping[str, Command]:
+        return {
+            "note.add": Command(MEMBERS, note_add),
+            "action.add": Command(MEMBERS, action_add),
+            "decision.record": Command(FACILITATOR, decision_record),
+        }

@@ -1,8 +1,10 @@
-"""A room: one loaded Y.Doc, its connections, its awareness, and its path to the store.
+"""A room: the async shell around one doc's core, its connections, and its path to the store.
 
 Every change to the doc, whoever makes it (a client, a command, another instance), follows
-one path: apply synchronously in the event loop, collect the net update the doc emitted, append
-it to the store, then encode it once and queue the same bytes to every connection.
+one path: the core (server/room_core.py) applies it synchronously and returns the net update;
+this shell appends that to the store, then queues the same once-encoded bytes to every
+connection, then publishes it to other instances. It also keeps the room caught up with the
+store (gaps, reconnects, epochs: server/log_cursor.py) and relays presence (server/presence.py).
 """
 
 from __future__ import annotations
@@ -12,100 +14,68 @@ import contextlib
 import logging
 import time
 from collections.abc import Callable
-from typing import Any, Protocol, TypeVar
+from typing import Any, TypeVar
 
-from pycrdt import Doc, TransactionEvent, merge_updates
+from pycrdt import Doc
 
 from crdt import protocol
-from crdt.docload import doc_from_log
-from crdt.policy import MalformedUpdate, PendingUpdate, Prepared, Violation
+from crdt.policy import MalformedUpdate, Prepared, Violation
 from server.backplane import Backplane, DocHandlers
 from server.connection import CLOSE_MALFORMED, CLOSE_RATE_LIMITED, Connection
+from server.docref import DocRef
+from server.log_cursor import LogCursor
 from server.metrics import Metrics
 from server.notices import notice_frame
-from server.presence import Presence, frames, roster_identity
+from server.presence import Presence, PresenceLimits, frames, roster_identity
+from server.room_core import RoomCore, UpdateGuard
 from server.store.base import Store
 
 SERVER_OWNER = "@server"  # the owner of the server's own Yjs client id (crdt.policy)
 
 log = logging.getLogger("planboard.room")
 T = TypeVar("T")
-EMPTY_STATE_VECTOR = b"\x00"
 
 # Two instances publish in the order their appends finish, not in position order: a gap is
 # usually closed by the next message within milliseconds, so it is read from the store only if
 # it is still open after this grace.
 GAP_GRACE_SECONDS = 0.05
 
-
-def missing_from(doc: Doc[Any], stored: list[bytes]) -> bytes | None:
-    """What `doc` has that a doc made of the `stored` updates lacks (None: nothing).
-
-    Deletions count too: the delete set of `doc` is merged into the stored copy, and only what
-    that merge changed comes back.
-    """
-    copy = doc_from_log(None, stored)
-    changes: list[bytes] = []
-    subscription = copy.observe(lambda event: changes.append(event.update))
-    copy.apply_update(doc.get_update(copy.get_state()))
-    copy.unobserve(subscription)
-    real = [u for u in changes if u != protocol.EMPTY_UPDATE]
-    if not real:
-        return None
-    return real[0] if len(real) == 1 else merge_updates(*real)
-
-
-class UpdateGuard(Protocol):
-    """Judges a client's update before it reaches the doc (crdt/policy.py's BoardGuard)."""
-
-    owners: dict[int, str]
-
-    def prepare(self, update: bytes) -> Prepared: ...
-
-    def unbound_clients(self, prepared: Prepared) -> set[int]: ...
-
-    def bind(self, owners: dict[int, str]) -> None: ...
-
-    def apply_prepared(self, prepared: Prepared, participant_id: str) -> list[Violation]: ...
-
-    @property
-    def wrote_more(self) -> bool: ...
-
-    def maintain(self) -> None: ...
-
-
 # A client whose update cannot integrate yet is asked for its state again, at most this often.
 RESYNC_REQUEST_SECONDS = 2.0
+
+
+class RoomWatch:
+    """What a feature leaves attached to a room (server/features.py): it lives as long as the
+    room (so do the doc observers it holds) and hears of each change the room passes on."""
+
+    def changed(self) -> None:
+        """The room stored and broadcast a change, or received one from another instance."""
 
 
 class Room:
     def __init__(
         self,
-        doc_id: str,
+        ref: DocRef,
         *,
         store: Store,
         backplane: Backplane,
         metrics: Metrics,
         guard_factory: Callable[[Doc[Any]], UpdateGuard],
-        actor_factory: Callable[[Connection], Any],
+        presence_limits: PresenceLimits,
         compact_every: int,
     ) -> None:
-        self.doc_id = doc_id
-        self.doc: Doc[Any] = Doc()
+        self.ref = ref
+        self.doc_id = ref.doc_id  # the store's key
+        doc: Doc[Any] = Doc()
+        self.core = RoomCore(doc, guard_factory(doc))
         self.store = store
         self.backplane = backplane
         self.metrics = metrics
-        self.guard = guard_factory(self.doc)
-        self._actor_factory = actor_factory
         self.connections: set[Connection] = set()
-        self.presence = Presence(lambda conn: roster_identity(self.doc, conn.claims))
-        # Every update up to `position` is in the doc. With a relaying backplane positions are
-        # consecutive per doc: those received beyond a gap wait in `_ahead` until it is filled.
-        self.position = 0
-        # The epoch `position` belongs to (0 without a relaying store): a shared store that
-        # changed history under us (a failover) starts a new one, and positions start over.
-        self.epoch = 0
-        self._ahead: set[int] = set()
+        self.presence = Presence(
+            lambda conn: roster_identity(self.doc, conn.claims), presence_limits
+        )
+        self.cursor = LogCursor(track_gaps=backplane.relays)
         self._track_gaps = backplane.relays
         self._early: list[tuple[int, bytes, int]] | None = None  # remote updates during load
         self._resync_task: asyncio.Task[None] | None = None
@@ -113,8 +83,6 @@ class Room:
         self._heal_wanted = False  # compare with the store and give it what it lacks
         self._unwatch: Callable[[], None] | None = None
         self._closed = False
-        self._captured: list[bytes] = []
-        self._full_step2: bytes | None = None  # sync step 2 for an empty joiner, cached
         self._append_timer = metrics.store_latency.labels("append")
         self._notice_clock = 0
         self._inflight: set[asyncio.Task[tuple[int, int]]] = set()
@@ -124,21 +92,11 @@ class Room:
         self._compaction: asyncio.Task[None] | None = None
         self.users = 0  # connections plus in-flight HTTP commands; unload only at zero
         self.unload_handle: asyncio.TimerHandle | None = None
-        self.doc.observe(self._on_transaction)
-        self.change_listeners: list[Callable[[Room], None]] = []
-        self.subscriptions: list[Any] = []  # keeps observers of other modules alive
+        self.watches: list[RoomWatch] = []  # the features attached (server/rooms.py)
 
-    def _on_transaction(self, event: TransactionEvent) -> None:
-        update = event.update
-        if update != protocol.EMPTY_UPDATE:
-            self._captured.append(update)
-            self._full_step2 = None
-
-    def _take_net_update(self) -> bytes | None:
-        captured, self._captured = self._captured, []
-        if not captured:
-            return None
-        return captured[0] if len(captured) == 1 else merge_updates(*captured)
+    @property
+    def doc(self) -> Doc[Any]:
+        return self.core.doc
 
     # -- loading ------------------------------------------------------------------------------
     async def load(self) -> None:
@@ -161,13 +119,10 @@ class Room:
         except BaseException:
             self._closed = True
             raise
-        with self.doc.transaction(origin="load"):
-            doc_from_log(loaded.snapshot, (update for _, update in loaded.updates), self.doc)
-        self._captured.clear()
+        self.core.load(loaded.snapshot, (update for _, update in loaded.updates))
         self._since_compaction = len(loaded.updates)
         early, self._early = self._early, None
-        self.epoch = loaded.epoch
-        self._advance_to(loaded.position)
+        self.cursor.restart(loaded.epoch, loaded.position)
         for position, update, epoch in early:  # idempotent: those in the load change nothing
             self._apply_remote(position, update, epoch=epoch)
         watch = getattr(self.store, "watch_epoch", None)
@@ -176,25 +131,10 @@ class Room:
         if self._resync_again or self._heal_wanted:
             self._request_resync(0.0)
 
-    # -- positions, gaps and resync (multi-instance) ------------------------------------------
-    def _advance_to(self, position: int) -> None:
-        """Everything up to `position` is in the doc now."""
-        if position > self.position:
-            self.position = position
-        if self._ahead:
-            self._ahead = {p for p in self._ahead if p > self.position}
-            while self.position + 1 in self._ahead:
-                self.position += 1
-                self._ahead.discard(self.position)
-
+    # -- gaps, resync and healing (multi-instance) --------------------------------------------
     def _note_position(self, position: int) -> None:
         """The update at `position` is in the doc; a gap before it is read from the store."""
-        if not self._track_gaps:
-            self.position = max(self.position, position)
-        elif position == self.position + 1:
-            self._advance_to(position)
-        elif position > self.position:
-            self._ahead.add(position)
+        if self.cursor.note(position):
             self._request_resync(GAP_GRACE_SECONDS)
 
     async def resync(self) -> None:
@@ -219,7 +159,7 @@ class Room:
     async def _resync(self, grace: float) -> None:
         if grace:
             await asyncio.sleep(grace)
-            if not self._ahead and not self._resync_again and not self._heal_wanted:
+            if not self.cursor.has_gap and not self._resync_again and not self._heal_wanted:
                 return  # the gap closed by itself (messages merely crossed)
         attempt = 0
         while not self._closed:
@@ -237,7 +177,7 @@ class Room:
                 return
 
     async def catch_up(self) -> None:
-        """Read and apply everything the store has past `self.position`; return when done.
+        """Read and apply everything the store has past the cursor's position; return when done.
 
         When the store is in another epoch than the room (it changed history: a failover, a
         restart that lost writes) or a heal was asked for, the room also compares its doc with
@@ -248,8 +188,8 @@ class Room:
             epoch, seq, entries = await self._read_store()
             for position, update in entries:
                 self._apply_remote(position, update, from_store=True)
-            if epoch == self.epoch:
-                self._advance_to(seq)
+            if epoch == self.cursor.epoch:
+                self.cursor.advance_to(seq)
                 if heal:
                     loaded = await self.store.load_doc(self.doc_id)
                     base = [(0, loaded.snapshot)] if loaded.snapshot else []
@@ -257,7 +197,7 @@ class Room:
                 return
             # Another epoch: everything the store has is in `entries`, and in the doc now.
             log.warning("%s: the store is in a new epoch; healing it from memory", self.doc_id)
-            self.epoch, self.position, self._ahead = epoch, seq, set()
+            self.cursor.restart(epoch, seq)
             await self._give_store_what_it_lacks(entries)
         except BaseException:
             if heal:
@@ -268,16 +208,17 @@ class Room:
         """(epoch, the store's counter, the updates past our position, or all of another epoch)."""
         read = getattr(self.store, "read_stamped", None)
         if read is None:  # a store without epochs (SQLite)
-            missed = await self.store.read_updates_since(self.doc_id, self.position)
-            return self.epoch, (missed[-1][0] if missed else self.position), missed
+            position = self.cursor.position
+            missed = await self.store.read_updates_since(self.doc_id, position)
+            return self.cursor.epoch, (missed[-1][0] if missed else position), missed
         result: tuple[int, int, list[tuple[int, bytes]]] = await read(
-            self.doc_id, self.epoch, self.position
+            self.doc_id, self.cursor.epoch, self.cursor.position
         )
         return result
 
     async def _give_store_what_it_lacks(self, stored: list[tuple[int, bytes]]) -> None:
         """Append what this doc has and the store's copy does not (idempotent: a CRDT merge)."""
-        lacking = missing_from(self.doc, [update for _, update in stored])
+        lacking = self.core.missing_from([update for _, update in stored])
         if lacking is None:
             return
         log.warning("%s: the store lacked content this instance has; appending it", self.doc_id)
@@ -294,7 +235,7 @@ class Room:
 
     def _note_stamp(self, epoch: int, position: int) -> None:
         """Our own append came back with (epoch, position)."""
-        if epoch == self.epoch:
+        if epoch == self.cursor.epoch:
             self._note_position(position)
         else:  # the store changed epoch since our last read: catch up and heal
             self._request_resync(0.0, heal=True)
@@ -312,10 +253,9 @@ class Room:
         self._note_stamp(epoch, position)
         self.broadcast(protocol.encode_update(net), exclude=exclude)
         await self.backplane.publish_update(self.doc_id, position, net, epoch)
-        for listener in self.change_listeners:
-            listener(self)
+        self._tell_watches()
         self._since_compaction += 1
-        self.guard.maintain()
+        self.core.guard.maintain()
         if self._since_compaction >= self._compact_every and (
             self._compaction is None or self._compaction.done()
         ):
@@ -341,16 +281,15 @@ class Room:
         (stored before broadcast), so the room catches up first, and what is left is the
         sender's. Yjs client ids it writes with for the first time are claimed in the store.
         """
-        guard = self.guard
+        guard = self.core.guard
         pid = conn.claims.participant_id
-        prepared = guard.prepare(update)  # MalformedUpdate: nothing was applied
-        foreign = any(guard.owners.get(c, pid) != pid for c in prepared.new_clients)
-        if self._track_gaps and (prepared.pending or foreign or guard.unbound_clients(prepared)):
+        prepared = self.core.prepare(update)  # MalformedUpdate: nothing was applied
+        if self._track_gaps and self.core.may_carry_others(prepared, pid):
             try:
                 await self.catch_up()
             except Exception as exc:  # storage outage: judge against what this room has
                 log.warning("catching up %s before judging failed: %s", self.doc_id, exc)
-            prepared = guard.prepare(update)
+            prepared = self.core.prepare(update)
         unbound = guard.unbound_clients(prepared)
         if unbound:
             claims = dict.fromkeys(unbound, pid)
@@ -361,7 +300,7 @@ class Room:
                 log.warning("claiming client ids on %s failed (%s); retrying", self.doc_id, exc)
                 guard.bind(claims)
                 self._spawn(self._claim_later(claims))
-            prepared = guard.prepare(update)  # the doc may have moved during the awaits
+            prepared = self.core.prepare(update)  # the doc may have moved during the awaits
         return prepared
 
     async def _claim_later(self, claims: dict[int, str]) -> None:
@@ -378,7 +317,7 @@ class Room:
                     log.warning(
                         "client id %s on %s was claimed by another member", client, self.doc_id
                     )
-            self.guard.bind(owners)
+            self.core.guard.bind(owners)
             return
 
     def _spawn(self, coro: Any) -> None:
@@ -388,19 +327,18 @@ class Room:
 
     async def apply_client_update(self, conn: Connection, update: bytes) -> list[Violation]:
         prepared = await self._prepare(conn, update)
-        self._captured.clear()
         started = time.perf_counter()  # the judging itself, not the awaits before it
         try:
-            violations = self.guard.apply_prepared(prepared, conn.claims.participant_id)
-        except PendingUpdate:
-            self._ask_for_state(conn)
-            return []
+            outcome = self.core.apply_prepared(prepared, conn.claims.participant_id)
         except MalformedUpdate:
             raise
         except Exception as exc:  # a bug or a yrs corner case: the sender goes, the room stays
             log.exception("judging an update from %s failed", conn.claims.participant_id)
             raise MalformedUpdate(f"update could not be judged: {exc}") from exc
-        net = self._take_net_update()
+        if outcome.needs_state:
+            self._ask_for_state(conn)
+            return []
+        net, violations = outcome.net, outcome.violations
         if not conn.judging.take(time.perf_counter() - started):
             conn.close(CLOSE_RATE_LIMITED, "updates too costly to judge")
         if violations:
@@ -417,7 +355,7 @@ class Room:
             conn.send(notice_frame(violations, self._notice_clock))
         if net is not None:
             # The sender needs the net result only when it holds more than its own update.
-            await self._commit(net, exclude=None if self.guard.wrote_more else conn)
+            await self._commit(net, exclude=None if outcome.for_sender else conn)
         return violations
 
     def _ask_for_state(self, conn: Connection) -> None:
@@ -426,14 +364,11 @@ class Room:
         now = time.monotonic()
         if now - conn.last_state_request >= RESYNC_REQUEST_SECONDS:
             conn.last_state_request = now
-            conn.send(protocol.encode_sync_step1(self.doc.get_state()))
+            conn.send(self.core.sync_step1())
 
     async def apply_server_change(self, change: Callable[[Doc[Any]], T]) -> T:
         """Run a server-side change (origin "server"), then store and broadcast its net effect."""
-        self._captured.clear()
-        with self.doc.transaction(origin="server"):
-            result = change(self.doc)
-        net = self._take_net_update()
+        result, net = self.core.apply_server_change(change)
         if net is not None:
             await self._commit(net, exclude=None)
         return result
@@ -448,23 +383,23 @@ class Room:
     def _apply_remote(
         self, position: int, update: bytes, *, from_store: bool = False, epoch: int = 0
     ) -> None:
-        self._captured.clear()
         try:
-            with self.doc.transaction(origin="remote"):
-                self.doc.apply_update(update)
+            net = self.core.apply_remote(update)
         except Exception:
             log.exception("remote update for %s could not be applied", self.doc_id)
             return
         if not from_store:
-            if epoch == self.epoch:
+            if epoch == self.cursor.epoch:
                 self._note_position(position)
             else:  # a position of another epoch says nothing about ours: ask the store
                 self._request_resync(0.0)
-        net = self._take_net_update()
         if net is not None:
             self.broadcast(protocol.encode_update(net), exclude=None)
-            for listener in self.change_listeners:
-                listener(self)
+            self._tell_watches()
+
+    def _tell_watches(self) -> None:
+        for watch in self.watches:
+            watch.changed()
 
     # -- fan-out ------------------------------------------------------------------------------
     def broadcast(self, frame: bytes, *, exclude: Connection | None) -> None:
@@ -489,7 +424,7 @@ class Room:
     # -- connections --------------------------------------------------------------------------
     def join(self, conn: Connection) -> None:
         self.connections.add(conn)
-        conn.send(protocol.encode_sync_step1(self.doc.get_state()))
+        conn.send(self.core.sync_step1())
         for frame in self.presence.join_frames():
             conn.send(frame)
 
@@ -504,19 +439,10 @@ class Room:
         if isinstance(message, protocol.SyncStep1):
             # Nothing may be shown that is not stored yet: a kill -9 must not lose what was seen.
             await self.persisted()
-            if message.state_vector == EMPTY_STATE_VECTOR:
-                # A joiner with an empty doc (every browser load): the whole board, encoded
-                # once and reused until the doc changes.
-                if self._full_step2 is None:
-                    self._full_step2 = protocol.encode_sync_step2(self.doc.get_update())
-                conn.send(self._full_step2)
-                return
             try:
-                diff = self.doc.get_update(message.state_vector)
-            except Exception:
+                conn.send(self.core.answer_sync_step1(message.state_vector))
+            except MalformedUpdate:
                 conn.close(CLOSE_MALFORMED, "malformed state vector")
-                return
-            conn.send(protocol.encode_sync_step2(diff))
         elif isinstance(message, protocol.SyncStep2 | protocol.SyncUpdate):
             if message.update == protocol.EMPTY_UPDATE:
                 return

@@ -5,15 +5,18 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any
 
 from pycrdt import Doc
 
 from server.backplane import Backplane
-from server.connection import Connection
+from server.docref import DocRef
+from server.features import Feature
 from server.metrics import Metrics
-from server.room import Room, UpdateGuard
+from server.presence import PresenceLimits
+from server.room import Room
+from server.room_core import UpdateGuard
 from server.store.base import Store
 
 log = logging.getLogger("planboard.rooms")
@@ -26,8 +29,9 @@ class RoomManager:
         store: Store,
         backplane: Backplane,
         metrics: Metrics,
-        guard_factory: Callable[[str, Doc[Any]], UpdateGuard],
-        actor_factory: Callable[[Connection], Any],
+        guard_factory: Callable[[DocRef, Doc[Any]], UpdateGuard],
+        features: Sequence[Feature],
+        presence_limits: PresenceLimits,
         idle_unload_seconds: float,
         compact_every: int,
     ) -> None:
@@ -35,16 +39,19 @@ class RoomManager:
         self.backplane = backplane
         self.metrics = metrics
         self._guard_factory = guard_factory
-        self._actor_factory = actor_factory
+        self._features = features
+        self._presence_limits = presence_limits
         self._idle = idle_unload_seconds
         self._compact_every = compact_every
         self.rooms: dict[str, Room] = {}
         self._loading: dict[str, asyncio.Future[Room]] = {}
         self._unloading: dict[str, asyncio.Task[None]] = {}
-        self.room_created: list[Callable[[Room], None]] = []
 
-    async def acquire(self, doc_id: str) -> Room:
-        """The loaded room for doc_id, loading it once however many callers ask at once."""
+    async def acquire(self, doc: DocRef | str) -> Room:
+        """The loaded room for a doc (or a store doc id, such as a board id), loading it once
+        however many callers ask at once."""
+        ref = DocRef.parse(doc) if isinstance(doc, str) else doc
+        doc_id = ref.doc_id
         while True:
             pending_unload = self._unloading.get(doc_id)
             if pending_unload is not None:
@@ -61,18 +68,21 @@ class RoomManager:
             self._loading[doc_id] = future
             try:
                 room = Room(
-                    doc_id,
+                    ref,
                     store=self.store,
                     backplane=self.backplane,
                     metrics=self.metrics,
-                    guard_factory=lambda doc: self._guard_factory(doc_id, doc),
-                    actor_factory=self._actor_factory,
+                    guard_factory=lambda doc: self._guard_factory(ref, doc),
+                    presence_limits=self._presence_limits,
                     compact_every=self._compact_every,
                 )
                 with self.metrics.store_latency.labels("load").time():
                     await room.load()
-                for hook in self.room_created:
-                    hook(room)
+                room.watches = [
+                    watch
+                    for feature in self._features
+                    if (watch := feature.attach(room, self)) is not None
+                ]
                 self.rooms[doc_id] = room
                 self.metrics.rooms.set(len(self.rooms))
                 future.set_result(room)
@@ -99,8 +109,8 @@ class RoomManager:
             room.unload_handle = loop.call_later(self._idle, self._start_unload, room)
 
     @contextlib.asynccontextmanager
-    async def using(self, doc_id: str) -> AsyncIterator[Room]:
-        room = await self.acquire(doc_id)
+    async def using(self, doc: DocRef | str) -> AsyncIterator[Room]:
+        room = await self.acquire(doc)
         try:
             yield room
         finally:

@@ -13,6 +13,7 @@ import asyncio
 import logging
 import os
 import secrets
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
@@ -22,7 +23,7 @@ from crdt import facilitation
 from crdt import theme_layout as layout
 from crdt.errors import ApiError
 from crdt.schema import BoardDoc, participant_name
-from server.commands_api import FACILITATOR, Context, register
+from server.features import FACILITATOR, Command, Context, Feature
 
 if TYPE_CHECKING:
     from crdt.themes import NoteInput
@@ -142,7 +143,10 @@ async def notes_merge(ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
     return await ctx.room.apply_server_change(merge)
 
 
-def register_suggest_commands() -> None:
-    register("groups.suggest", FACILITATOR, groups_suggest)
-    register("groups.accept", FACILITATOR, groups_accept)
-    register("notes.merge", FACILITATOR, notes_merge)
+class Suggestions(Feature):
+    def commands(self) -> Mapping[str, Command]:
+        return {
+            "groups.suggest": Command(FACILITATOR, groups_suggest),
+            "groups.accept": Command(FACILITATOR, groups_accept),
+            "notes.merge": Command(FACILITATOR, notes_merge),
+        }

@@ -8,10 +8,20 @@ from urllib.parse import urlsplit
 from starlette.websockets import WebSocket
 
 from crdt import facilitation, protocol
-from server import connection
 from server.auth import Claims, TokenError, verify_token
-from server.connection import Connection
-from server.ids import drafts_doc_id, is_board_id
+from server.connection import (
+    CLOSE_BAD_TOKEN,
+    CLOSE_FORBIDDEN,
+    CLOSE_MALFORMED,
+    CLOSE_NOT_FOUND,
+    CLOSE_OVERLOADED,
+    CLOSE_RATE_LIMITED,
+    CLOSE_RESTART,
+    CLOSE_TOO_BIG,
+    Connection,
+)
+from server.docref import DocRef
+from server.ids import is_board_id
 from server.room import Room
 from server.services import Services
 from server.transport import open_transport
@@ -27,7 +37,7 @@ TOKEN_SUBPROTOCOL_PREFIX = "planboard.token."
 
 def offered_subprotocols(websocket: WebSocket) -> list[str]:
     offered = websocket.scope.get("subprotocols") or []
-    return [p for p in offered if isinstance(p, str)]
+    return [name for name in offered if isinstance(name, str)]
 
 
 def offered_token(websocket: WebSocket) -> str:
@@ -64,74 +74,84 @@ async def _current_role(services: Services, claims: Claims) -> str:
         return facilitation.current_role(board.doc, claims.participant_id, claims.role)
 
 
-async def _admit(websocket: WebSocket, services: Services, drafts: bool) -> Claims | None:
-    """Return the claims of an admitted client, or close with the design's code."""
+async def _admit(
+    websocket: WebSocket, services: Services, drafts: bool
+) -> tuple[Claims, DocRef] | None:
+    """Return the claims of an admitted client and the doc it opens, or close with the
+    design's code. A drafts doc is always the token subject's own: no URL names another's."""
     board_id = websocket.path_params["board_id"]
     if services.shutting_down:
-        await _refuse(websocket, services, connection.CLOSE_RESTART, "server restarting")
+        await _refuse(websocket, services, CLOSE_RESTART, "server restarting")
         return None
     if not is_board_id(board_id):
-        await _refuse(websocket, services, connection.CLOSE_NOT_FOUND, "no such board")
+        await _refuse(websocket, services, CLOSE_NOT_FOUND, "no such board")
         return None
     if not origin_allowed(websocket, services):
-        await _refuse(websocket, services, connection.CLOSE_FORBIDDEN, "origin not allowed")
+        await _refuse(websocket, services, CLOSE_FORBIDDEN, "origin not allowed")
         return None
     try:
         claims = verify_token(services.settings.secret or "", offered_token(websocket))
     except TokenError as exc:
-        await _refuse(websocket, services, connection.CLOSE_BAD_TOKEN, str(exc))
+        await _refuse(websocket, services, CLOSE_BAD_TOKEN, str(exc))
         return None
     if claims.board_id != board_id:
-        await _refuse(websocket, services, connection.CLOSE_FORBIDDEN, "token is for another board")
+        await _refuse(websocket, services, CLOSE_FORBIDDEN, "token is for another board")
         return None
     if board_id not in services.rooms.rooms:  # a loaded board exists: skip the store's trip
         try:
             info = await services.store.get_board(board_id)
         except Exception as exc:
             log.warning("board lookup for %s failed: %s", board_id, exc)
-            await _refuse(
-                websocket, services, connection.CLOSE_OVERLOADED, "storage unavailable, retry"
-            )
+            await _refuse(websocket, services, CLOSE_OVERLOADED, "storage unavailable, retry")
             return None
         if info is None:
-            await _refuse(websocket, services, connection.CLOSE_NOT_FOUND, "no such board")
+            await _refuse(websocket, services, CLOSE_NOT_FOUND, "no such board")
             return None
-    if drafts and await _current_role(services, claims) == "viewer":
-        await _refuse(websocket, services, connection.CLOSE_FORBIDDEN, "viewers have no drafts")
+    ref = DocRef(board_id, claims.participant_id if drafts else None)
+    if ref.is_drafts and await _current_role(services, claims) == "viewer":
+        await _refuse(websocket, services, CLOSE_FORBIDDEN, "viewers have no drafts")
         return None
     if services.monitor.overloaded:
-        await _refuse(websocket, services, connection.CLOSE_OVERLOADED, "server overloaded, retry")
+        await _refuse(websocket, services, CLOSE_OVERLOADED, "server overloaded, retry")
         return None
-    return claims
+    return claims, ref
 
 
 async def websocket_endpoint(websocket: WebSocket) -> None:
+    """`/ws/{board_id}`: the board."""
+    await _serve(websocket, drafts=False)
+
+
+async def drafts_endpoint(websocket: WebSocket) -> None:
+    """`/ws/{board_id}/drafts`: the token subject's private drafts of the board."""
+    await _serve(websocket, drafts=True)
+
+
+async def _serve(websocket: WebSocket, *, drafts: bool) -> None:
     services: Services = websocket.app.state.services
     settings = services.settings
-    drafts = websocket.url.path.endswith("/drafts")
     chosen = SUBPROTOCOL if SUBPROTOCOL in offered_subprotocols(websocket) else None
     await websocket.accept(subprotocol=chosen)
-    claims = await _admit(websocket, services, drafts)
-    if claims is None:
+    admitted = await _admit(websocket, services, drafts)
+    if admitted is None:
         return
-    board_id = claims.board_id
-    doc_id = drafts_doc_id(board_id, claims.participant_id) if drafts else board_id
+    claims, ref = admitted
     address = websocket.client.host if websocket.client else "?"
     if services.connections_per_ip[address] >= settings.max_connections_per_ip:
-        await _refuse(websocket, services, connection.CLOSE_RATE_LIMITED, "too many connections")
+        await _refuse(websocket, services, CLOSE_RATE_LIMITED, "too many connections")
         return
     services.connections_per_ip[address] += 1
     board_room = None
     try:
         # Drafts are writable only while the board says drafting is on: keep it loaded.
-        board_room = await services.rooms.acquire(board_id) if drafts else None
-        room = await services.rooms.acquire(doc_id)
+        board_room = await services.rooms.acquire(ref.board) if ref.is_drafts else None
+        room = await services.rooms.acquire(ref)
     except Exception:
         if board_room is not None:
             services.rooms.release(board_room)
         services.connections_per_ip[address] -= 1
-        log.exception("loading %s failed", doc_id)
-        await _refuse(websocket, services, connection.CLOSE_OVERLOADED, "board unavailable, retry")
+        log.exception("loading %s failed", ref)
+        await _refuse(websocket, services, CLOSE_OVERLOADED, "board unavailable, retry")
         return
     conn = Connection(
         open_transport(websocket),
@@ -147,7 +167,7 @@ async def websocket_endpoint(websocket: WebSocket) -> None:
     )
     try:
         if len(room.connections) >= settings.max_connections_per_board:
-            await _refuse(websocket, services, connection.CLOSE_OVERLOADED, "board is full")
+            await _refuse(websocket, services, CLOSE_OVERLOADED, "board is full")
             return
         services.metrics.connections.inc()
         room.join(conn)
@@ -178,25 +198,20 @@ async def _receive_loop(
             return
         data = event.get("bytes")
         if data is None:
-            _close(
-                conn,
-                services,
-                connection.CLOSE_MALFORMED,
-                "text frames are not part of the protocol",
-            )
+            _close(conn, services, CLOSE_MALFORMED, "text frames are not part of the protocol")
             return
         size = len(data)
         metrics.bytes_in.inc(size)
         if size > settings.max_message_bytes:
-            _close(conn, services, connection.CLOSE_TOO_BIG, "message too big")
+            _close(conn, services, CLOSE_TOO_BIG, "message too big")
             return
         if not conn.messages.take(1) or not conn.bytes.take(size):
-            _close(conn, services, connection.CLOSE_RATE_LIMITED, "rate limit exceeded")
+            _close(conn, services, CLOSE_RATE_LIMITED, "rate limit exceeded")
             return
         try:
             message = protocol.parse_message(data)
         except protocol.ProtocolError as exc:
-            _close(conn, services, connection.CLOSE_MALFORMED, str(exc))
+            _close(conn, services, CLOSE_MALFORMED, str(exc))
             return
         metrics.messages_in.labels(type(message).__name__).inc()
         await room.handle_message(conn, message)

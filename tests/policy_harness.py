@@ -1,19 +1,19 @@
 """An in-process board with a guard, for judging client updates without a network.
 
-It mirrors what a room does: apply a client's update through the guard, collect every update
-the server doc emitted meanwhile (the client's and the compensation), and merge them into the
-one net update that the room would store and broadcast.
+It judges through the room's own core (server/room_core.py): the net update it returns is the
+one a room would store and broadcast (the client's lawful part and any compensation).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from pycrdt import Doc, Map, Text, TransactionEvent, merge_updates
+from pycrdt import Doc, Map, Text
 
-from crdt.policy import Actor, BoardGuard, DocLimits, Violation
+from crdt.policy import BoardGuard, DocLimits, PendingUpdate, Violation
 from crdt.schema import BoardDoc, Role
 from crdt.templates import init_board
+from server.room_core import RoomCore
 
 MEMBERS: dict[str, Role] = {
     "fac": "facilitator",
@@ -30,37 +30,26 @@ class Board:
         template: str = "kickoff",
         client_id: int | None = None,
     ) -> None:
-        self.doc: Doc[Any] = Doc() if client_id is None else Doc(client_id=client_id)
-        self.guard = BoardGuard(self.doc, limits or DocLimits())
-        self._captured: list[bytes] = []
-        self._sub = self.doc.observe(self._capture)
+        doc: Doc[Any] = Doc() if client_id is None else Doc(client_id=client_id)
+        self._attach(doc, limits)
         init_board(
-            self.doc,
-            title="Kick-off",
-            objective="Start well",
-            template_id=template,
-            created_at_ms=1.0,
+            doc, title="Kick-off", objective="Start well", template_id=template, created_at_ms=1.0
         )
-        board = BoardDoc(self.doc)
-        with self.doc.transaction(origin="server"):
-            for pid, role in MEMBERS.items():
-                board.add_participant(pid, name=pid.title(), role=role, joined_at=1.0)
-        self._captured.clear()
+        self.server_change(add_members)
 
     @classmethod
     def from_update(cls, update: bytes, limits: DocLimits | None = None) -> Board:
         """A board whose doc is a copy of another's (same items, same ids)."""
         board = cls.__new__(cls)
-        board.doc = Doc()
-        board.doc.apply_update(update)
-        board.guard = BoardGuard(board.doc, limits or DocLimits())
-        board._captured = []
-        board._sub = board.doc.observe(board._capture)
+        doc: Doc[Any] = Doc()
+        doc.apply_update(update)
+        board._attach(doc, limits)
         return board
 
-    def _capture(self, event: TransactionEvent) -> None:
-        if event.update != b"\x00\x00":
-            self._captured.append(event.update)
+    def _attach(self, doc: Doc[Any], limits: DocLimits | None) -> None:
+        self.doc = doc
+        self.guard = BoardGuard(doc, limits or DocLimits())
+        self.core = RoomCore(doc, self.guard)
 
     def client(self) -> Doc[Any]:
         doc: Doc[Any] = Doc()
@@ -75,21 +64,24 @@ class Board:
         return self.apply(update, pid)
 
     def apply(self, update: bytes, pid: str) -> tuple[list[Violation], bytes | None]:
-        self._captured.clear()
-        violations = self.guard.apply_client_update(update, Actor(pid))
-        captured, self._captured = self._captured, []
-        net = merge_updates(*captured) if captured else None
-        return violations, net
+        """Judge as `pid`; PendingUpdate where a room would ask the sender for its state."""
+        outcome = self.core.apply_client_update(update, pid)
+        if outcome.needs_state:
+            raise PendingUpdate("the update depends on operations the server has not seen")
+        return outcome.violations, outcome.net
 
     def server_change(self, change: Any) -> bytes | None:
-        self._captured.clear()
-        with self.doc.transaction(origin="server"):
-            change(self.doc)
-        captured, self._captured = self._captured, []
-        return merge_updates(*captured) if captured else None
+        _, net = self.core.apply_server_change(change)
+        return net
 
     def state(self) -> dict[str, Any]:
         return snapshot(self.doc)
+
+
+def add_members(doc: Doc[Any]) -> None:
+    board = BoardDoc(doc)
+    for pid, role in MEMBERS.items():
+        board.add_participant(pid, name=pid.title(), role=role, joined_at=1.0)
 
 
 def snapshot(doc: Doc[Any]) -> dict[str, Any]:
