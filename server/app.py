@@ -19,6 +19,7 @@ from crdt.errors import ApiError
 from crdt.permissions import DRAFTS_RULES
 from crdt.policy import BoardGuard, DocLimits, DraftsContext
 from server import api
+from server.activity import Activity
 from server.backplane import Backplane, LocalBackplane
 from server.commands_api import Facilitation
 from server.config import Settings
@@ -98,6 +99,7 @@ def build_services(settings: Settings) -> Services:
         Suggestions(),
         OutcomeCommands(),
         OutcomeWatch(outbox),
+        Activity(store),
     ]
     rooms = RoomManager(
         store=store,
