@@ -3,7 +3,7 @@
 Why: an installed planboard must serve every page with no source tree and no Node. So the
 wheel carries `web/templates` and `web/static` (with the bundle that esbuild builds here, at
 build time, never committed) inside the `server` package, as `server/web/...`, where
-`server.pages.web_dir` finds them. The sdist carries the built bundle too, so that a wheel
+`server.http.pages.web_dir` finds them. The sdist carries the built bundle too, so that a wheel
 built from it (pip installing an sdist) needs no Node either.
 
 Editable installs are left alone: they serve the checkout's own `web/` (`make web` builds it).

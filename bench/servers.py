@@ -306,7 +306,9 @@ class PlanboardServer(Server):
 def redis_available() -> str | None:
     """None when planboard's Redis store and backplane exist and redis-server is on PATH."""
     missing = [
-        p for p in ("server/store/redis.py", "server/redis_backplane.py") if not (ROOT / p).exists()
+        p
+        for p in ("server/store/redis.py", "server/realtime/redis_backplane.py")
+        if not (ROOT / p).exists()
     ]
     if missing:
         return "not available: " + ", ".join(missing) + " not in this tree yet"

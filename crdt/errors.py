@@ -1,7 +1,7 @@
 """The one error a request can end in: an HTTP status, a code and a message for people.
 
 Raised by the pure board changes (crdt/) and by the HTTP layer alike, so that a command's
-refusal reaches the client unchanged, as `{"error": {"code", "message"}}` (server/errors.py).
+refusal reaches the client unchanged, as `{"error": {"code", "message"}}` (server/http/errors.py).
 """
 
 from __future__ import annotations

@@ -18,37 +18,37 @@ from crdt.drafts import is_drafting
 from crdt.errors import ApiError
 from crdt.permissions import DRAFTS_RULES
 from crdt.policy import BoardGuard, DocLimits, DraftsContext
-from server import api
-from server.activity import Activity
-from server.backplane import Backplane, LocalBackplane
-from server.commands_api import Facilitation
 from server.config import Settings
-from server.docref import DocRef
-from server.drafts import Drafts
-from server.errors import api_error_handler, http_error_handler, unexpected_error_handler
-from server.estimation import Estimation
-from server.events import Outbox, OutcomeWatch
-from server.features import Feature, command_table
+from server.features.activity import Activity
+from server.features.base import Feature, command_table
+from server.features.drafts import Drafts
+from server.features.estimation import Estimation
+from server.features.events import Outbox, OutcomeWatch
+from server.features.outcome_commands import OutcomeCommands
+from server.features.suggest_api import Suggestions
+from server.features.voting import VoteCleanup
+from server.http import api
+from server.http.commands_api import Facilitation
+from server.http.errors import api_error_handler, http_error_handler, unexpected_error_handler
+from server.http.pages import page_routes, web_dir
+from server.http.security import SecurityHeadersMiddleware
 from server.metrics import Metrics
-from server.outcome_commands import OutcomeCommands
-from server.pages import page_routes, web_dir
-from server.presence import PresenceLimits
-from server.room_core import UpdateGuard
-from server.rooms import RoomManager
-from server.security import SecurityHeadersMiddleware
+from server.realtime.backplane import Backplane, LocalBackplane
+from server.realtime.docref import DocRef
+from server.realtime.presence import PresenceLimits
+from server.realtime.room_core import UpdateGuard
+from server.realtime.rooms import RoomManager
+from server.realtime.ws import drafts_endpoint, websocket_endpoint
 from server.services import LoadMonitor, RateWindow, Services
 from server.store.build import build_store
-from server.suggest_api import Suggestions
 from server.supervisor import Loops, LoopsCollector
-from server.voting import VoteCleanup
-from server.ws import drafts_endpoint, websocket_endpoint
 
 log = logging.getLogger("planboard")
 
 
 def _build_backplane(settings: Settings) -> Backplane:
     if settings.redis_url:
-        from server.redis_backplane import RedisBackplane
+        from server.realtime.redis_backplane import RedisBackplane
 
         backplane: Backplane = RedisBackplane(
             settings.redis_url,
@@ -83,7 +83,7 @@ def build_services(settings: Settings) -> Services:
         if ref.drafts_of is None:
             return BoardGuard(doc, limits)
 
-        def drafting() -> bool:  # the drafts socket keeps its board loaded (server/ws.py)
+        def drafting() -> bool:  # the drafts socket keeps its board loaded (server/realtime/ws.py)
             board = rooms.rooms.get(ref.board.doc_id)
             return board is not None and is_drafting(board.doc)
 
@@ -140,15 +140,15 @@ def _routes() -> list[BaseRoute]:
         WebSocketRoute("/ws/{board_id}", websocket_endpoint),
         WebSocketRoute("/ws/{board_id}/drafts", drafts_endpoint),
     ]
-    from server.commands_api import command_routes
-    from server.export_api import export_routes
-    from server.templates_api import template_routes
+    from server.http.commands_api import command_routes
+    from server.http.export_api import export_routes
+    from server.http.templates_api import template_routes
 
     routes.extend(template_routes())
 
     routes.extend(command_routes())
     routes.extend(export_routes())
-    from server.webhooks_api import webhook_routes
+    from server.http.webhooks_api import webhook_routes
 
     routes.extend(webhook_routes())
     routes.extend(page_routes(web_dir()))
@@ -158,7 +158,7 @@ def _routes() -> list[BaseRoute]:
 def create_app(settings: Settings) -> Starlette:
     settings = settings.resolve_secret()
     if settings.webhook_url:
-        from server.webhooks import UnsafeTarget, check_url_shape
+        from server.features.webhooks import UnsafeTarget, check_url_shape
 
         if not settings.webhook_secret:
             raise SystemExit("PLANBOARD_WEBHOOK_SECRET is required with PLANBOARD_WEBHOOK_URL.")
@@ -167,8 +167,8 @@ def create_app(settings: Settings) -> Starlette:
         except UnsafeTarget as exc:
             raise SystemExit(f"PLANBOARD_WEBHOOK_URL: {exc}") from exc
     services = build_services(settings)
-    from server.mcp_server import PATH as MCP_PATH
-    from server.mcp_server import McpEndpoint
+    from server.http.mcp_server import PATH as MCP_PATH
+    from server.http.mcp_server import McpEndpoint
 
     mcp = McpEndpoint(services)
 

@@ -24,7 +24,7 @@ def planboard_version() -> str:
 
 def _serve(args: argparse.Namespace) -> int:
     from server.app import create_app
-    from server.httpguard import uvicorn_limits
+    from server.http.httpguard import uvicorn_limits
     from server.logredact import install_token_filter
 
     settings = Settings.from_env(
@@ -51,8 +51,8 @@ def _serve(args: argparse.Namespace) -> int:
         port=settings.port,
         # uvloop ("auto" picks it: uvicorn[standard] installs it) and the sans-I/O websockets
         # protocol, named rather than left to "auto": its transport is what the fan-out path
-        # of server/connection.py writes pre-framed messages to (other protocols fall back to
-        # ASGI sends, several times the CPU per delivered message).
+        # of server/realtime/transport.py writes pre-framed messages to (other protocols fall
+        # back to ASGI sends, several times the CPU per delivered message).
         ws="websockets-sansio",
         ws_max_size=settings.max_message_bytes * 2,
         # Compression would run once per client per frame: the opposite of "encode once".

@@ -23,7 +23,7 @@ def _open_store(args: argparse.Namespace) -> Store:
 
 
 async def _export(args: argparse.Namespace) -> str | None:
-    from server.export_api import export_board, load_doc, render
+    from server.http.export_api import export_board, load_doc, render
 
     store = _open_store(args)
     await store.open()

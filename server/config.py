@@ -69,13 +69,14 @@ class Settings:
     max_awareness_bytes: int = 8 * 1024
     max_awareness_states: int = 1000
     max_loop_lag_seconds: float = 0.5
-    # Slow and greedy HTTP clients (server/httpguard.py).
+    # Slow and greedy HTTP clients (server/http/httpguard.py).
     header_timeout_seconds: float = 10.0
     max_header_bytes: int = 32 * 1024
     max_http_connections_per_ip: int = 100
     keep_alive_seconds: float = 5.0
     limit_concurrency: int = 10000  # connections and tasks; over it uvicorn answers 503
-    # Webhooks (server/webhooks.py): an operator-wide endpoint, the SSRF switch, retry timing.
+    # Webhooks (server/features/webhooks.py): an operator-wide endpoint, the SSRF switch, and
+    # the retry timing.
     webhook_url: str | None = None
     webhook_secret: str | None = None
     webhook_allow_private: bool = False

@@ -9,12 +9,12 @@ from collections import defaultdict, deque
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from server.backplane import Backplane
 from server.config import Settings
-from server.events import Outbox
-from server.features import Command
+from server.features.base import Command
+from server.features.events import Outbox
 from server.metrics import Metrics
-from server.rooms import RoomManager
+from server.realtime.backplane import Backplane
+from server.realtime.rooms import RoomManager
 from server.store.base import Store
 
 
@@ -78,7 +78,7 @@ class Services:
     rooms: RoomManager
     monitor: LoadMonitor
     board_creation: RateWindow
-    commands: Mapping[str, Command]  # every feature's commands, by name (server/features.py)
+    commands: Mapping[str, Command]  # every feature's commands, by name (server/features/base.py)
     connections_per_ip: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     shutting_down: bool = False
-    outbox: Outbox | None = None  # webhook events (server/events.py)
+    outbox: Outbox | None = None  # webhook events (server/features/events.py)

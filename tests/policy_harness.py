@@ -1,7 +1,7 @@
 """An in-process board with a guard, for judging client updates without a network.
 
-It judges through the room's own core (server/room_core.py): the net update it returns is the
-one a room would store and broadcast (the client's lawful part and any compensation).
+It judges through the room's own core (server/realtime/room_core.py): the net update it
+returns is the one a room would store and broadcast (the client's lawful part and any compensation).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from pycrdt import Doc, Map, Text
 from crdt.policy import BoardGuard, DocLimits, PendingUpdate, Violation
 from crdt.schema import BoardDoc, Role
 from crdt.templates import init_board
-from server.room_core import RoomCore
+from server.realtime.room_core import RoomCore
 
 MEMBERS: dict[str, Role] = {
     "fac": "facilitator",

@@ -44,7 +44,7 @@ class VoteResult:
 
 @dataclass
 class Delivery:
-    """One event for one webhook endpoint, in the durable outbox (see server/webhooks.py)."""
+    """One event for one webhook endpoint, in the durable outbox (server/features/webhooks.py)."""
 
     id: str
     board_id: str

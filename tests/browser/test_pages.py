@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 from starlette.applications import Starlette
 
-from server.pages import page_routes, template_catalog
+from server.http.pages import page_routes, template_catalog
 from tests.helpers import create_board
 from tests.servers import ROOT, PlanboardProcess
 

@@ -1,5 +1,6 @@
-"""The plain-ASGI fallback of server/transport.py, over a real uvicorn process whose send no
-longer leads to its protocol object: sync, broadcast, close codes and backpressure unchanged."""
+"""The plain-ASGI fallback of server/realtime/transport.py, over a real uvicorn process whose
+send no longer leads to its protocol object: sync, broadcast, close codes and backpressure
+unchanged."""
 
 from __future__ import annotations
 

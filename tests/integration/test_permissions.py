@@ -16,7 +16,7 @@ from pycrdt import Array, Doc, Map, Text
 
 from crdt.facilitation import is_locked
 from crdt.schema import BoardDoc
-from server.notices import MESSAGES, SERVER_CLIENT_ID
+from server.realtime.notices import MESSAGES, SERVER_CLIENT_ID
 from tests.helpers import command, create_board, join_board
 from tests.policy_harness import new_note
 from tests.servers import PlanboardProcess

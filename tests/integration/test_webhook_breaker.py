@@ -8,10 +8,10 @@ from pathlib import Path
 import httpx
 
 from server.config import Settings
-from server.events import Outbox
+from server.features.events import Outbox
+from server.features.webhooks import BREAKER_THRESHOLD
 from server.store.base import Delivery
 from server.store.sqlite import SQLiteStore
-from server.webhooks import BREAKER_THRESHOLD
 from tests.webhook_receiver import WebhookReceiver
 
 

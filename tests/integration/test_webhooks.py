@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 from pycrdt import Map, Text
 
-from server.webhooks import verify
+from server.features.webhooks import verify
 from tests.helpers import command, create_board, join_board
 from tests.integration.test_voting import _board_with_notes
 from tests.servers import PlanboardProcess

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from server.docref import DocRef
+from server.realtime.docref import DocRef
 
 BOARD = "AbCdEfGhIjKlMnOpQrSt_-"
 

@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 
 from crdt.themes import LexicalEmbedder, suggest
-from server.embeddings import EndpointEmbedder, ModelEmbedder, choose_embedder
-from server.suggest_api import compute
+from server.features.embeddings import EndpointEmbedder, ModelEmbedder, choose_embedder
+from server.features.suggest_api import compute
 from tests.themes_fixture import EXACT_DUPLICATES, note_inputs
 from tests.unit.test_themes import ari
 

@@ -8,7 +8,7 @@ import pytest
 
 from server.app import build_services
 from server.config import Settings
-from server.features import FACILITATOR, MEMBERS, Command, Feature, command_table
+from server.features.base import FACILITATOR, MEMBERS, Command, Feature, command_table
 
 DESIGN_COMMANDS = {
     "lock": FACILITATOR,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from server.log_cursor import LogCursor
+from server.realtime.log_cursor import LogCursor
 
 
 def test_consecutive_positions_advance_without_a_gap() -> None:

@@ -10,7 +10,7 @@ import pytest
 
 from crdt import estimation
 from crdt.errors import ApiError
-from server.webhooks import UnsafeTarget, check_url_shape, retry_delay, sign, verify
+from server.features.webhooks import UnsafeTarget, check_url_shape, retry_delay, sign, verify
 
 FIB = estimation.SCALES["fibonacci"]
 

@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 import pytest
 import redis.asyncio as aioredis
 
-from server.backplane import DocHandlers
-from server.redis_backplane import RedisBackplane, decode_message, encode_message
+from server.realtime.backplane import DocHandlers
+from server.realtime.redis_backplane import RedisBackplane, decode_message, encode_message
 from tests.multi.support import eventually, started_redis
 from tests.servers import RedisProcess
 from tests.yclient import wait_for

@@ -11,7 +11,7 @@ from crdt import protocol
 from crdt.policy import BoardGuard, DocLimits, MalformedUpdate
 from crdt.schema import BoardDoc
 from crdt.templates import init_board
-from server.room_core import RoomCore
+from server.realtime.room_core import RoomCore
 from tests.policy_harness import add_members, new_note
 
 

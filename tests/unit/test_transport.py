@@ -1,4 +1,4 @@
-"""server/transport.py without a network: which transport a connection gets, and that the
+"""server/realtime/transport.py without a network: which transport a connection gets, and that the
 connection's bound and close work the same over both."""
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from starlette.websockets import WebSocket
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 
 from server.auth import Claims
-from server.connection import CLOSE_OVERLOADED, Connection
-from server.transport import (
+from server.realtime.connection import CLOSE_OVERLOADED, Connection
+from server.realtime.transport import (
     AsgiTransport,
     FastTransport,
     Transport,

@@ -1,6 +1,6 @@
 // Tells the user when the server undid one of their edits, and only then. The server says why
 // with an awareness state of the reserved client 0, sent only to the connection whose update it
-// compensated (server/notices.py, docs/document-schema.md). The client once guessed from remote
+// compensated (server/realtime/notices.py, docs/document-schema.md). The client once guessed from remote
 // changes that "put an old value back", which misfired whenever the server moved data on
 // purpose (drafts.reveal empties the private drafts): a notice now comes only from the server.
 import { toast } from '../lib/toast.js'

@@ -8,5 +8,5 @@ export const CLOSE_NOT_FOUND = 4404 // no such board
 // After these, reconnecting cannot help: the client stops and explains.
 export const TERMINAL_CLOSE_CODES = new Set([CLOSE_BAD_TOKEN, CLOSE_FORBIDDEN, CLOSE_NOT_FOUND])
 
-// The awareness client id of the server (server/notices.py): never a real Yjs client.
+// The awareness client id of the server (server/realtime/notices.py): never a real Yjs client.
 export const SERVER_CLIENT_ID = 0

@@ -17,7 +17,7 @@ from crdt.followup import add_follow_up_link, open_actions, seed_follow_up
 from crdt.schema import ROLES, BoardDoc, Role
 from crdt.templates import TEMPLATES, init_board
 from server.auth import mint_token
-from server.httputil import bearer_claims, board_id_of, read_json, services_of, text_field
+from server.http.httputil import bearer_claims, board_id_of, read_json, services_of, text_field
 from server.ids import is_board_id, new_board_id, new_participant_id
 from server.services import Services
 from server.store.base import BoardInfo

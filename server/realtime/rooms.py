@@ -10,13 +10,13 @@ from typing import Any
 
 from pycrdt import Doc
 
-from server.backplane import Backplane
-from server.docref import DocRef
-from server.features import Feature
+from server.features.base import Feature
 from server.metrics import Metrics
-from server.presence import PresenceLimits
-from server.room import Room
-from server.room_core import UpdateGuard
+from server.realtime.backplane import Backplane
+from server.realtime.docref import DocRef
+from server.realtime.presence import PresenceLimits
+from server.realtime.room import Room
+from server.realtime.room_core import UpdateGuard
 from server.store.base import Store
 
 log = logging.getLogger("planboard.rooms")

@@ -23,11 +23,11 @@ from pycrdt import Doc, Map
 from crdt import events as ev
 from crdt.schema import agenda_items
 from server.config import Settings
-from server.features import Feature
-from server.room import Room, RoomWatch
-from server.rooms import RoomManager
+from server.features.base import Feature
+from server.features.webhooks import OPERATOR, WebhookDeliverer
+from server.realtime.room import Room, RoomWatch
+from server.realtime.rooms import RoomManager
 from server.store.base import Delivery, Store
-from server.webhooks import OPERATOR, WebhookDeliverer
 
 log = logging.getLogger("planboard.events")
 

@@ -1,10 +1,10 @@
 """A room's document logic without I/O: no sockets, no store, no event loop.
 
 Every change to the doc (a client's judged update, another instance's update, a server command)
-comes out of here as the one net update the doc emitted, which the async shell (server/room.py)
-stores, broadcasts and publishes. Because nothing here awaits, it is tested without a network
-(tests/unit/test_room_core.py) and the guard's tests judge through the very same code
-(tests/policy_harness.py).
+comes out of here as the one net update the doc emitted, which the async shell
+(server/realtime/room.py) stores, broadcasts and publishes. Because nothing here awaits, it is
+tested without a network (tests/unit/test_room_core.py) and the guard's tests judge through the
+very same code (tests/policy_harness.py).
 """
 
 from __future__ import annotations

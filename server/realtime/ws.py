@@ -9,7 +9,8 @@ from starlette.websockets import WebSocket
 
 from crdt import facilitation, protocol
 from server.auth import Claims, TokenError, verify_token
-from server.connection import (
+from server.ids import is_board_id
+from server.realtime.connection import (
     CLOSE_BAD_TOKEN,
     CLOSE_FORBIDDEN,
     CLOSE_MALFORMED,
@@ -20,11 +21,10 @@ from server.connection import (
     CLOSE_TOO_BIG,
     Connection,
 )
-from server.docref import DocRef
-from server.ids import is_board_id
-from server.room import Room
+from server.realtime.docref import DocRef
+from server.realtime.room import Room
+from server.realtime.transport import open_transport
 from server.services import Services
-from server.transport import open_transport
 
 log = logging.getLogger("planboard.ws")
 

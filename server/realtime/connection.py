@@ -5,10 +5,10 @@ connection and moves on. A client that stays over the bound is closed with 1013 
 reconnect and resync, and the server's memory stays bounded whatever the client does.
 
 Each connection collects the frames of one event-loop iteration and writes them with one call at
-the end of it (server/transport.py says how they reach the socket). Only a client whose transport
-is paused (it does not read fast enough) gets a queue and a writer task, which waits for the
-transport to drain; the queue is bounded (1013 above). A transport that cannot write without
-awaiting (plain ASGI) sends every message through that queue.
+the end of it (server/realtime/transport.py says how they reach the socket). Only a client whose
+transport is paused (it does not read fast enough) gets a queue and a writer task, which waits
+for the transport to drain; the queue is bounded (1013 above). A transport that cannot write
+without awaiting (plain ASGI) sends every message through that queue.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from collections import deque
 from collections.abc import Callable
 
 from server.auth import Claims
-from server.transport import FlushScheduler, Transport, flush_scheduler
+from server.realtime.transport import FlushScheduler, Transport, flush_scheduler
 
 log = logging.getLogger("planboard.connection")
 

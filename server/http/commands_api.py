@@ -19,11 +19,11 @@ from starlette.routing import BaseRoute, Route
 from crdt import facilitation
 from crdt.errors import ApiError
 from server.auth import Claims
-from server.estimation import estimation_close, estimation_reveal, estimation_start
-from server.features import FACILITATOR, MEMBERS, Command, Context, Feature
-from server.httputil import bearer_claims, board_id_of, read_json, services_of
+from server.features.base import FACILITATOR, MEMBERS, Command, Context, Feature
+from server.features.estimation import estimation_close, estimation_reveal, estimation_start
+from server.features.voting import cast_dot, on_existing_notes, withdraw_dot
+from server.http.httputil import bearer_claims, board_id_of, read_json, services_of
 from server.services import Services
-from server.voting import cast_dot, on_existing_notes, withdraw_dot
 
 # Ballots are secret, and the audit log is exported: ballots never go into it.
 NO_AUDIT = frozenset({"vote", "unvote", "estimate"})

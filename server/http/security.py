@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from server.transport import capture_raw_send
+from server.realtime.transport import capture_raw_send
 
 CSP_TEMPLATE = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "

@@ -17,11 +17,11 @@ from pycrdt import Doc
 from crdt import drafts as drafts_doc
 from crdt import facilitation
 from crdt.errors import ApiError
-from server.docref import DocRef
-from server.features import FACILITATOR, Command, Context, Feature
-from server.notices import Notice
-from server.room import Room, RoomWatch
-from server.rooms import RoomManager
+from server.features.base import FACILITATOR, Command, Context, Feature
+from server.realtime.docref import DocRef
+from server.realtime.notices import Notice
+from server.realtime.room import Room, RoomWatch
+from server.realtime.rooms import RoomManager
 
 log = logging.getLogger("planboard.drafts")
 

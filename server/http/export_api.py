@@ -26,7 +26,7 @@ from starlette.routing import BaseRoute, Route
 from crdt import export
 from crdt.docload import doc_from_log
 from crdt.errors import ApiError
-from server.httputil import bearer_claims, board_id_of, read_json, services_of
+from server.http.httputil import bearer_claims, board_id_of, read_json, services_of
 from server.store.base import Store
 
 FORMATS = {

@@ -23,7 +23,7 @@ from crdt import facilitation
 from crdt import theme_layout as layout
 from crdt.errors import ApiError
 from crdt.schema import BoardDoc, participant_name
-from server.features import FACILITATOR, Command, Context, Feature
+from server.features.base import FACILITATOR, Command, Context, Feature
 
 if TYPE_CHECKING:
     from crdt.themes import NoteInput
@@ -61,7 +61,7 @@ def compute(notes: list[NoteInput]) -> dict[str, Any]:
     from threadpoolctl import threadpool_limits
 
     from crdt.themes import LexicalEmbedder, suggest
-    from server.embeddings import EmbeddingError, choose_embedder
+    from server.features.embeddings import EmbeddingError, choose_embedder
 
     with threadpool_limits(limits=1):  # one core for BLAS: the event loop keeps the other
         try:

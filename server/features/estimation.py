@@ -14,7 +14,7 @@ from pycrdt import Doc
 
 from crdt import estimation, facilitation
 from crdt.errors import ApiError
-from server.features import FACILITATOR, MEMBERS, Command, Context, Feature
+from server.features.base import FACILITATOR, MEMBERS, Command, Context, Feature
 
 
 def _state_dict(state: facilitation.VotingState) -> dict[str, Any]:
@@ -144,7 +144,7 @@ def _free_card(raw: Any) -> str:
 
 class Estimation(Feature):
     """Casting and agreeing estimates; starting, closing and revealing a round go through
-    `voting.start/close/reveal` (server/commands_api.py), which hand estimate rounds here."""
+    `voting.start/close/reveal` (server/http/commands_api.py), which hand estimate rounds here."""
 
     def commands(self) -> Mapping[str, Command]:
         return {

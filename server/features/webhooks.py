@@ -1,7 +1,7 @@
 """Webhook delivery: the outbox worker, signatures, backoff, circuit breaker, SSRF guard.
 
-Events are written to the store's outbox first (server/events.py) and delivered here, in the
-background, never on the sync path. Each (board, endpoint) queue goes out in order: only its
+Events are written to the store's outbox first (server/features/events.py) and delivered here,
+in the background, never on the sync path. Each (board, endpoint) queue goes out in order: only its
 oldest undelivered entry is attempted, by one instance at a time (a lease in the store), so a
 receiver sees a board's events in order, at least once (a crash after sending and before
 recording the outcome sends that one again: receivers deduplicate by the event id).

@@ -17,7 +17,7 @@ from pycrdt import Doc, Map, Text
 
 from crdt import drafts, facilitation, schema
 from crdt.errors import ApiError
-from server.features import FACILITATOR, MEMBERS, Command, Context, Feature
+from server.features.base import FACILITATOR, MEMBERS, Command, Context, Feature
 
 
 def _text(body: dict[str, Any], name: str, limit: int, *, required: bool = True) -> str:

@@ -3,7 +3,7 @@
 The pages are thin shells: the data lives in the board document and the JSON API, and the
 bundle in `web/static/dist` (built by `make web`, never committed) does the work. An installed
 wheel carries all of `web/` inside this package (`server/web`, see hatch_build.py). Every page
-works under the strict Content-Security-Policy of `server.security`: no inline script or
+works under the strict Content-Security-Policy of `server.http.security`: no inline script or
 style; what a page needs to start (board id, templates, the server's limits) travels in a JSON
 data element that Jinja's `tojson` escapes. A missing bundle never breaks a page: it says how to
 build one.
@@ -25,8 +25,8 @@ from crdt.templates import TEMPLATES
 from server.ids import is_board_id
 
 BUNDLES = ("landing", "join", "board", "summary")
-PACKAGED_WEB = Path(__file__).resolve().parent / "web"
-CHECKOUT_WEB = Path(__file__).resolve().parent.parent / "web"
+PACKAGED_WEB = Path(__file__).resolve().parent.parent / "web"
+CHECKOUT_WEB = Path(__file__).resolve().parent.parent.parent / "web"
 
 
 def web_dir() -> Path:

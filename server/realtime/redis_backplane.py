@@ -40,7 +40,7 @@ from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
 
-from server.backplane import DocHandlers
+from server.realtime.backplane import DocHandlers
 from server.store.redis import DEFAULT_PREFIX
 from server.store.redis_connect import Client, cluster_client, connect
 from server.store.redis_keys import RedisKeys

@@ -14,9 +14,9 @@ from starlette.routing import BaseRoute, Route
 from crdt import facilitation
 from crdt.errors import ApiError
 from crdt.events import EVENT_TYPES
-from server.httputil import bearer_claims, board_id_of, read_json, services_of
+from server.features.webhooks import UnsafeTarget, check_target, delivery_dict
+from server.http.httputil import bearer_claims, board_id_of, read_json, services_of
 from server.services import Services
-from server.webhooks import UnsafeTarget, check_target, delivery_dict
 
 MAX_HOOKS_PER_BOARD = 10
 MAX_URL = 2000

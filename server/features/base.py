@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from server.auth import Claims
-from server.room import Room, RoomWatch
+from server.realtime.room import Room, RoomWatch
 
 if TYPE_CHECKING:
-    from server.rooms import RoomManager
+    from server.realtime.rooms import RoomManager
     from server.services import Services
 
 FACILITATOR = frozenset({"facilitator"})

@@ -7,7 +7,7 @@ forever. This subclass of uvicorn's httptools protocol adds, per connection:
   first byte), after which the connection is closed;
 - a limit on the bytes read before the headers end (431 and close);
 - a cap on the open, not yet upgraded HTTP connections of one peer address (429 and close;
-  WebSockets have their own per-address cap in server/ws.py).
+  WebSockets have their own per-address cap in server/realtime/ws.py).
 Behind a reverse proxy every client has the proxy's address: the cap is then off, and the
 proxy's own limits apply (docs/security.md).
 """
@@ -100,7 +100,7 @@ def guarded_protocol(
             super().on_headers_complete()
 
         def handle_websocket_upgrade(self) -> None:
-            self._release()  # from now on a WebSocket, counted by server/ws.py
+            self._release()  # from now on a WebSocket, counted by server/realtime/ws.py
             super().handle_websocket_upgrade()
 
         def connection_lost(self, exc: Exception | None) -> None:

@@ -24,8 +24,8 @@ from typing import Any
 from crdt import facilitation, protocol
 from crdt.schema import participant_name
 from server.auth import Claims
-from server.connection import Connection
-from server.notices import SERVER_CLIENT_ID
+from server.realtime.connection import Connection
+from server.realtime.notices import SERVER_CLIENT_ID
 
 MAX_FRAME_BYTES = 256 * 1024
 

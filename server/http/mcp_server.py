@@ -24,9 +24,9 @@ from starlette.types import Receive, Scope, Send
 
 from crdt.errors import ApiError
 from server.auth import Claims, TokenError, verify_token
-from server.commands_api import execute_command
-from server.errors import error_response
-from server.export_api import export_board, render
+from server.http.commands_api import execute_command
+from server.http.errors import error_response
+from server.http.export_api import export_board, render
 from server.services import Services
 
 CLAIMS_KEY = "planboard.claims"

@@ -1,6 +1,6 @@
 """A board's last activity, kept in the store: `planboard boards` lists boards by it.
 
-A feature like the others (server/features.py): on each change of a board it records the time,
+A feature like the others (server/features/base.py): on each change of a board it records the time,
 at most once a minute per room, in the background (the store write never delays a broadcast).
 """
 
@@ -10,9 +10,9 @@ import asyncio
 import logging
 import time
 
-from server.features import Feature
-from server.room import Room, RoomWatch
-from server.rooms import RoomManager
+from server.features.base import Feature
+from server.realtime.room import Room, RoomWatch
+from server.realtime.rooms import RoomManager
 from server.store.base import Store
 
 log = logging.getLogger("planboard.activity")

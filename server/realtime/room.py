@@ -1,10 +1,11 @@
 """A room: the async shell around one doc's core, its connections, and its path to the store.
 
 Every change to the doc, whoever makes it (a client, a command, another instance), follows
-one path: the core (server/room_core.py) applies it synchronously and returns the net update;
-this shell appends that to the store, then queues the same once-encoded bytes to every
+one path: the core (server/realtime/room_core.py) applies it synchronously and returns the
+net update; this shell appends that to the store, then queues the same once-encoded bytes to every
 connection, then publishes it to other instances. It also keeps the room caught up with the
-store (gaps, reconnects, epochs: server/log_cursor.py) and relays presence (server/presence.py).
+store (gaps, reconnects, epochs: server/realtime/log_cursor.py) and relays presence
+(server/realtime/presence.py).
 """
 
 from __future__ import annotations
@@ -20,14 +21,14 @@ from pycrdt import Doc
 
 from crdt import protocol
 from crdt.policy import MalformedUpdate, Prepared, Violation
-from server.backplane import Backplane, DocHandlers
-from server.connection import CLOSE_MALFORMED, CLOSE_RATE_LIMITED, Connection
-from server.docref import DocRef
-from server.log_cursor import LogCursor
 from server.metrics import Metrics
-from server.notices import notice_frame
-from server.presence import Presence, PresenceLimits, frames, roster_identity
-from server.room_core import RoomCore, UpdateGuard
+from server.realtime.backplane import Backplane, DocHandlers
+from server.realtime.connection import CLOSE_MALFORMED, CLOSE_RATE_LIMITED, Connection
+from server.realtime.docref import DocRef
+from server.realtime.log_cursor import LogCursor
+from server.realtime.notices import notice_frame
+from server.realtime.presence import Presence, PresenceLimits, frames, roster_identity
+from server.realtime.room_core import RoomCore, UpdateGuard
 from server.store.base import Store
 
 SERVER_OWNER = "@server"  # the owner of the server's own Yjs client id (crdt.policy)
@@ -45,7 +46,7 @@ RESYNC_REQUEST_SECONDS = 2.0
 
 
 class RoomWatch:
-    """What a feature leaves attached to a room (server/features.py): it lives as long as the
+    """What a feature leaves attached to a room (server/features/base.py): it lives as long as the
     room (so do the doc observers it holds) and hears of each change the room passes on."""
 
     def changed(self) -> None:
@@ -92,7 +93,7 @@ class Room:
         self._compaction: asyncio.Task[None] | None = None
         self.users = 0  # connections plus in-flight HTTP commands; unload only at zero
         self.unload_handle: asyncio.TimerHandle | None = None
-        self.watches: list[RoomWatch] = []  # the features attached (server/rooms.py)
+        self.watches: list[RoomWatch] = []  # the features attached (server/realtime/rooms.py)
 
     @property
     def doc(self) -> Doc[Any]:
@@ -457,7 +458,7 @@ class Room:
                 conn.send(frame)
 
     async def _handle_awareness(self, conn: Connection, message: protocol.AwarenessUpdate) -> None:
-        """Relay what the presence rules accept (server.presence), identities bound."""
+        """Relay what the presence rules accept (server.realtime.presence), identities bound."""
         accepted = self.presence.accept_local(conn, message.entries)
         if not accepted:
             return

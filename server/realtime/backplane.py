@@ -1,8 +1,8 @@
 """How rooms on different instances hear each other. In-process (single instance) it is a no-op.
 
-The Redis implementation (server/redis_backplane.py) publishes every accepted (net) update with
-the log position the store gave it, and every awareness change, on one channel per document;
-see docs/scaling.md for the message format and the failure behaviour.
+The Redis implementation (server/realtime/redis_backplane.py) publishes every accepted (net)
+update with the log position the store gave it, and every awareness change, on one channel per
+document; see docs/scaling.md for the message format and the failure behaviour.
 """
 
 from __future__ import annotations

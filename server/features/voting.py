@@ -20,9 +20,9 @@ from typing import Any, Literal
 from pycrdt import Doc, Map, MapEvent
 
 from crdt import facilitation
-from server.features import Feature
-from server.room import Room, RoomWatch
-from server.rooms import RoomManager
+from server.features.base import Feature
+from server.realtime.room import Room, RoomWatch
+from server.realtime.rooms import RoomManager
 from server.store.base import Store
 
 log = logging.getLogger("planboard.voting")

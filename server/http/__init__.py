@@ -1,0 +1,1 @@
+"""The HTTP side: the board API, commands, export, pages, errors and security headers."""
