@@ -27,11 +27,17 @@ from server.features.events import Outbox, OutcomeWatch
 from server.features.outcome_commands import OutcomeCommands
 from server.features.suggest_api import Suggestions
 from server.features.voting import VoteCleanup
+from server.features.webhooks import UnsafeTarget, check_url_shape
 from server.http import api
-from server.http.commands_api import Facilitation
+from server.http.commands_api import Facilitation, command_routes
 from server.http.errors import api_error_handler, http_error_handler, unexpected_error_handler
+from server.http.export_api import export_routes
+from server.http.mcp_server import PATH as MCP_PATH
+from server.http.mcp_server import McpEndpoint
 from server.http.pages import page_routes, web_dir
 from server.http.security import SecurityHeadersMiddleware
+from server.http.templates_api import template_routes
+from server.http.webhooks_api import webhook_routes
 from server.metrics import Metrics
 from server.realtime.backplane import Backplane, LocalBackplane
 from server.realtime.docref import DocRef
@@ -48,7 +54,7 @@ log = logging.getLogger("planboard")
 
 def _build_backplane(settings: Settings) -> Backplane:
     if settings.redis_url:
-        from server.realtime.redis_backplane import RedisBackplane
+        from server.realtime.redis_backplane import RedisBackplane  # redis-py only with Redis
 
         backplane: Backplane = RedisBackplane(
             settings.redis_url,
@@ -140,16 +146,9 @@ def _routes() -> list[BaseRoute]:
         WebSocketRoute("/ws/{board_id}", websocket_endpoint),
         WebSocketRoute("/ws/{board_id}/drafts", drafts_endpoint),
     ]
-    from server.http.commands_api import command_routes
-    from server.http.export_api import export_routes
-    from server.http.templates_api import template_routes
-
     routes.extend(template_routes())
-
     routes.extend(command_routes())
     routes.extend(export_routes())
-    from server.http.webhooks_api import webhook_routes
-
     routes.extend(webhook_routes())
     routes.extend(page_routes(web_dir()))
     return routes
@@ -158,8 +157,6 @@ def _routes() -> list[BaseRoute]:
 def create_app(settings: Settings) -> Starlette:
     settings = settings.resolve_secret()
     if settings.webhook_url:
-        from server.features.webhooks import UnsafeTarget, check_url_shape
-
         if not settings.webhook_secret:
             raise SystemExit("PLANBOARD_WEBHOOK_SECRET is required with PLANBOARD_WEBHOOK_URL.")
         try:
@@ -167,9 +164,6 @@ def create_app(settings: Settings) -> Starlette:
         except UnsafeTarget as exc:
             raise SystemExit(f"PLANBOARD_WEBHOOK_URL: {exc}") from exc
     services = build_services(settings)
-    from server.http.mcp_server import PATH as MCP_PATH
-    from server.http.mcp_server import McpEndpoint
-
     mcp = McpEndpoint(services)
 
     @contextlib.asynccontextmanager
