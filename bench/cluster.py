@@ -342,7 +342,7 @@ def run_and_write(quick: bool, out: Path) -> int:
     args = argparse.Namespace(
         quick=quick,
         boards=60 if quick else 300,
-        start=60.0 if quick else 50.0,
+        start=40.0 if quick else 20.0,
         factor=2.0 if quick else 1.5,
         duration=2.0 if quick else 4.0,
         budget=10.0 if quick else 90.0,

@@ -42,7 +42,7 @@ from redis.exceptions import RedisError
 
 from server.realtime.backplane import DocHandlers
 from server.store.redis import DEFAULT_PREFIX
-from server.store.redis_connect import Client, cluster_client, connect
+from server.store.redis_connect import Client, cluster_client, connect, node_client
 from server.store.redis_keys import RedisKeys
 from server.supervisor import Loops, backoff_delay
 
@@ -139,6 +139,7 @@ class RedisBackplane:
         self._stopping = False
         self.reconnects = 0  # connections after the first (tests and logs)
         self._moves: set[asyncio.Task[None]] = set()  # re-subscriptions after a slot moved
+        self._node_clients: dict[str, aioredis.Redis] = {}  # cluster: publishing per shard
         self.loops = loops or Loops()
 
     def _channel(self, doc_id: str) -> bytes:
@@ -182,7 +183,7 @@ class RedisBackplane:
                 task.cancel()
                 with contextlib.suppress(BaseException):
                     await task
-        for client in (self._client, self._sub_client):
+        for client in (self._client, self._sub_client, *self._node_clients.values()):
             if client is not None:
                 with contextlib.suppress(Exception):
                     await client.aclose()
@@ -313,17 +314,24 @@ class RedisBackplane:
                 name = node.name if node is not None else ""
             groups.setdefault(name, []).append(item)
 
-        async def send(items: list[tuple[bytes, bytes, bool]]) -> None:
-            if items[0][0] == self._instances_channel:  # keyless: no pipeline can route it
+        async def send(name: str, items: list[tuple[bytes, bytes, bool]]) -> None:
+            if not name:  # heartbeats: keyless, the cluster client picks a node
                 for channel, message, _ in items:
                     await client.publish(channel, message)
                 return
-            async with client.pipeline(transaction=False) as pipe:
+            # Straight to the shard's primary on a plain connection (the cluster client's own
+            # pipeline costs several times more CPU per message); MOVED refreshes the map below.
+            async with self._node_client(client, name).pipeline(transaction=False) as pipe:
                 for channel, message, _ in items:
-                    pipe.spublish(channel, message)  # queued: awaiting a cluster pipeline drops it
+                    pipe.spublish(channel, message)
                 await pipe.execute()
 
-        outcomes = await asyncio.gather(*(send(g) for g in groups.values()), return_exceptions=True)
+        outcomes = await asyncio.gather(
+            *(send(name, items) for name, items in groups.items()), return_exceptions=True
+        )
+        if any(isinstance(outcome, BaseException) for outcome in outcomes):
+            with contextlib.suppress(Exception):  # a failover or a migration: read the map again
+                await client.nodes_manager.initialize()
         failed: list[tuple[bytes, bytes, bool]] = []
         error: BaseException | None = None
         waiting: set[str] = set()
@@ -407,6 +415,16 @@ class RedisBackplane:
         task = asyncio.create_task(self._follow_slot(channel))
         self._moves.add(task)
         task.add_done_callback(self._moves.discard)
+
+    def _node_client(self, cluster: RedisCluster, name: str) -> aioredis.Redis:
+        """A plain client of one shard primary, for publishing (kept per node)."""
+        found = self._node_clients.get(name)
+        if found is None:
+            host, _, port = name.rpartition(":")
+            found = self._node_clients[name] = node_client(
+                cluster, host, int(port), socket_timeout=10.0
+            )
+        return found
 
     def _disconnected(self) -> None:
         self._live = False
@@ -508,8 +526,9 @@ class RedisBackplane:
             queue = self._expect.get(channel)
             if queue:
                 queue.popleft()
-            elif kind == "sunsubscribe" and channel in self._docs:
-                # The server dropped us: the board's slot moved to another shard.
+            if kind == "sunsubscribe" and channel in self._docs:
+                # Still wanted: the server dropped us (the board's slot moved to another shard)
+                # or redis-py is moving it; either way make sure it is subscribed where it lives.
                 self._retry_later(channel)
 
     async def _follow_slot(self, channel: bytes) -> None:

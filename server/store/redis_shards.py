@@ -26,6 +26,7 @@ from redis.exceptions import (
     AskError,
     ClusterDownError,
     MovedError,
+    NoScriptError,
     ReadOnlyError,
     TryAgainError,
 )
@@ -185,7 +186,8 @@ class ShardWriters:
     ) -> tuple[dict[int, tuple[int, int]], dict[int, Exception]]:
         """One pipeline of per-board scripts, then WAIT on the same connection.
 
-        Returns the stamps of the stored items and the redirection errors of the others.
+        Returns the stamps of the stored items and, for the others, why they go again (a
+        redirection, or a primary that did not know the script yet).
         """
         if not shard.replid:
             replid, replicas, role = parse_replication(await shard.client.info("replication"))
@@ -205,12 +207,15 @@ class ShardWriters:
                     (shard.replid, new_token(), new_token()),
                     self.keys.shard_epoch(board),
                 )
-                await self._script(keys=keys, args=args, client=pipe)
+                # EVALSHA alone: a script object in a pipeline would ask SCRIPT EXISTS every time.
+                pipe.evalsha(self._script.sha, len(keys), *keys, *args)
             results = await pipe.execute(raise_on_error=False)
         stamps: dict[int, tuple[int, int]] = {}
         moved: dict[int, Exception] = {}
         for items, result in zip(groups.values(), results, strict=True):
-            if isinstance(result, REROUTE):
+            if isinstance(result, NoScriptError):  # a new or restarted primary: load, go again
+                await shard.client.script_load(APPEND_SHARD)
+            if isinstance(result, (*REROUTE, NoScriptError)):
                 moved.update((id(item), result) for item in items)
                 continue
             if isinstance(result, Exception):
