@@ -7,7 +7,7 @@ Positions are increasing per doc, so a reader can ask for "everything after N".
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
 
@@ -18,7 +18,6 @@ class BoardInfo:
     template: str
     created_at: float
     last_activity: float
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass

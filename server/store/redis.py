@@ -110,12 +110,12 @@ redis.call('ZREM', KEYS[4], ARGV[1])
 return 1
 """
 
-# KEYS: board hash. ARGV: id, title, template, created_at, last_activity, extra. The board index
+# KEYS: board hash. ARGV: id, title, template, created_at, last_activity. The board index
 # (a global key, another slot) is written afterwards, in a command of its own.
 CREATE_BOARD = """
 if redis.call('EXISTS', KEYS[1]) == 1 then return redis.error_reply('board exists') end
 redis.call('HSET', KEYS[1], 'id', ARGV[1], 'title', ARGV[2], 'template', ARGV[3],
-  'created_at', ARGV[4], 'last_activity', ARGV[5], 'extra', ARGV[6])
+  'created_at', ARGV[4], 'last_activity', ARGV[5])
 return 1
 """
 
@@ -449,7 +449,6 @@ class RedisStore:
                 info.template,
                 repr(info.created_at),
                 repr(info.last_activity),
-                json.dumps(info.extra),
             ],
         )
         await self.client.zadd(self.keys.boards, {info.id: info.last_activity})
@@ -464,7 +463,6 @@ class RedisStore:
             template=raw.get(b"template", b"").decode(),
             created_at=float(raw.get(b"created_at", b"0")),
             last_activity=float(raw.get(b"last_activity", b"0")),
-            extra=json.loads(raw.get(b"extra", b"{}")),
         )
 
     async def get_board(self, board_id: str) -> BoardInfo | None:

@@ -27,7 +27,7 @@ CREATE TABLE IF NOT EXISTS boards (
     template TEXT NOT NULL,
     created_at REAL NOT NULL,
     last_activity REAL NOT NULL,
-    extra TEXT NOT NULL DEFAULT '{}'
+    extra TEXT NOT NULL DEFAULT '{}'  -- unused since 0.3 (kept: the file's layout stays)
 );
 CREATE TABLE IF NOT EXISTS updates (
     pos INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -152,16 +152,9 @@ class SQLiteStore:
     async def create_board(self, info: BoardInfo) -> None:
         def work(db: sqlite3.Connection) -> None:
             db.execute(
-                "INSERT INTO boards (id, title, template, created_at, last_activity, extra)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
-                (
-                    info.id,
-                    info.title,
-                    info.template,
-                    info.created_at,
-                    info.last_activity,
-                    json.dumps(info.extra),
-                ),
+                "INSERT INTO boards (id, title, template, created_at, last_activity)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (info.id, info.title, info.template, info.created_at, info.last_activity),
             )
 
         await self._run(work)
@@ -174,14 +167,12 @@ class SQLiteStore:
             template=row[2],
             created_at=row[3],
             last_activity=row[4],
-            extra=json.loads(row[5]),
         )
 
     async def get_board(self, board_id: str) -> BoardInfo | None:
         def work(db: sqlite3.Connection) -> BoardInfo | None:
             row = db.execute(
-                "SELECT id, title, template, created_at, last_activity, extra"
-                " FROM boards WHERE id = ?",
+                "SELECT id, title, template, created_at, last_activity FROM boards WHERE id = ?",
                 (board_id,),
             ).fetchone()
             return None if row is None else self._board_from_row(row)
@@ -191,7 +182,7 @@ class SQLiteStore:
     async def list_boards(self) -> list[BoardInfo]:
         def work(db: sqlite3.Connection) -> list[BoardInfo]:
             rows = db.execute(
-                "SELECT id, title, template, created_at, last_activity, extra"
+                "SELECT id, title, template, created_at, last_activity"
                 " FROM boards ORDER BY last_activity DESC"
             ).fetchall()
             return [self._board_from_row(r) for r in rows]

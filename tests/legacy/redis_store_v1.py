@@ -463,7 +463,7 @@ class RedisStore:
                 info.template,
                 repr(info.created_at),
                 repr(info.last_activity),
-                json.dumps(info.extra),
+                "{}",  # the old layout's extra field (BoardInfo has none now)
             ],
         )
 
@@ -477,7 +477,6 @@ class RedisStore:
             template=raw.get(b"template", b"").decode(),
             created_at=float(raw.get(b"created_at", b"0")),
             last_activity=float(raw.get(b"last_activity", b"0")),
-            extra=json.loads(raw.get(b"extra", b"{}")),
         )
 
     async def get_board(self, board_id: str) -> BoardInfo | None:

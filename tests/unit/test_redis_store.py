@@ -165,12 +165,12 @@ async def test_votes_hold_budget_and_cap_under_concurrency(redis_proc: RedisProc
 
 
 async def test_boards_docs_and_audit(store: RedisStore) -> None:
-    await store.create_board(BoardInfo("b1", "One", "blank", 10.0, 10.0, {"k": 1}))
+    await store.create_board(BoardInfo("b1", "One", "blank", 10.0, 10.0))
     await store.create_board(BoardInfo("b2", "Two", "quarterly", 20.0, 20.0))
     with pytest.raises(Exception, match="board exists"):
         await store.create_board(BoardInfo("b1", "Again", "blank", 30.0, 30.0))
     got = await store.get_board("b1")
-    assert got is not None and got.title == "One" and got.extra == {"k": 1}
+    assert got is not None and got.title == "One" and got.created_at == 10.0
     assert await store.get_board("missing") is None
     await store.touch_board("b1", 50.0)
     await store.touch_board("missing", 60.0)
