@@ -245,7 +245,7 @@ def profile(args: argparse.Namespace) -> int:
     try:
         for name, clients, writers, total in loads:
             with bench.running("planboard") as (server, gen):
-                room = server.realtime.room(writers, clients - writers)
+                room = server.room(writers, clients - writers)
                 sc.connect(
                     gen,
                     sc._fanout_groups(

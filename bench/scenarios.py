@@ -267,7 +267,7 @@ def s1_one_room(bench: Bench, peer: str) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for n in p.s1_clients:
         with bench.running(peer) as (server, gen):
-            room = server.realtime.room(p.writers, n - p.writers)
+            room = server.room(p.writers, n - p.writers)
             groups = _fanout_groups(
                 room, server.port, clients=n, writers=p.writers, observers=p.observers
             )
@@ -292,7 +292,7 @@ def s2_many_rooms(bench: Bench, peer: str) -> dict[str, Any]:
     with bench.running(peer) as (server, gen):
         groups: list[dict[str, Any]] = []
         for r in range(p.s2_rooms):
-            room = server.realtime.room(1, p.s2_room_size - 1)
+            room = server.room(1, p.s2_room_size - 1)
             readers = room.reader_urls(server.port)
             observed = 1 if r < p.s2_observed_rooms else 0
             groups.append(
@@ -336,7 +336,7 @@ def s3_cold_join(bench: Bench, peer: str) -> dict[str, Any]:
     if peer == "planboard":
         args["env_extra"] = {"PLANBOARD_IDLE_UNLOAD": "1"}
     with bench.running(peer, **args) as (server, gen):
-        rooms = [server.realtime.room(0, 1) for _ in range(p.s3_boards)]
+        rooms = [server.room(0, 1) for _ in range(p.s3_boards)]
         if peer == "planboard":
             time.sleep(1.5)  # boards that creating them loaded are unloaded again
         base = server.sample()
@@ -408,7 +408,7 @@ def s4_idle(bench: Bench, peer: str) -> dict[str, Any]:
     p = bench.plan
     per_room = p.s4_connections // p.s4_rooms
     with bench.running(peer) as (server, gen):
-        rooms = [server.realtime.room(0, per_room) for _ in range(p.s4_rooms)]
+        rooms = [server.room(0, per_room) for _ in range(p.s4_rooms)]
         openers = [
             {"kind": "reader", "count": 1, "urls": room.reader_urls(server.port)[:1]}
             for room in rooms
@@ -548,7 +548,7 @@ def s6_saturation(
     """
     p = bench.plan
     with bench.running(peer) as (server, gen):
-        room = server.realtime.room(p.s6_writers, p.s6_clients - p.s6_writers)
+        room = server.room(p.s6_writers, p.s6_clients - p.s6_writers)
         groups = _fanout_groups(
             room,
             server.port,
@@ -608,7 +608,7 @@ def s7_presence(bench: Bench, peer: str) -> dict[str, Any]:
     """
     p = bench.plan
     with bench.running(peer) as (server, gen):
-        room = server.realtime.room(0, p.s7_movers + p.s7_observers)
+        room = server.room(0, p.s7_movers + p.s7_observers)
         urls = room.reader_urls(server.port)
         groups = [
             {"kind": "mover", "count": p.s7_movers, "urls": urls[: p.s7_movers]},
@@ -718,7 +718,7 @@ def s8_join_storm(bench: Bench, peer: str) -> dict[str, Any]:
     if peer == "planboard":
         args["env_extra"] = dict(_BIG_SEED_ENV)
     with bench.running(peer, **args) as (server, gen):
-        room = server.realtime.room(0, p.s8_clients)
+        room = server.room(0, p.s8_clients)
         seeded = gen.call(
             {
                 "cmd": "seed",
@@ -795,8 +795,8 @@ def s9_large_board(bench: Bench, peer: str) -> dict[str, Any]:
     if peer == "planboard":
         args["env_extra"] = {**_BIG_SEED_ENV, "PLANBOARD_IDLE_UNLOAD": "1"}
     with bench.running(peer, **args) as (server, gen):
-        big = server.realtime.room(p.s9_writers, 2)
-        small = server.realtime.room(p.s9_writers, 2)
+        big = server.room(p.s9_writers, 2)
+        small = server.room(p.s9_writers, 2)
         if peer == "planboard":
             time.sleep(1.5)  # boards that creating them loaded are unloaded again
         time.sleep(p.settle)

@@ -79,7 +79,7 @@ async def run(kind: str, minutes: float) -> dict[str, Any]:
     server.start()
     proc = psutil.Process(server.pid)
     try:
-        room = server.realtime.room(WRITERS, CLIENTS - WRITERS)
+        room = server.room(WRITERS, CLIENTS - WRITERS)
         writers = []
         for i, url in enumerate(room.writer_urls(server.port)):
             client = await YClient(url).connect()
