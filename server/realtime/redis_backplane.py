@@ -519,7 +519,9 @@ class RedisBackplane:
                 if not future.done():
                     future.set_result(None)
             sub = self._docs.get(channel)
-            if entry.resync and sub is not None:
+            # A channel subscribed again after it was live may have missed messages, whatever
+            # the bookkeeping of who asked for it says: the room reads the store.
+            if sub is not None and (entry.resync or sub.confirmed):
                 await self._call(sub, sub.handlers.on_resync())
                 self._enqueue(channel, encode_message(KIND_QUERY, self._iid), True)
         elif kind in UNSUBSCRIBED:

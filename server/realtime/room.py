@@ -40,6 +40,9 @@ T = TypeVar("T")
 # usually closed by the next message within milliseconds, so it is read from the store only if
 # it is still open after this grace.
 GAP_GRACE_SECONDS = 0.05
+# After the store changed epoch (a failover, a slot migration), the room reads it once more this
+# much later: the other instances switch at their own moment.
+EPOCH_SETTLE_SECONDS = 1.0
 
 # A client whose update cannot integrate yet is asked for its state again, at most this often.
 RESYNC_REQUEST_SECONDS = 2.0
@@ -200,10 +203,17 @@ class Room:
             log.warning("%s: the store is in a new epoch; healing it from memory", self.doc_id)
             self.cursor.restart(epoch, seq)
             await self._give_store_what_it_lacks(entries)
+            # Other instances switch epochs at their own moment: what they publish meanwhile
+            # may be judged against the old one. One more read once they have settled.
+            self._spawn(self._read_again_later())
         except BaseException:
             if heal:
                 self._heal_wanted = True
             raise
+
+    async def _read_again_later(self) -> None:
+        await asyncio.sleep(EPOCH_SETTLE_SECONDS)
+        self._request_resync(0.0)
 
     async def _read_store(self) -> tuple[int, int, list[tuple[int, bytes]]]:
         """(epoch, the store's counter, the updates past our position, or all of another epoch)."""
