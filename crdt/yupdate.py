@@ -227,12 +227,15 @@ def _uint_at(buf: bytes, pos: int) -> tuple[int, int]:
     raise UpdateFormatError("varuint too long")
 
 
+def _id_at(buf: bytes, pos: int) -> tuple[ID, int]:
+    """A struct id (client, clock) at `pos`."""
+    client, pos = _uint_at(buf, pos)
+    clock, pos = _uint_at(buf, pos)
+    return (client, clock), pos
+
+
 def _string_at(buf: bytes, pos: int) -> tuple[str, int]:
-    n = buf[pos] if pos < len(buf) else 0x80
-    if n < 0x80:
-        pos += 1
-    else:
-        n, pos = _uint_at(buf, pos)
+    n, pos = _uint_at(buf, pos)
     end = pos + n
     if end > len(buf):
         raise UpdateFormatError("truncated bytes")
@@ -282,11 +285,7 @@ def decode_update(data: bytes, depth_of: DepthOf | None = None, max_depth: int =
             if ref in (GC, SKIP):
                 if info & 0xE0:
                     raise UpdateFormatError("flags on a GC or skip struct")
-                length = buf[pos] if pos < size else 0x80
-                if length < 0x80:
-                    pos += 1
-                else:
-                    length, pos = _uint_at(buf, pos)
+                length, pos = _uint_at(buf, pos)
                 if length == 0:
                     raise UpdateFormatError("empty struct")
                 s = Struct(client, clock, length, ref, buf[start:pos])
@@ -295,29 +294,15 @@ def decode_update(data: bytes, depth_of: DepthOf | None = None, max_depth: int =
                 continue
             s = Struct(client, clock, 0, ref)
             if info & HAS_ORIGIN:
-                a, pos = _uint_at(buf, pos)
-                b = buf[pos] if pos < size else 0x80
-                if b < 0x80:
-                    pos += 1
-                else:
-                    b, pos = _uint_at(buf, pos)
-                s.origin = (a, b)
+                s.origin, pos = _id_at(buf, pos)
             if info & HAS_RIGHT_ORIGIN:
-                a, pos = _uint_at(buf, pos)
-                b = buf[pos] if pos < size else 0x80
-                if b < 0x80:
-                    pos += 1
-                else:
-                    b, pos = _uint_at(buf, pos)
-                s.right_origin = (a, b)
+                s.right_origin, pos = _id_at(buf, pos)
             if not info & (HAS_ORIGIN | HAS_RIGHT_ORIGIN):
                 kind = buf[pos] if pos < size else 0x80
                 if kind == 1:
                     s.parent_name, pos = _string_at(buf, pos + 1)
                 elif kind == 0:
-                    a, pos = _uint_at(buf, pos + 1)
-                    b, pos = _uint_at(buf, pos)
-                    s.parent_id = (a, b)
+                    s.parent_id, pos = _id_at(buf, pos + 1)
                 else:
                     raise UpdateFormatError("unknown parent kind")
                 if info & HAS_PARENT_SUB:
