@@ -2,7 +2,7 @@
 
 Runs the same workloads against planboard, pycrdt-websocket and @y/websocket-server in one
 run and writes bench/results/latest.md and latest.json. See bench/README.md for the method.
-`--profile` instead samples planboard with py-spy under the S1 and S6 loads.
+`--profile` instead samples planboard with py-spy under the S1, S6 and S2 loads.
 """
 
 from __future__ import annotations
@@ -241,17 +241,26 @@ def profile(args: argparse.Namespace) -> int:
     workdir = Path(tempfile.mkdtemp(prefix="planboard-profile-"))
     bench = sc.Bench(plan, workdir)
     args.out.mkdir(parents=True, exist_ok=True)
-    loads = [("s1", 200, 10, plan.rate * 10), ("s6", 200, 20, args.profile_rate)]
+    s2_rooms = sc.Plan().s2_rooms
+    loads = [
+        ("s1", 200, 10, plan.rate * 10),
+        ("s6", 200, 20, args.profile_rate),
+        ("s2", s2_rooms * sc.Plan().s2_room_size, s2_rooms, plan.rate * s2_rooms),
+    ]
+    loads = [load for load in loads if load[0] in args.profile_loads]
     try:
         for name, clients, writers, total in loads:
             with bench.running("planboard") as (server, gen):
-                room = server.room(writers, clients - writers)
-                sc.connect(
-                    gen,
-                    sc._fanout_groups(
-                        room, server.port, clients=clients, writers=writers, observers=4
-                    ),
-                )
+                if name == "s2":
+                    sc.connect(gen, sc.s2_groups(server, sc.Plan()))
+                else:
+                    room = server.room(writers, clients - writers)
+                    sc.connect(
+                        gen,
+                        sc._fanout_groups(
+                            room, server.port, clients=clients, writers=writers, observers=4
+                        ),
+                    )
                 raw = args.out / f"profile-{name}.raw"
                 spy: list[subprocess.Popen[bytes]] = []
 
@@ -309,6 +318,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep-workdir", action="store_true", help="keep server logs and data")
     parser.add_argument("--profile", action="store_true", help="py-spy planboard under S1/S6")
     parser.add_argument("--profile-seconds", type=float, default=10.0)
+    parser.add_argument(
+        "--profile-loads",
+        type=lambda s: [x.strip().lower() for x in s.split(",") if x.strip()],
+        default=["s1", "s6", "s2"],
+        help="which loads --profile samples: s1, s6, s2",
+    )
     parser.add_argument(
         "--profile-rate", type=float, default=300.0, help="updates/s of the S6-like profile"
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import math
+import os
 import shutil
 import subprocess
 import threading
@@ -286,30 +287,33 @@ def s1_one_room(bench: Bench, peer: str) -> dict[str, Any]:
 
 
 # -- S2: many small rooms ---------------------------------------------------------------------
+def s2_groups(server: Server, p: Plan) -> list[dict[str, Any]]:
+    """S2's clients: per room one writer, then one observer (in the first rooms) and readers."""
+    groups: list[dict[str, Any]] = []
+    for r in range(p.s2_rooms):
+        room = server.room(1, p.s2_room_size - 1)
+        readers = room.reader_urls(server.port)
+        observed = 1 if r < p.s2_observed_rooms else 0
+        groups.append(
+            {
+                "kind": "writer",
+                "count": 1,
+                "urls": room.writer_urls(server.port),
+                "authors": room.writer_authors,
+                "index_base": r,
+            }
+        )
+        if observed:
+            groups.append({"kind": "observer", "count": 1, "urls": readers})
+        groups.append({"kind": "reader", "count": p.s2_room_size - 1 - observed, "urls": readers})
+    return groups
+
+
 def s2_many_rooms(bench: Bench, peer: str) -> dict[str, Any]:
     """100 rooms of 4 (1 writer at 5/s each): per-room overhead instead of fan-out width."""
     p = bench.plan
     with bench.running(peer) as (server, gen):
-        groups: list[dict[str, Any]] = []
-        for r in range(p.s2_rooms):
-            room = server.room(1, p.s2_room_size - 1)
-            readers = room.reader_urls(server.port)
-            observed = 1 if r < p.s2_observed_rooms else 0
-            groups.append(
-                {
-                    "kind": "writer",
-                    "count": 1,
-                    "urls": room.writer_urls(server.port),
-                    "authors": room.writer_authors,
-                    "index_base": r,
-                }
-            )
-            if observed:
-                groups.append({"kind": "observer", "count": 1, "urls": readers})
-            groups.append(
-                {"kind": "reader", "count": p.s2_room_size - 1 - observed, "urls": readers}
-            )
-        conn = connect(gen, groups)
+        conn = connect(gen, s2_groups(server, p))
         res = measure(
             gen, [server], rate=p.rate, warmup=p.warmup, duration=p.duration, grace=p.grace
         )
@@ -966,7 +970,7 @@ def py_spy_record(pid: int, seconds: float, out: Path, fmt: str = "raw") -> subp
             fmt,
             "--output",
             str(out),
-            "--nonblocking",
+            *(["--native"] if os.environ.get("PROFILE_NATIVE") else ["--nonblocking"]),
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
