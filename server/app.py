@@ -118,6 +118,7 @@ def build_services(settings: Settings) -> Services:
             max_state_bytes=settings.max_awareness_bytes,
             max_states=settings.max_awareness_states,
             timeout_seconds=settings.awareness_timeout_seconds,
+            tick_seconds=settings.presence_tick_ms / 1000,
         ),
         idle_unload_seconds=settings.idle_unload_seconds,
         compact_every=settings.compact_every_updates,

@@ -68,6 +68,7 @@ class Settings:
     awareness_ids_per_connection: int = 4  # a stock Yjs client uses one
     max_awareness_bytes: int = 8 * 1024
     max_awareness_states: int = 1000
+    presence_tick_ms: float = 50.0
     max_loop_lag_seconds: float = 0.5
     # Slow and greedy HTTP clients (server/http/httpguard.py).
     header_timeout_seconds: float = 10.0
@@ -137,6 +138,7 @@ class Settings:
             max_awareness_states=_env_int(
                 "PLANBOARD_MAX_AWARENESS_STATES", cls.max_awareness_states
             ),
+            presence_tick_ms=_env_float("PLANBOARD_PRESENCE_TICK_MS", cls.presence_tick_ms),
             max_loop_lag_seconds=_env_float("PLANBOARD_MAX_LOOP_LAG", cls.max_loop_lag_seconds),
             header_timeout_seconds=_env_float(
                 "PLANBOARD_HEADER_TIMEOUT", cls.header_timeout_seconds

@@ -11,6 +11,12 @@ megabytes or pass itself off as the facilitator. So:
   and the board's roster (other `user` fields, a colour for instance, are the client's);
 - a client id stays bound to the member who used it, after that member's socket is gone too,
   so another member cannot take it over and have the owner's own presence refused.
+
+Presence is the busiest traffic of a whiteboard (every pointer move of everyone), so the room
+relays it in ticks (`PresenceOutbox`): what is accepted waits at most one tick, the latest state
+of each client wins, and everyone gets the same frame, encoded once. A change after a quiet tick
+goes out at once. Clocks never go backwards (older states are refused before they are queued)
+and the last state of every client is always sent.
 """
 
 from __future__ import annotations
@@ -37,6 +43,7 @@ class PresenceLimits:
     max_states: int = 1000
     timeout_seconds: float = 30.0
     query_interval_seconds: float = 1.0
+    tick_seconds: float = 0.05  # presence waits at most this long, to go out in one frame
 
 
 @dataclass(slots=True)
@@ -88,6 +95,37 @@ def frames(entries: list[protocol.AwarenessEntry]) -> list[bytes]:
     return out
 
 
+class PresenceOutbox:
+    """Accepted presence waiting for the room's next tick: the latest state of each client.
+
+    Pure bookkeeping; the room owns the timer. `delay` says when the next frame may go: at once
+    after a quiet tick, else a tick after the last one.
+    """
+
+    __slots__ = ("_last", "_waiting", "tick")
+
+    def __init__(self, tick: float) -> None:
+        self.tick = tick
+        self._waiting: dict[int, tuple[protocol.AwarenessEntry, bool]] = {}
+        self._last = float("-inf")
+
+    def add(self, entries: Iterable[protocol.AwarenessEntry], *, local: bool) -> None:
+        for entry in entries:
+            self._waiting[entry.client_id] = (entry, local)
+
+    def delay(self, now: float) -> float:
+        return self._last + self.tick - now
+
+    def take(
+        self, now: float
+    ) -> tuple[list[protocol.AwarenessEntry], list[protocol.AwarenessEntry]]:
+        """(every waiting entry, those of this instance's clients: for the other instances)."""
+        waiting, self._waiting = self._waiting, {}
+        self._last = now
+        everyone = [entry for entry, _ in waiting.values()]
+        return everyone, [entry for entry, local in waiting.values() if local]
+
+
 class Presence:
     def __init__(
         self,
@@ -98,7 +136,12 @@ class Presence:
         self.bindings: dict[int, str] = {}  # client id -> member; outlives their socket
         self.limits = limits or PresenceLimits()
         self._identity = identity
+        self._identities: dict[Connection, dict[str, str]] = {}  # until the doc changes
         self._last_query: dict[Connection, float] = {}
+
+    def doc_changed(self) -> None:
+        """The roster may have changed: read identities from the doc again."""
+        self._identities.clear()
 
     # -- answers ------------------------------------------------------------------------------
     def live_entries(self, *, local_only: bool = False) -> list[protocol.AwarenessEntry]:
@@ -138,7 +181,10 @@ class Presence:
         if not isinstance(value, dict):
             return None
         user = value.get("user")
-        value["user"] = {**(user if isinstance(user, dict) else {}), **self._identity(conn)}
+        identity = self._identities.get(conn)
+        if identity is None:
+            identity = self._identities[conn] = self._identity(conn)
+        value["user"] = {**(user if isinstance(user, dict) else {}), **identity}
         return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
     def accept_local(
@@ -186,6 +232,7 @@ class Presence:
     def leave(self, conn: Connection) -> list[protocol.AwarenessEntry]:
         """The null states of a connection that went (its ids stay bound to its member)."""
         self._last_query.pop(conn, None)
+        self._identities.pop(conn, None)
         gone = [
             protocol.AwarenessEntry(cid, self.records[cid].clock + 1, "null")
             for cid in conn.awareness_ids

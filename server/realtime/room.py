@@ -27,7 +27,13 @@ from server.realtime.connection import CLOSE_MALFORMED, CLOSE_RATE_LIMITED, Conn
 from server.realtime.docref import DocRef
 from server.realtime.log_cursor import LogCursor
 from server.realtime.notices import notice_frame
-from server.realtime.presence import Presence, PresenceLimits, frames, roster_identity
+from server.realtime.presence import (
+    Presence,
+    PresenceLimits,
+    PresenceOutbox,
+    frames,
+    roster_identity,
+)
 from server.realtime.room_core import RoomCore, UpdateGuard
 from server.store.base import Store
 
@@ -79,6 +85,8 @@ class Room:
         self.presence = Presence(
             lambda conn: roster_identity(self.doc, conn.claims), presence_limits
         )
+        self._presence_out = PresenceOutbox(presence_limits.tick_seconds)
+        self._presence_timer: asyncio.TimerHandle | None = None
         self.cursor = LogCursor(track_gaps=backplane.relays)
         self._track_gaps = backplane.relays
         self._early: list[tuple[int, bytes, int]] | None = None  # remote updates during load
@@ -409,6 +417,7 @@ class Room:
             self._tell_watches()
 
     def _tell_watches(self) -> None:
+        self.presence.doc_changed()
         for watch in self.watches:
             watch.changed()
 
@@ -441,15 +450,15 @@ class Room:
 
     async def leave(self, conn: Connection) -> None:
         self.connections.discard(conn)
-        for frame in frames(self.presence.leave(conn)):
-            self.broadcast(frame, exclude=None)
-            with contextlib.suppress(Exception):
-                await self.backplane.publish_awareness(self.doc_id, frame[1:])
+        self._relay_presence(self.presence.leave(conn), local=True)
 
     async def handle_message(self, conn: Connection, message: protocol.Message) -> None:
         if isinstance(message, protocol.SyncStep1):
             # Nothing may be shown that is not stored yet: a kill -9 must not lose what was seen.
             await self.persisted()
+            if self._presence_timer is not None:  # answers keep their order: presence first
+                self._presence_timer.cancel()
+                self._send_presence()
             try:
                 conn.send(self.core.answer_sync_step1(message.state_vector))
             except MalformedUpdate:
@@ -469,12 +478,38 @@ class Room:
 
     async def _handle_awareness(self, conn: Connection, message: protocol.AwarenessUpdate) -> None:
         """Relay what the presence rules accept (server.realtime.presence), identities bound."""
-        accepted = self.presence.accept_local(conn, message.entries)
-        if not accepted:
+        self._relay_presence(self.presence.accept_local(conn, message.entries), local=True)
+
+    def _relay_presence(self, entries: list[protocol.AwarenessEntry], *, local: bool) -> None:
+        """Queue accepted presence for the room's tick (server/realtime/presence.py): at once
+        after a quiet tick, else with everything else of the tick in one frame."""
+        if not entries:
             return
-        frame = protocol.encode_awareness(accepted)
-        self.broadcast(frame, exclude=conn)
-        await self.backplane.publish_awareness(self.doc_id, frame[1:])
+        outbox = self._presence_out
+        outbox.add(entries, local=local)
+        if self._presence_timer is not None:
+            return
+        loop = asyncio.get_running_loop()
+        delay = outbox.delay(loop.time())
+        if delay <= 0:
+            self._send_presence()
+        else:
+            self._presence_timer = loop.call_later(delay, self._send_presence)
+
+    def _send_presence(self) -> None:
+        """One tick: every waiting state to every client here (a client's own state comes back
+        unchanged, which Yjs ignores), this instance's clients' states to the other instances."""
+        self._presence_timer = None
+        everyone, local = self._presence_out.take(asyncio.get_running_loop().time())
+        for frame in frames(everyone):
+            self.broadcast(frame, exclude=None)
+        if local and self.backplane.relays and not self._closed:
+            self._spawn(self._publish_presence(frames(local)))
+
+    async def _publish_presence(self, batch: list[bytes]) -> None:
+        for frame in batch:
+            with contextlib.suppress(Exception):
+                await self.backplane.publish_awareness(self.doc_id, frame[1:])
 
     async def _on_remote_awareness(self, instance_id: str, payload: bytes) -> None:
         """Presence relayed by another instance; we remember which one, to expire it with it."""
@@ -484,14 +519,12 @@ class Room:
             return
         if not isinstance(message, protocol.AwarenessUpdate):
             return
-        for frame in frames(self.presence.accept_remote(instance_id, message.entries)):
-            self.broadcast(frame, exclude=None)
+        self._relay_presence(self.presence.accept_remote(instance_id, message.entries), local=False)
 
     async def _on_instance_gone(self, instance_id: str) -> None:
         """An instance stopped heartbeating: its clients' presence goes (null state, clock+1),
         and it may have stored an update it never published, so read the store's tail."""
-        for frame in frames(self.presence.instance_gone(instance_id)):
-            self.broadcast(frame, exclude=None)
+        self._relay_presence(self.presence.instance_gone(instance_id), local=False)
         self._request_resync(0.0)
 
     async def _on_awareness_query(self) -> None:
@@ -504,6 +537,12 @@ class Room:
         if self._compaction is not None:
             with contextlib.suppress(Exception):
                 await self._compaction
+        if self._presence_timer is not None:  # the last goodbyes still go to other instances
+            self._presence_timer.cancel()
+            self._presence_timer = None
+            _, local = self._presence_out.take(asyncio.get_running_loop().time())
+            if local and self.backplane.relays:
+                await self._publish_presence(frames(local))
         self._closed = True
         if self._unwatch is not None:
             with contextlib.suppress(ValueError):

@@ -184,3 +184,36 @@ async def test_a_gone_members_client_id_cannot_be_squatted(live_server: Planboar
     assert _peers(observer)[ana_id]["user"]["id"] == ana["participant_id"]
     for client in (observer, ana_client, squatter):
         await client.close()
+
+
+async def test_presence_goes_out_in_ticks_latest_state_wins_and_the_last_arrives(
+    live_server: PlanboardProcess,
+) -> None:
+    """30 pointer moves in a burst reach an observer in a few frames, clocks only rising, the
+    last move always there; two movers share frames."""
+    board = create_board(live_server.url)
+    bid, token = board["id"], board["token"]
+    observer = await YClient(_url(live_server, bid, token)).connect()
+    movers = [await YClient(_url(live_server, bid, token)).connect() for _ in range(2)]
+    for clock in range(1, 31):
+        for mover in movers:
+            entry = _entry(mover.doc.client_id, clock, {"cursor": {"x": clock}})
+            await mover.send_raw(protocol.encode_awareness([entry]))
+    ids = {mover.doc.client_id for mover in movers}
+
+    def last_clocks() -> dict[int, int]:
+        seen: dict[int, int] = {}
+        for message in _awareness_frames(observer):
+            for entry in message.entries:
+                if entry.client_id in ids:
+                    assert entry.clock > seen.get(entry.client_id, 0), "a clock went backwards"
+                    seen[entry.client_id] = entry.clock
+        return seen
+
+    await wait_for(lambda: last_clocks() == dict.fromkeys(ids, 30), what="every last move")
+    frames = [m for m in _awareness_frames(observer) if ids & {e.client_id for e in m.entries}]
+    assert len(frames) <= 10, f"{len(frames)} frames for 60 moves: not coalesced"
+    assert any({e.client_id for e in m.entries} >= ids for m in frames), "movers never shared"
+    assert _peers(observer)[next(iter(ids))]["cursor"] == {"x": 30}
+    for client in (observer, *movers):
+        await client.close()
