@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 
@@ -18,6 +20,7 @@ class Metrics:
             "planboard_messages_out", "WebSocket messages queued to clients", registry=r
         )
         self.bytes_in = Counter("planboard_bytes_in", "WebSocket bytes received", registry=r)
+        self._messages_in_by_kind: dict[str, Any] = {}
         self.bytes_out = Counter("planboard_bytes_out", "WebSocket bytes queued", registry=r)
         self.closes = Counter(
             "planboard_closes", "Connections closed by the server", ["code"], registry=r
@@ -41,3 +44,10 @@ class Metrics:
         self.commands = Counter(
             "planboard_commands", "Commands applied", ["type", "outcome"], registry=r
         )
+
+    def message_in(self, kind: str) -> None:
+        """Count a received message (on every message: the labelled child is looked up once)."""
+        counter = self._messages_in_by_kind.get(kind)
+        if counter is None:
+            counter = self._messages_in_by_kind[kind] = self.messages_in.labels(kind)
+        counter.inc()

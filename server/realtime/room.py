@@ -97,7 +97,11 @@ class Room:
         self._closed = False
         self._append_timer = metrics.store_latency.labels("append")
         self._notice_clock = 0
-        self._inflight: set[asyncio.Task[tuple[int, int]]] = set()
+        self._inflight: set[asyncio.Future[Any]] = set()
+        # A store without epochs may append without a task (server/store/sqlite.py).
+        self._append_soon: Callable[[str, bytes], asyncio.Future[int]] | None = getattr(
+            store, "append_soon", None
+        )
         self._background: set[asyncio.Future[None]] = set()
         self._since_compaction = 0
         self._compact_every = compact_every
@@ -262,13 +266,18 @@ class Room:
     # -- the one write path -------------------------------------------------------------------
     async def _commit(self, net: bytes, *, exclude: Connection | None) -> None:
         """Append to the store, then fan out once-encoded bytes, then tell other instances."""
-        task = asyncio.ensure_future(self._append(net))
-        self._inflight.add(task)
+        started = time.perf_counter()
+        soon = self._append_soon
+        pending: asyncio.Future[Any] = (
+            soon(self.doc_id, net) if soon is not None else asyncio.ensure_future(self._append(net))
+        )
+        self._inflight.add(pending)
         try:
-            with self._append_timer.time():
-                epoch, position = await task
+            stamp = await pending
         finally:
-            self._inflight.discard(task)
+            self._inflight.discard(pending)
+        self._append_timer.observe(time.perf_counter() - started)
+        epoch, position = (0, stamp) if soon is not None else stamp
         self._note_stamp(epoch, position)
         self.broadcast(protocol.encode_update(net), exclude=exclude)
         await self.backplane.publish_update(self.doc_id, position, net, epoch)

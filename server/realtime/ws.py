@@ -213,7 +213,7 @@ async def _receive_loop(
         except protocol.ProtocolError as exc:
             _close(conn, services, CLOSE_MALFORMED, str(exc))
             return
-        metrics.messages_in.labels(type(message).__name__).inc()
+        metrics.message_in(type(message).__name__)
         await room.handle_message(conn, message)
     # The room closed this connection (malformed update, overflow): drain until the peer goes.
     while True:

@@ -1,4 +1,5 @@
-"""SQLite store: one WAL file; every call runs on one dedicated thread, never on the event loop.
+"""SQLite store: one WAL file; every call runs on one dedicated thread, never on the event loop
+(server/store/sqlite_thread.py).
 
 Appends that arrive together are committed in one transaction (group commit): each caller's
 future resolves only once its update is on disk, so nothing is broadcast before it is stored.
@@ -11,12 +12,12 @@ import json
 import sqlite3
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
 
 from server.store.base import BoardInfo, Delivery, LoadedDoc, VoteResult
 from server.store.compaction import fold_updates
+from server.store.sqlite_thread import SQLiteThread
 
 T = TypeVar("T")
 
@@ -106,21 +107,14 @@ class SQLiteStore:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite")
-        self._db: sqlite3.Connection | None = None
-        self._pending: list[tuple[str, bytes, asyncio.Future[int]]] = []
-        self._flusher: asyncio.Task[None] | None = None
+        self._thread = SQLiteThread(self._connect)
 
     # -- plumbing
     async def _run(self, fn: Callable[[sqlite3.Connection], T]) -> T:
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, self._call, fn)
+        return await self._thread.call(fn)
 
-    def _call(self, fn: Callable[[sqlite3.Connection], T]) -> T:
-        assert self._db is not None, "store is not open"
-        return fn(self._db)
-
-    def _connect(self) -> None:
+    def _connect(self) -> sqlite3.Connection:
+        """On the store's thread: open the file and bring its schema up to date."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
         db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
         db.execute("PRAGMA journal_mode=WAL")
@@ -131,19 +125,13 @@ class SQLiteStore:
         db.executescript(SCHEMA)
         # One process owns the file: leases of a previous (killed) process are void.
         db.execute("UPDATE outbox SET leased_until = 0 WHERE leased_until > 0")
-        self._db = db
+        return db
 
     async def open(self) -> None:
-        loop = asyncio.get_running_loop()
-        await loop.run_in_executor(self._executor, self._connect)
+        await self._thread.start()
 
     async def close(self) -> None:
-        await self.flush()
-        if self._db is not None:
-            db = self._db
-            await asyncio.get_running_loop().run_in_executor(self._executor, db.close)
-            self._db = None
-        self._executor.shutdown(wait=True)
+        await self._thread.stop()
 
     async def ping(self) -> None:
         await self._run(lambda db: db.execute("SELECT 1").fetchone())
@@ -198,46 +186,15 @@ class SQLiteStore:
 
     # -- documents
     async def append_update(self, doc_id: str, update: bytes) -> int:
-        future: asyncio.Future[int] = asyncio.get_running_loop().create_future()
-        self._pending.append((doc_id, update, future))
-        if self._flusher is None or self._flusher.done():
-            self._flusher = asyncio.create_task(self._flush_loop())
-        return await future
+        return await self._thread.append(doc_id, update)
 
-    async def _flush_loop(self) -> None:
-        while self._pending:
-            batch, self._pending = self._pending, []
-
-            def work(db: sqlite3.Connection, batch: list[Any] = batch) -> list[int]:
-                positions = []
-                db.execute("BEGIN")
-                try:
-                    for doc_id, update, _ in batch:
-                        cur = db.execute(
-                            "INSERT INTO updates (doc, data) VALUES (?, ?)", (doc_id, update)
-                        )
-                        positions.append(int(cur.lastrowid or 0))
-                    db.execute("COMMIT")
-                except BaseException:
-                    db.execute("ROLLBACK")
-                    raise
-                return positions
-
-            try:
-                positions = await self._run(work)
-            except Exception as exc:
-                for _, _, future in batch:
-                    if not future.done():
-                        future.set_exception(exc)
-                continue
-            for (_, _, future), position in zip(batch, positions, strict=True):
-                if not future.done():
-                    future.set_result(position)
+    def append_soon(self, doc_id: str, update: bytes) -> asyncio.Future[int]:
+        """The same as `append_update`, as a future: the room's write path needs no task."""
+        return self._thread.append(doc_id, update)
 
     async def flush(self) -> None:
-        """Wait until every append made so far is committed."""
-        while self._flusher is not None and not self._flusher.done():
-            await asyncio.shield(self._flusher)
+        """Wait until every append made so far is committed (jobs run in queue order)."""
+        await self._thread.call(lambda db: None)
 
     async def load_doc(self, doc_id: str) -> LoadedDoc:
         def work(db: sqlite3.Connection) -> LoadedDoc:
