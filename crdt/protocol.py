@@ -8,7 +8,8 @@ close the connection with 1007 instead of acting on half a message.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 MSG_SYNC = 0
 MSG_AWARENESS = 1
@@ -44,11 +45,13 @@ class SyncUpdate:
     update: bytes
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: presence is the busiest traffic, built by the thousand
 class AwarenessEntry:
     client_id: int
     clock: int
     state: str  # JSON text; "null" means the client is gone
+    # The state as parsed when a client's frame was checked, so that it is parsed only once.
+    value: Any = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +75,11 @@ class _Reader:
         self.pos = 0
 
     def var_uint(self) -> int:
+        pos = self.pos
+        buf = self.buf
+        if pos < len(buf) and buf[pos] < 0x80:  # most lengths and small numbers: one byte
+            self.pos = pos + 1
+            return buf[pos]
         result = 0
         shift = 0
         for _ in range(MAX_VARUINT_BYTES):
@@ -138,6 +146,7 @@ def parse_awareness(payload: bytes) -> AwarenessUpdate:
     if count > MAX_AWARENESS_ENTRIES:
         raise ProtocolError("too many awareness entries")
     entries = []
+    loads = json.loads
     for _ in range(count):
         client_id = reader.var_uint()
         clock = reader.var_uint()
@@ -145,12 +154,12 @@ def parse_awareness(payload: bytes) -> AwarenessUpdate:
         if len(state) > MAX_AWARENESS_STATE:
             raise ProtocolError("awareness state too large")
         try:
-            value = json.loads(state)
+            value = loads(state)
         except ValueError as exc:
             raise ProtocolError("awareness state is not JSON") from exc
-        if value is not None and not isinstance(value, dict):
+        if value is not None and type(value) is not dict:
             raise ProtocolError("awareness state must be an object or null")
-        entries.append(AwarenessEntry(client_id, clock, state))
+        entries.append(AwarenessEntry(client_id, clock, state, value))
     reader.done()
     return AwarenessUpdate(tuple(entries))
 

@@ -173,11 +173,13 @@ class Presence:
         while len(self.bindings) > 4 * self.limits.max_states:
             del self.bindings[next(iter(self.bindings))]  # the oldest binding goes first
 
-    def _bound_state(self, state: str, conn: Connection) -> str | None:
-        try:
-            value = json.loads(state)
-        except ValueError:
-            return None
+    def _bound_state(self, entry: protocol.AwarenessEntry, conn: Connection) -> str | None:
+        value = entry.value  # parsed when the frame was checked (crdt/protocol.py)
+        if value is None:
+            try:
+                value = json.loads(entry.state)
+            except ValueError:
+                return None
         if not isinstance(value, dict):
             return None
         user = value.get("user")
@@ -220,7 +222,7 @@ class Presence:
                 continue
             if rec is None and len(self.records) >= limits.max_states:
                 continue
-            state = self._bound_state(entry.state, conn)
+            state = self._bound_state(entry, conn)
             if state is None:
                 continue
             self.records[cid] = AwarenessRecord(entry.clock, state, conn, None, pid, now)
