@@ -235,6 +235,53 @@ def _summarize_raw(raw: Path, top: int = 30) -> str:
     return "\n".join(lines) + "\n"
 
 
+# Where a sample of the event-loop thread belongs, by the first of these found walking from the
+# innermost frame outwards (py-spy's raw stacks; with --native, C frames too).
+STAGES: list[tuple[str, tuple[str, ...]]] = [
+    ("metrics (prometheus)", ("prometheus_client", "Metrics.")),
+    ("logging", ("logging/__init__",)),
+    ("guard: decode, judge, index", ("crdt/policy.py", "crdt/yupdate.py", "crdt/structindex.py")),
+    ("pycrdt: apply, transaction, observers", ("pycrdt/",)),
+    ("store append and thread hand-off", ("server/store/",)),
+    ("fan-out: framing and socket writes", ("server/realtime/transport.py", "Connection.send")),
+    ("y-websocket parse", ("crdt/protocol.py",)),
+    ("presence", ("server/realtime/presence.py",)),
+    ("room bookkeeping (core, cursor, features)", ("server/realtime/room", "server/features/")),
+    ("receive loop: limits, counters", ("server/realtime/ws.py", "server/realtime/connection.py")),
+    (
+        "WebSocket frame parse and ASGI receive (uvicorn, websockets, starlette)",
+        ("data_received", "handle_events", "websockets/", "starlette/websockets.py", "queues.py"),
+    ),
+    ("asyncio: tasks, futures, callbacks", ("asyncio/tasks", "asyncio/futures", "asyncio/events")),
+]
+
+
+def _stage_of(frames: list[str]) -> str:
+    for frame in reversed(frames):
+        for name, marks in STAGES:
+            if any(mark in frame for mark in marks):
+                return name
+    leaf = frames[-1]
+    if "epoll" in leaf:
+        return "event loop: waiting in epoll"
+    if leaf.startswith(("read ", "write ", "send", "recv", "writev")):
+        return "event loop: socket system calls"
+    return "event loop: other C (uvloop, interpreter)"
+
+
+def _stage_table(raw: Path) -> str:
+    """The event-loop thread's samples by stage of the per-update path."""
+    counts: collections.Counter[str] = collections.Counter()
+    for line in raw.read_text().splitlines():
+        stack, _, count_text = line.rpartition(" ")
+        if "Runner.run" in stack and count_text.isdigit():
+            counts[_stage_of(stack.split(";"))] += int(count_text)
+    total = sum(counts.values()) or 1
+    rows = [f"| {name} | {100 * n / total:.1f} % |" for name, n in counts.most_common()]
+    head = ["", f"event-loop thread by stage ({total} samples):", "", "| stage | share |"]
+    return "\n".join([*head, "| --- | --- |", *rows]) + "\n"
+
+
 def profile(args: argparse.Namespace) -> int:
     """planboard under S1 (200 clients, 50 updates/s) and near saturation, sampled by py-spy."""
     plan = sc.Plan(duration=args.profile_seconds, grace=1.0)
@@ -281,7 +328,11 @@ def profile(args: argparse.Namespace) -> int:
                 )
                 for p in spy:
                     p.wait(60)
-                summary = _summarize_raw(raw) if raw.exists() else "py-spy wrote nothing\n"
+                summary = (
+                    _summarize_raw(raw) + _stage_table(raw)
+                    if raw.exists()
+                    else "py-spy wrote nothing\n"
+                )
                 lat = res["latency"].get("observer", {})
                 head = (
                     f"planboard, {clients} clients, {writers} writers, {total:.0f} updates/s: "

@@ -970,6 +970,8 @@ def py_spy_record(pid: int, seconds: float, out: Path, fmt: str = "raw") -> subp
             fmt,
             "--output",
             str(out),
+            # --native shows the C underneath (system calls, uvloop); it pauses the server to
+            # unwind, so it is slower: PROFILE_NATIVE=1 asks for it.
             *(["--native"] if os.environ.get("PROFILE_NATIVE") else ["--nonblocking"]),
         ],
         stdout=subprocess.DEVNULL,
