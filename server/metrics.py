@@ -2,9 +2,48 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections import Counter as Tally
+from collections.abc import Iterator
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client.core import CounterMetricFamily, Metric
+from prometheus_client.registry import Collector
+
+
+class Traffic:
+    """WebSocket traffic as plain integers, read when /metrics is scraped: they change on every
+    message and every delivery, where a prometheus Counter would take a lock each time."""
+
+    __slots__ = ("bytes_in", "bytes_out", "messages_in", "messages_out")
+
+    def __init__(self) -> None:
+        self.messages_in: Tally[str] = Tally()  # by message kind
+        self.bytes_in = 0
+        self.messages_out = 0
+        self.bytes_out = 0
+
+
+class _TrafficCollector(Collector):
+    def __init__(self, traffic: Traffic) -> None:
+        self.traffic = traffic
+
+    def collect(self) -> Iterator[Metric]:
+        t = self.traffic
+        received = CounterMetricFamily(
+            "planboard_messages_in", "WebSocket messages received", labels=["kind"]
+        )
+        for kind, count in sorted(t.messages_in.items()):
+            received.add_metric([kind], count)
+        yield received
+        yield CounterMetricFamily(
+            "planboard_messages_out", "WebSocket messages queued to clients", value=t.messages_out
+        )
+        yield CounterMetricFamily(
+            "planboard_bytes_in", "WebSocket bytes received", value=t.bytes_in
+        )
+        yield CounterMetricFamily(
+            "planboard_bytes_out", "WebSocket bytes queued", value=t.bytes_out
+        )
 
 
 class Metrics:
@@ -13,15 +52,8 @@ class Metrics:
         r = self.registry
         self.connections = Gauge("planboard_connections", "Open WebSocket connections", registry=r)
         self.rooms = Gauge("planboard_rooms_loaded", "Documents loaded in memory", registry=r)
-        self.messages_in = Counter(
-            "planboard_messages_in", "WebSocket messages received", ["kind"], registry=r
-        )
-        self.messages_out = Counter(
-            "planboard_messages_out", "WebSocket messages queued to clients", registry=r
-        )
-        self.bytes_in = Counter("planboard_bytes_in", "WebSocket bytes received", registry=r)
-        self._messages_in_by_kind: dict[str, Any] = {}
-        self.bytes_out = Counter("planboard_bytes_out", "WebSocket bytes queued", registry=r)
+        self.traffic = Traffic()
+        r.register(_TrafficCollector(self.traffic))
         self.closes = Counter(
             "planboard_closes", "Connections closed by the server", ["code"], registry=r
         )
@@ -44,10 +76,3 @@ class Metrics:
         self.commands = Counter(
             "planboard_commands", "Commands applied", ["type", "outcome"], registry=r
         )
-
-    def message_in(self, kind: str) -> None:
-        """Count a received message (on every message: the labelled child is looked up once)."""
-        counter = self._messages_in_by_kind.get(kind)
-        if counter is None:
-            counter = self._messages_in_by_kind[kind] = self.messages_in.labels(kind)
-        counter.inc()

@@ -438,8 +438,9 @@ class Room:
                 conn.send(frame)
                 count += 1
         if count:
-            self.metrics.messages_out.inc(count)
-            self.metrics.bytes_out.inc(count * len(frame))
+            traffic = self.metrics.traffic
+            traffic.messages_out += count
+            traffic.bytes_out += count * len(frame)
 
     def notify(self, participant_id: str, notice: Any) -> int:
         """Send a notice to every connection of one member here; how many received it."""

@@ -190,7 +190,7 @@ async def _receive_loop(
     websocket: WebSocket, services: Services, room: Room, conn: Connection
 ) -> None:
     settings = services.settings
-    metrics = services.metrics
+    traffic = services.metrics.traffic
     receive = websocket.receive
     while not conn.closed:
         event = await receive()
@@ -201,7 +201,7 @@ async def _receive_loop(
             _close(conn, services, CLOSE_MALFORMED, "text frames are not part of the protocol")
             return
         size = len(data)
-        metrics.bytes_in.inc(size)
+        traffic.bytes_in += size
         if size > settings.max_message_bytes:
             _close(conn, services, CLOSE_TOO_BIG, "message too big")
             return
@@ -213,7 +213,7 @@ async def _receive_loop(
         except protocol.ProtocolError as exc:
             _close(conn, services, CLOSE_MALFORMED, str(exc))
             return
-        metrics.message_in(type(message).__name__)
+        traffic.messages_in[type(message).__name__] += 1
         await room.handle_message(conn, message)
     # The room closed this connection (malformed update, overflow): drain until the peer goes.
     while True:

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 
+from tests.boards import add_note, note_texts
 from tests.helpers import create_board, join_board
 from tests.servers import PlanboardProcess
+from tests.yclient import YClient, wait_for
 
 
 def test_create_board_and_read_it(live_server: PlanboardProcess) -> None:
@@ -127,3 +131,30 @@ def test_every_template_seeds_its_agenda(live_server: PlanboardProcess) -> None:
         assert [i["id"] for i in summary["agenda"]] == [i["id"] for i in template["agenda"]]
         assert all(i["minutes"] > 0 for i in summary["agenda"])
         assert summary["current_item"] == template["agenda"][0]["id"]
+
+
+def _metric(text: str, name: str) -> float:
+    """The value of one sample line of the Prometheus text format (0 when it is absent)."""
+    for line in text.splitlines():
+        if line.startswith(name + " "):
+            return float(line.split()[-1])
+    return 0.0
+
+
+async def test_websocket_traffic_is_counted(server_factory: Any) -> None:
+    server = server_factory()  # a server of its own: no other test's traffic in the counters
+    board = create_board(server.url)
+    before = httpx.get(f"{server.url}/metrics").text
+    a = await YClient(f"{server.ws_url}/ws/{board['id']}?token={board['token']}").connect()
+    b = await YClient(f"{server.ws_url}/ws/{board['id']}?token={board['token']}").connect()
+    add_note(a.doc, "n1", board["participant_id"], "counted")
+    await wait_for(lambda: "n1" in note_texts(b.doc), what="the note at b")
+    text = httpx.get(f"{server.url}/metrics").text
+    kinds = ("SyncStep1", "SyncStep2", "SyncUpdate")
+    received = {k: _metric(text, f'planboard_messages_in_total{{kind="{k}"}}') for k in kinds}
+    assert received["SyncStep1"] >= 2 and received["SyncUpdate"] >= 1, received
+    assert _metric(text, "planboard_bytes_in_total") > _metric(before, "planboard_bytes_in_total")
+    assert _metric(text, "planboard_messages_out_total") >= 1  # broadcasts: the note to b
+    assert _metric(text, "planboard_bytes_out_total") > 0
+    for client in (a, b):
+        await client.close()
