@@ -23,7 +23,7 @@ from server.realtime.connection import (
 )
 from server.realtime.docref import DocRef
 from server.realtime.room import Room
-from server.realtime.transport import open_transport
+from server.realtime.transport import open_transport, speed_up_receive
 from server.services import Services
 
 log = logging.getLogger("planboard.ws")
@@ -132,6 +132,7 @@ async def _serve(websocket: WebSocket, *, drafts: bool) -> None:
     settings = services.settings
     chosen = SUBPROTOCOL if SUBPROTOCOL in offered_subprotocols(websocket) else None
     await websocket.accept(subprotocol=chosen)
+    speed_up_receive(websocket)  # before anything else is read from the client
     admitted = await _admit(websocket, services, drafts)
     if admitted is None:
         return
