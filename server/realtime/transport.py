@@ -115,6 +115,7 @@ def _sansio_protocol(send: Send) -> Any:
 
 
 _warned = False
+_receive_warned = False
 
 
 def _warn_once() -> None:
@@ -231,7 +232,7 @@ class FastTransport:
         self._proto.transport.abort()
 
 
-class FastReceive:
+class FastReceive(asyncio.Protocol):
     """Client frames to the app's queue without uvicorn's per-frame work, for plain messages.
 
     uvicorn's protocol feeds every byte through websockets' generator-based parser, builds an
@@ -242,6 +243,10 @@ class FastReceive:
     anything malformed or over the size limit), as whole frames, to uvicorn's own
     `data_received`, which answers pings, closes, and refuses what is wrong as before. Reading
     is paused only when messages pile up, not after each one.
+
+    It stands in front of uvicorn's protocol as the socket's protocol (`set_protocol`: uvloop
+    keeps the protocol's methods, so replacing one on the object would not be seen) and passes
+    every other event of the socket on to it.
     """
 
     __slots__ = ("_buffer", "_max_size", "_original", "_owed", "_proto", "_unmask")
@@ -261,24 +266,29 @@ class FastReceive:
         """On an accepted connection without extensions (compression) whose protocol looks as
         expected, and whose parser holds no bytes (a client that sent frames before the accept
         keeps uvicorn's reading); otherwise uvicorn keeps reading every frame itself."""
-        conn = getattr(proto, "conn", None)
+        conn: Any = getattr(proto, "conn", None)
         unmask = _apply_mask
-        reader = getattr(conn, "reader", None)
         if (
             unmask is None
             or _OPEN is None
-            or getattr(conn, "state", None) is not _OPEN
-            or getattr(conn, "extensions", None) != []
-            or getattr(reader, "buffer", None) != b""
+            or not isinstance(getattr(conn, "extensions", None), list)
+            or not isinstance(getattr(getattr(conn, "reader", None), "buffer", None), bytearray)
             or not isinstance(getattr(conn, "max_message_size", None), int)
             or not isinstance(getattr(proto, "queue", None), asyncio.Queue)
             or not isinstance(getattr(proto, "read_paused", None), bool)
             or not isinstance(getattr(proto, "frames", None), list)
+            or not callable(getattr(getattr(proto, "transport", None), "set_protocol", None))
         ):
+            global _receive_warned
+            if not _receive_warned:  # a uvicorn or websockets upgrade moved what it reads
+                _receive_warned = True
+                log.warning("uvicorn's frame reader is not as expected: it reads every frame")
             return
-        proto.data_received = cls(proto, unmask)
+        if conn.state is not _OPEN or conn.extensions or conn.reader.buffer:
+            return  # closing, compressed, or frames sent before the accept: uvicorn reads on
+        proto.transport.set_protocol(cls(proto, unmask))
 
-    def __call__(self, data: bytes) -> None:
+    def data_received(self, data: bytes) -> None:
         proto = self._proto
         if self._owed:  # the rest of a frame uvicorn is reading
             take = min(self._owed, len(data))
@@ -332,6 +342,18 @@ class FastReceive:
             self._original(data[pos:])
             return
         self._buffer = data[pos:]
+
+    def eof_received(self) -> bool | None:
+        return self._proto.eof_received()  # type: ignore[no-any-return]
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._proto.connection_lost(exc)
+
+    def pause_writing(self) -> None:
+        self._proto.pause_writing()
+
+    def resume_writing(self) -> None:
+        self._proto.resume_writing()
 
     def _deliver(self, payload: bytes) -> None:
         """What uvicorn does with a complete binary message, minus the pause per message."""

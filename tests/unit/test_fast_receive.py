@@ -28,12 +28,18 @@ def frame(payload: bytes, opcode: int = 2, fin: bool = True) -> bytes:
     return head + key + bytes(b ^ key[i % 4] for i, b in enumerate(payload))
 
 
-class Paused:
+class Socket:
+    """What FastReceive uses of the socket's transport."""
+
     def __init__(self) -> None:
         self.paused = 0
+        self.protocol: Any = None
 
     def pause_reading(self) -> None:
         self.paused += 1
+
+    def set_protocol(self, protocol: Any) -> None:
+        self.protocol = protocol
 
 
 def protocol() -> Any:
@@ -45,10 +51,18 @@ def protocol() -> Any:
     proto.read_paused = False
     proto.frames = []
     proto.close_sent = False
-    proto.transport = Paused()
+    proto.transport = Socket()
     proto.given = []
     proto.data_received = proto.given.append
     return proto
+
+
+def fed(proto: Any) -> Any:
+    """FastReceive on `proto`'s socket: what the event loop now hands the bytes it reads."""
+    FastReceive.install(proto)
+    receiver = proto.transport.protocol
+    assert isinstance(receiver, FastReceive)
+    return receiver.data_received
 
 
 def queued(proto: Any) -> list[bytes]:
@@ -61,11 +75,11 @@ def queued(proto: Any) -> list[bytes]:
 @pytest.mark.parametrize("piece", [1, 2, 3, 7, 1000])
 async def test_plain_frames_arrive_whole_however_they_are_cut(piece: int) -> None:
     proto = protocol()
-    FastReceive.install(proto)
+    feed = fed(proto)
     messages = [b"", b"a", b"x" * 125, b"y" * 126, b"z" * 70_000, b"w" * 300]
     data = b"".join(frame(m) for m in messages)
     for start in range(0, len(data), piece):
-        proto.data_received(data[start : start + piece])
+        feed(data[start : start + piece])
     small = [m for m in messages if len(m) < 65536]
     assert queued(proto) == small  # the large one went to uvicorn's reader, as it came
     assert b"".join(proto.given) == frame_bytes_of(data, b"z" * 70_000)
@@ -89,29 +103,29 @@ def frame_bytes_of(data: bytes, payload: bytes) -> bytes:
 
 async def test_other_frames_go_to_uvicorn_whole_and_in_order() -> None:
     proto = protocol()
-    FastReceive.install(proto)
+    feed = fed(proto)
     ping, text = frame(b"hi", opcode=0x9), frame(b"{}", opcode=0x1)
     start, rest = frame(b"ab", fin=False), frame(b"cd", opcode=0x0)
-    proto.data_received(frame(b"1") + ping + frame(b"2") + text + start + rest)
+    feed(frame(b"1") + ping + frame(b"2") + text + start + rest)
     assert queued(proto) == [b"1", b"2"]
     assert proto.given == [ping, text, start, rest]
 
 
 async def test_reading_pauses_only_when_messages_pile_up() -> None:
     proto = protocol()
-    FastReceive.install(proto)
-    proto.data_received(b"".join(frame(bytes([i])) for i in range(FastReceive.PAUSE_AT - 1)))
+    feed = fed(proto)
+    feed(b"".join(frame(bytes([i])) for i in range(FastReceive.PAUSE_AT - 1)))
     assert proto.transport.paused == 0 and not proto.read_paused
-    proto.data_received(frame(b"last"))
+    feed(frame(b"last"))
     assert proto.transport.paused == 1 and proto.read_paused
 
 
 async def test_a_closing_connection_leaves_everything_to_uvicorn() -> None:
     proto = protocol()
-    FastReceive.install(proto)
+    feed = fed(proto)
     proto.close_sent = True
     data = frame(b"late")
-    proto.data_received(data)
+    feed(data)
     assert queued(proto) == [] and proto.given == [data]
 
 
@@ -125,4 +139,4 @@ async def test_uvicorn_keeps_reading_when_the_connection_is_not_plain(change: st
     else:
         proto.conn.state = State.CLOSING
     FastReceive.install(proto)
-    assert proto.data_received == proto.given.append  # not replaced
+    assert proto.transport.protocol is None  # uvicorn's protocol reads on
