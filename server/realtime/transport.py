@@ -22,10 +22,14 @@ from starlette.types import Scope, Send
 from starlette.websockets import WebSocket
 
 _SansIO: type[Any] | None
+_WRITABLE: tuple[type[Any], ...] = (asyncio.Event,)
 try:  # uvicorn's default WebSocket protocol with uvicorn[standard]
     from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 
+    from server.realtime.lean_protocol import Flag
+
     _SansIO = WebSocketsSansIOProtocol
+    _WRITABLE = (asyncio.Event, Flag)  # Flag: planboard's lighter protocol subclass
 except ImportError:  # pragma: no cover - another server or uvicorn without websockets
     _SansIO = None
 
@@ -85,7 +89,7 @@ def _sansio_protocol(send: Send) -> Any:
         return None
     transport = getattr(proto, "transport", None)
     if not (
-        isinstance(getattr(proto, "writable", None), asyncio.Event)
+        isinstance(getattr(proto, "writable", None), _WRITABLE)
         and isinstance(getattr(proto, "close_sent", None), bool)
         and isinstance(getattr(proto, "disconnected", None), bool)
         and all(callable(getattr(transport, n, None)) for n in ("write", "is_closing", "abort"))
