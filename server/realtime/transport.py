@@ -67,7 +67,8 @@ class Transport(Protocol):
 def capture_raw_send(scope: Scope, send: Send) -> None:
     """Keep the server's own send, before Starlette wraps it: it leads to uvicorn's protocol.
 
-    Called by the outermost middleware, the only place that sees it.
+    Called by the app for its WebSocket routes, and by the outermost middleware for any other
+    WebSocket scope: the only places that see it.
     """
     scope[_RAW_SEND] = send
 
