@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from urllib.parse import urlsplit
 
+from starlette.datastructures import Headers, QueryParams
 from starlette.websockets import WebSocket
 
 from crdt import facilitation, protocol
@@ -45,12 +46,14 @@ def offered_token(websocket: WebSocket) -> str:
     for proto in offered_subprotocols(websocket):
         if proto.startswith(TOKEN_SUBPROTOCOL_PREFIX):
             return proto[len(TOKEN_SUBPROTOCOL_PREFIX) :]
-    return websocket.query_params.get("token", "")
+    # Not websocket.query_params, which the connection would keep parsed for its whole life.
+    return QueryParams(websocket.scope.get("query_string", b"")).get("token", "")
 
 
 def origin_allowed(websocket: WebSocket, services: Services) -> bool:
     """No Origin (non-browser clients), the server's own origin, or a configured one."""
-    origin = websocket.headers.get("origin")
+    headers = Headers(scope=websocket.scope)  # uncached, unlike websocket.headers
+    origin = headers.get("origin")
     if origin is None:
         return True
     allowed = services.settings.allowed_origins
@@ -59,7 +62,7 @@ def origin_allowed(websocket: WebSocket, services: Services) -> bool:
     public = services.settings.public_url
     if public and origin.rstrip("/") == public.rstrip("/"):
         return True
-    host = websocket.headers.get("host", "")
+    host = headers.get("host", "")
     return urlsplit(origin).netloc.lower() == host.lower() and bool(host)
 
 
