@@ -65,6 +65,7 @@ class Connection:
     """
 
     __slots__ = (
+        "_awareness_ids",
         "_closer",
         "_flush_soon",
         "_frame",
@@ -80,7 +81,6 @@ class Connection:
         "_wakeup",
         "_write_frames",
         "_writer",
-        "awareness_ids",
         "bytes",
         "claims",
         "close_code",
@@ -108,7 +108,7 @@ class Connection:
         self._frame = transport.frame  # bound once: both are on the fan-out path
         self._write_frames = transport.write_frames
         self.claims = claims
-        self.awareness_ids: set[int] = set()
+        self._awareness_ids: set[int] | None = None  # an empty set is 0.2 KiB: made when used
         self.last_state_request = float("-inf")  # monotonic time the server last asked for state
         self._scheduler: FlushScheduler | None = flush_scheduler() if transport.batched else None
         self._flush_soon = self._flush  # bound once: the scheduler keeps it per dirty iteration
@@ -131,6 +131,14 @@ class Connection:
         # Seconds of judging this connection may cost the event loop: a quarter of it at
         # most, with a burst for a large reconnect (a hostile update costs far more per byte).
         self.judging = TokenBucket(JUDGING_SHARE, judging_burst)
+
+    @property
+    def awareness_ids(self) -> set[int]:
+        """The awareness client ids this connection speaks for (server/realtime/presence.py)."""
+        ids = self._awareness_ids
+        if ids is None:
+            ids = self._awareness_ids = set()
+        return ids
 
     def send(self, frame: bytes) -> None:
         """Hand over a message without waiting; overflow closes the connection (1013)."""
