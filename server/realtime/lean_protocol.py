@@ -2,6 +2,7 @@
 
 Same protocol, frames, closing handshake and keepalive; only what it keeps for a connection's
 whole life is smaller:
+- its attributes, in slots rather than in a dict of its own (see _ATTRIBUTES);
 - the receive queue: an asyncio.Queue is four deques, about 3 KiB before its first message,
   for what is one consumer and, between messages, nothing;
 - the `writable` flag: an asyncio.Event keeps a deque (0.7 KiB) for waiters that rarely exist;
@@ -16,6 +17,7 @@ The protocol is private to uvicorn: each part is replaced only when it is found 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections import deque
 from typing import Any, Generic, TypeVar
 
@@ -125,8 +127,55 @@ class ReceiveQueue(Generic[T]):
         return self.get_nowait()
 
 
+# uvicorn's protocol sets about 37 attributes; CPython shares the keys of an instance dict
+# among a class's instances only up to 30, so each connection had its own 1.5 KiB dict. As slots
+# (a subclass may add them to a class with a dict) they take 8 bytes each. Only names that the
+# class does not define otherwise (a method, a property) become slots.
+_ATTRIBUTES = [
+    "config",
+    "app",
+    "loop",
+    "logger",
+    "root_path",
+    "asgi_version",
+    "app_state",
+    "connections",
+    "tasks",
+    "default_headers",
+    "transport",
+    "server",
+    "client",
+    "scheme",
+    "queue",
+    "handshake_initiated",
+    "handshake_complete",
+    "close_sent",
+    "disconnected",
+    "close_timer",
+    "close_timeout",
+    "initial_response",
+    "conn",
+    "read_paused",
+    "writable",
+    "ping_interval",
+    "ping_timeout",
+    "ping_timer",
+    "pong_timer",
+    "pending_ping_payload",
+    "ping_sent_at",
+    "last_ping_rtt",
+    "frames",
+    "curr_msg_data_type",
+    "request",
+    "response",
+    "scope",
+]
+
+
 class LeanWebSocketsProtocol(WebSocketsSansIOProtocol):
     """What `planboard serve` runs WebSockets on; see the module docstring."""
+
+    __slots__ = tuple(n for n in _ATTRIBUTES if not hasattr(WebSocketsSansIOProtocol, n))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -139,7 +188,8 @@ class LeanWebSocketsProtocol(WebSocketsSansIOProtocol):
         super().handle_connect(event)
         # Read only while handle_connect runs; the scope holds the headers the app sees. The
         # websockets parser keeps the request in a local of its (lifelong) generator: empty it.
-        self.__dict__.pop("request", None)
+        with contextlib.suppress(AttributeError):
+            del self.request
         if isinstance(getattr(event, "headers", None), Headers):
             event.headers.clear()
         if isinstance(getattr(event, "path", None), str):
@@ -147,5 +197,6 @@ class LeanWebSocketsProtocol(WebSocketsSansIOProtocol):
 
     def start_keepalive(self) -> None:
         # Called once the accept's response is written: nothing reads it again.
-        self.__dict__.pop("response", None)
+        with contextlib.suppress(AttributeError):
+            del self.response
         super().start_keepalive()
