@@ -26,6 +26,7 @@ def _serve(args: argparse.Namespace) -> int:
     from server.app import create_app
     from server.http.httpguard import uvicorn_limits
     from server.logredact import install_token_filter
+    from server.realtime.lean_protocol import LeanWebSocketsProtocol
 
     settings = Settings.from_env(
         host=args.host,
@@ -52,8 +53,9 @@ def _serve(args: argparse.Namespace) -> int:
         # uvloop ("auto" picks it: uvicorn[standard] installs it) and the sans-I/O websockets
         # protocol, named rather than left to "auto": its transport is what the fan-out path
         # of server/realtime/transport.py writes pre-framed messages to (other protocols fall
-        # back to ASGI sends, several times the CPU per delivered message).
-        ws="websockets-sansio",
+        # back to ASGI sends, several times the CPU per delivered message). Subclassed to hold
+        # less per idle connection: server/realtime/lean_protocol.py.
+        ws=LeanWebSocketsProtocol,
         ws_max_size=settings.max_message_bytes * 2,
         # Compression would run once per client per frame: the opposite of "encode once".
         ws_per_message_deflate=False,

@@ -76,3 +76,8 @@ class Metrics:
         self.commands = Counter(
             "planboard_commands", "Commands applied", ["type", "outcome"], registry=r
         )
+
+    def count_close(self, code: int) -> None:
+        """One close by the server, by code (a bound method each connection keeps, not a
+        closure: bench S4)."""
+        self.closes.labels(str(code)).inc()

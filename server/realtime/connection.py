@@ -58,7 +58,37 @@ class TokenBucket:
 
 
 class Connection:
-    """Per-connection policy: the send bound, rate limits and judging budget of one client."""
+    """Per-connection policy: the send bound, rate limits and judging budget of one client.
+
+    Slotted, and its slow-path queue exists only while frames wait in it: an idle connection's
+    memory is most of what a server with many open boards spends (bench S4).
+    """
+
+    __slots__ = (
+        "_awareness_ids",
+        "_closer",
+        "_flush_soon",
+        "_frame",
+        "_max_bytes",
+        "_max_messages",
+        "_on_close",
+        "_pending",
+        "_queue",
+        "_queued_bytes",
+        "_scheduler",
+        "_sending",
+        "_transport",
+        "_wakeup",
+        "_write_frames",
+        "_writer",
+        "bytes",
+        "claims",
+        "close_code",
+        "closed",
+        "judging",
+        "last_state_request",
+        "messages",
+    )
 
     def __init__(
         self,
@@ -78,12 +108,14 @@ class Connection:
         self._frame = transport.frame  # bound once: both are on the fan-out path
         self._write_frames = transport.write_frames
         self.claims = claims
-        self.awareness_ids: set[int] = set()
+        self._awareness_ids: set[int] | None = None  # an empty set is 0.2 KiB: made when used
         self.last_state_request = float("-inf")  # monotonic time the server last asked for state
         self._scheduler: FlushScheduler | None = flush_scheduler() if transport.batched else None
         self._flush_soon = self._flush  # bound once: the scheduler keeps it per dirty iteration
         self._pending: list[bytes] = []  # batched transport: frames of this loop iteration
-        self._queue: deque[bytes] = deque()  # slow path: what the transport could not take
+        # The slow path: what the transport could not take (a deque holds 0.6 KiB even empty),
+        # made when needed and dropped once drained.
+        self._queue: deque[bytes] | None = None
         self._queued_bytes = 0
         self._max_messages = max_queue_messages
         self._max_bytes = max_queue_bytes
@@ -99,6 +131,14 @@ class Connection:
         # Seconds of judging this connection may cost the event loop: a quarter of it at
         # most, with a burst for a large reconnect (a hostile update costs far more per byte).
         self.judging = TokenBucket(JUDGING_SHARE, judging_burst)
+
+    @property
+    def awareness_ids(self) -> set[int]:
+        """The awareness client ids this connection speaks for (server/realtime/presence.py)."""
+        ids = self._awareness_ids
+        if ids is None:
+            ids = self._awareness_ids = set()
+        return ids
 
     def send(self, frame: bytes) -> None:
         """Hand over a message without waiting; overflow closes the connection (1013)."""
@@ -117,10 +157,13 @@ class Connection:
         self._enqueue(self._frame(frame))
 
     def _enqueue(self, item: bytes) -> None:
-        if len(self._queue) >= self._max_messages or self._queued_bytes > self._max_bytes:
+        queue = self._queue
+        if queue is None:
+            queue = self._queue = deque()
+        if len(queue) >= self._max_messages or self._queued_bytes > self._max_bytes:
             self.close(CLOSE_OVERLOADED, "send queue full: reconnect and resync")
             return
-        self._queue.append(item)
+        queue.append(item)
         self._queued_bytes += len(item)
         if self._writer is None:
             self._wakeup = asyncio.Event()
@@ -150,7 +193,7 @@ class Connection:
         if self._on_close is not None:
             self._on_close(code)
         self._pending = []
-        self._queue.clear()
+        self._queue = None
         self._queued_bytes = 0
         self._closer = asyncio.create_task(self._send_close(code, reason))
         if self._wakeup is not None:
@@ -173,13 +216,14 @@ class Connection:
 
     async def _write_loop(self) -> None:
         """The slow path: one frame at a time, each after the transport has room for it."""
-        queue = self._queue
         wakeup = self._wakeup
         assert wakeup is not None
         transport = self._transport
         try:
             while not self.closed:
+                queue = self._queue
                 if not queue:
+                    self._queue = None  # drained: free it until the transport pauses again
                     wakeup.clear()
                     await wakeup.wait()
                     continue

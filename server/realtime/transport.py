@@ -22,23 +22,16 @@ from starlette.types import Scope, Send
 from starlette.websockets import WebSocket
 
 _SansIO: type[Any] | None
-_apply_mask: Callable[[bytes, bytes], bytes] | None
-_OPEN: Any
+_WRITABLE: tuple[type[Any], ...] = (asyncio.Event,)
 try:  # uvicorn's default WebSocket protocol with uvicorn[standard]
     from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
-    from websockets.protocol import State
+
+    from server.realtime.lean_protocol import Flag
 
     _SansIO = WebSocketsSansIOProtocol
-    _OPEN = State.OPEN
-    try:  # websockets' C unmasking, as its own parser uses it
-        from websockets.speedups import apply_mask
-    except ImportError:  # pragma: no cover - a build without the C extension
-        from websockets.utils import apply_mask
-    _apply_mask = apply_mask
+    _WRITABLE = (asyncio.Event, Flag)  # Flag: planboard's lighter protocol subclass
 except ImportError:  # pragma: no cover - another server or uvicorn without websockets
     _SansIO = None
-    _apply_mask = None
-    _OPEN = None
 
 log = logging.getLogger("planboard.transport")
 
@@ -74,7 +67,8 @@ class Transport(Protocol):
 def capture_raw_send(scope: Scope, send: Send) -> None:
     """Keep the server's own send, before Starlette wraps it: it leads to uvicorn's protocol.
 
-    Called by the outermost middleware, the only place that sees it.
+    Called by the app for its WebSocket routes, and by the outermost middleware for any other
+    WebSocket scope: the only places that see it.
     """
     scope[_RAW_SEND] = send
 
@@ -89,15 +83,6 @@ def open_transport(websocket: WebSocket) -> Transport:
     return AsgiTransport(send)
 
 
-def speed_up_receive(websocket: WebSocket) -> None:
-    """Right after the accept, before the event loop reads anything more from the client: let
-    `FastReceive` split its frames (uvicorn's protocol only, as `FastTransport`)."""
-    send: Send = websocket.scope.get(_RAW_SEND) or websocket._send
-    proto = _sansio_protocol(send)
-    if proto is not None:
-        FastReceive.install(proto)
-
-
 def _sansio_protocol(send: Send) -> Any:
     """uvicorn's protocol object behind `send`, if it has what FastTransport uses."""
     proto = getattr(send, "__self__", None)
@@ -105,7 +90,7 @@ def _sansio_protocol(send: Send) -> Any:
         return None
     transport = getattr(proto, "transport", None)
     if not (
-        isinstance(getattr(proto, "writable", None), asyncio.Event)
+        isinstance(getattr(proto, "writable", None), _WRITABLE)
         and isinstance(getattr(proto, "close_sent", None), bool)
         and isinstance(getattr(proto, "disconnected", None), bool)
         and all(callable(getattr(transport, n, None)) for n in ("write", "is_closing", "abort"))
@@ -115,7 +100,6 @@ def _sansio_protocol(send: Send) -> Any:
 
 
 _warned = False
-_receive_warned = False
 
 
 def _warn_once() -> None:
@@ -230,141 +214,6 @@ class FastTransport:
 
     def abort(self) -> None:
         self._proto.transport.abort()
-
-
-class FastReceive(asyncio.Protocol):
-    """Client frames to the app's queue without uvicorn's per-frame work, for plain messages.
-
-    uvicorn's protocol feeds every byte through websockets' generator-based parser, builds an
-    event per frame, and stops and restarts reading the socket for every message: together more
-    than the y-websocket parse and the guard of a small update. This splitter takes each
-    complete, final, masked binary frame of an open connection itself (unmask, then the same
-    queue message uvicorn puts) and hands every other frame (control frames, text, fragments,
-    anything malformed or over the size limit), as whole frames, to uvicorn's own
-    `data_received`, which answers pings, closes, and refuses what is wrong as before. Reading
-    is paused only when messages pile up, not after each one.
-
-    It stands in front of uvicorn's protocol as the socket's protocol (`set_protocol`: uvloop
-    keeps the protocol's methods, so replacing one on the object would not be seen) and passes
-    every other event of the socket on to it.
-    """
-
-    __slots__ = ("_buffer", "_max_size", "_original", "_owed", "_proto", "_unmask")
-
-    PAUSE_AT = 16  # queued messages before the socket stops being read (uvicorn: 1)
-
-    def __init__(self, proto: Any, unmask: Callable[[bytes, bytes], bytes]) -> None:
-        self._proto = proto
-        self._unmask = unmask
-        self._original: Callable[[bytes], None] = proto.data_received
-        self._max_size: int = proto.conn.max_message_size
-        self._buffer = b""  # the start of a frame not complete yet
-        self._owed = 0  # bytes of a frame already handed to uvicorn that are still to come
-
-    @classmethod
-    def install(cls, proto: Any) -> None:
-        """On an accepted connection without extensions (compression) whose protocol looks as
-        expected, and whose parser holds no bytes (a client that sent frames before the accept
-        keeps uvicorn's reading); otherwise uvicorn keeps reading every frame itself."""
-        conn: Any = getattr(proto, "conn", None)
-        unmask = _apply_mask
-        if (
-            unmask is None
-            or _OPEN is None
-            or not isinstance(getattr(conn, "extensions", None), list)
-            or not isinstance(getattr(getattr(conn, "reader", None), "buffer", None), bytearray)
-            or not isinstance(getattr(conn, "max_message_size", None), int)
-            or not isinstance(getattr(proto, "queue", None), asyncio.Queue)
-            or not isinstance(getattr(proto, "read_paused", None), bool)
-            or not isinstance(getattr(proto, "frames", None), list)
-            or not callable(getattr(getattr(proto, "transport", None), "set_protocol", None))
-        ):
-            global _receive_warned
-            if not _receive_warned:  # a uvicorn or websockets upgrade moved what it reads
-                _receive_warned = True
-                log.warning("uvicorn's frame reader is not as expected: it reads every frame")
-            return
-        if conn.state is not _OPEN or conn.extensions or conn.reader.buffer:
-            return  # closing, compressed, or frames sent before the accept: uvicorn reads on
-        proto.transport.set_protocol(cls(proto, unmask))
-
-    def data_received(self, data: bytes) -> None:
-        proto = self._proto
-        if self._owed:  # the rest of a frame uvicorn is reading
-            take = min(self._owed, len(data))
-            self._owed -= take
-            self._original(data[:take])
-            data = data[take:]
-            if not data:
-                return
-        if self._buffer:
-            data = self._buffer + data
-            self._buffer = b""
-        pos, size = 0, len(data)
-        while pos < size:
-            if proto.conn.state is not _OPEN or proto.close_sent:
-                self._original(data[pos:])  # closing: uvicorn handles the rest
-                return
-            if size - pos < 2:
-                break
-            first, second = data[pos], data[pos + 1]
-            length = second & 0x7F
-            head = 2
-            if length == 126:
-                if size - pos < 4:
-                    break
-                length = int.from_bytes(data[pos + 2 : pos + 4], "big")
-                head = 4
-            elif length == 127:
-                if size - pos < 10:
-                    break
-                length = int.from_bytes(data[pos + 2 : pos + 10], "big")
-                head = 10
-            masked = second & 0x80
-            if masked:
-                head += 4
-            end = pos + head + length
-            plain = first == 0x82 and masked and length <= self._max_size and not proto.frames
-            if plain and end <= size:
-                start = pos + head
-                payload = self._unmask(data[start:end], data[start - 4 : start])
-                self._deliver(payload)
-                pos = end
-                continue
-            if plain and head + length <= 65536:
-                break  # a small message not complete yet: wait for the rest
-            # Any other frame, or a large one: uvicorn reads it, whole or as it comes.
-            if end <= size:
-                self._original(data[pos:end])
-                pos = end
-                continue
-            self._owed = end - size
-            self._original(data[pos:])
-            return
-        self._buffer = data[pos:]
-
-    def eof_received(self) -> bool | None:
-        return self._proto.eof_received()  # type: ignore[no-any-return]
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        self._proto.connection_lost(exc)
-
-    def pause_writing(self) -> None:
-        self._proto.pause_writing()
-
-    def resume_writing(self) -> None:
-        self._proto.resume_writing()
-
-    def _deliver(self, payload: bytes) -> None:
-        """What uvicorn does with a complete binary message, minus the pause per message."""
-        proto = self._proto
-        if proto.close_sent:
-            return  # past the close: discarded, as uvicorn does
-        queue = proto.queue
-        queue.put_nowait({"type": "websocket.receive", "bytes": payload})
-        if not proto.read_paused and queue.qsize() >= self.PAUSE_AT:
-            proto.read_paused = True  # uvicorn's `receive` resumes once the queue is empty
-            proto.transport.pause_reading()
 
 
 class AsgiTransport:
