@@ -208,7 +208,7 @@ def create_app(settings: Settings) -> Starlette:
         if services.outbox is not None:
             services.outbox.start()
         # What exists now (modules, routes, settings) lives as long as the process: full
-        # collections need not walk it again and again (a 50 ms pause each on a busy server).
+        # collections need not walk it again and again.
         gc.collect()
         gc.freeze()
         log.info("planboard instance %s ready", settings.instance_id)
