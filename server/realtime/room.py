@@ -466,9 +466,7 @@ class Room:
         if isinstance(message, protocol.SyncStep1):
             # Nothing may be shown that is not stored yet: a kill -9 must not lose what was seen.
             await self.persisted()
-            if self._presence_timer is not None:  # answers keep their order: presence first
-                self._presence_timer.cancel()
-                self._send_presence()
+            self._send_presence_now()  # answers keep their order: waiting presence first
             try:
                 conn.send(self.core.answer_sync_step1(message.state_vector))
             except MalformedUpdate:
@@ -505,6 +503,12 @@ class Room:
             self._send_presence()
         else:
             self._presence_timer = loop.call_later(delay, self._send_presence)
+
+    def _send_presence_now(self) -> None:
+        """Send what presence waits for without waiting for the tick's end."""
+        if self._presence_timer is not None:
+            self._presence_timer.cancel()
+            self._send_presence()
 
     def _send_presence(self) -> None:
         """One tick: every waiting state to every client here (a client's own state comes back

@@ -69,7 +69,7 @@ def origin_allowed(websocket: WebSocket, services: Services) -> bool:
 
 
 async def _refuse(websocket: WebSocket, services: Services, code: int, reason: str) -> None:
-    services.metrics.closes.labels(str(code)).inc()
+    services.metrics.count_close(code)
     await websocket.close(code=code, reason=reason)
 
 
@@ -218,20 +218,20 @@ async def _receive_loop(
             return
         data = event.get("bytes")
         if data is None:
-            _close(conn, services, CLOSE_MALFORMED, "text frames are not part of the protocol")
+            conn.close(CLOSE_MALFORMED, "text frames are not part of the protocol")
             return
         size = len(data)
         traffic.bytes_in += size
         if size > settings.max_message_bytes:
-            _close(conn, services, CLOSE_TOO_BIG, "message too big")
+            conn.close(CLOSE_TOO_BIG, "message too big")
             return
         if not conn.messages.take(1) or not conn.bytes.take(size):
-            _close(conn, services, CLOSE_RATE_LIMITED, "rate limit exceeded")
+            conn.close(CLOSE_RATE_LIMITED, "rate limit exceeded")
             return
         try:
             message = protocol.parse_message(data)
         except protocol.ProtocolError as exc:
-            _close(conn, services, CLOSE_MALFORMED, str(exc))
+            conn.close(CLOSE_MALFORMED, str(exc))
             return
         traffic.messages_in[type(message).__name__] += 1
         await room.handle_message(conn, message)
@@ -240,7 +240,3 @@ async def _receive_loop(
         event = await receive()
         if event["type"] == "websocket.disconnect":
             return
-
-
-def _close(conn: Connection, services: Services, code: int, reason: str) -> None:
-    conn.close(code, reason)
