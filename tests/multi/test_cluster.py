@@ -9,7 +9,6 @@ instance keeps the boards whole, and a slot migration of a busy board loses noth
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections import defaultdict
 from typing import Any
 
@@ -21,6 +20,7 @@ from server.store.redis import RedisStore
 from tests.boards import add_note, note_texts
 from tests.cluster import RedisClusterProcess, migrate_slot
 from tests.helpers import create_board, join_board
+from tests.multi.busy_board import BusyBoard
 from tests.multi.support import eventually, ws
 from tests.servers import PlanboardProcess
 from tests.yclient import YClient, wait_for
@@ -164,54 +164,19 @@ async def test_a_busy_board_survives_the_migration_of_its_slot(
     redis_cluster: RedisClusterProcess, cluster_instances: list[PlanboardProcess]
 ) -> None:
     servers = cluster_instances
-    board = create_board(servers[0].url)
-    bid = board["id"]
-    people = [join_board(s.url, bid, f"W{i}") for i, s in enumerate(servers)]
-    writers = [
-        await YClient(ws(s, bid, p["token"])).connect()
-        for s, p in zip(servers, people, strict=True)
-    ]
-    observers = [await YClient(ws(s, bid, board["token"])).connect() for s in servers]
-    written: set[str] = set()
-    phase = {"name": "before"}
-
-    async def write(index: int) -> None:
-        for i in range(10_000):
-            note = f"w{index}-{phase['name']}-{i}"
-            add_note(writers[index].doc, note, people[index]["participant_id"], note)
-            written.add(note)
-            await asyncio.sleep(0.02)  # pacing: a steady stream, not a synchronisation
-
-    streams = [asyncio.create_task(write(i)) for i in range(3)]
-    try:
-        await wait_for(
-            lambda: all(len(note_texts(o.doc)) >= 30 for o in observers), 20, "traffic flowing"
-        )
+    busy = await BusyBoard.open(servers)
+    bid, board, written = busy.bid, busy.board, busy.written
+    async with busy.writing():
         slot = int(await node_command(redis_cluster.nodes[0].port, "CLUSTER", "KEYSLOT", bid))
         source = redis_cluster.slot_owner(slot)
         target = next(p for p in redis_cluster.primary_ports() if p != source)
-        phase["name"] = "during"
+        busy.phase = "during"
         moved = await in_thread(lambda: migrate_slot(redis_cluster, slot, source, target))
         assert moved >= 3  # the board's log, counter, metadata... went along
         assert redis_cluster.slot_owner(slot) == target
-        phase["name"] = "after"
-        await wait_for(
-            lambda: all(any("-after-" in n for n in note_texts(o.doc)) for o in observers),
-            20,
-            "notes written after the migration flowing",
-        )
-    finally:
-        for task in streams:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-    for observer in observers:
-        await wait_for(
-            lambda o=observer: set(note_texts(o.doc)) >= written,
-            30,
-            "every note at every observer",
-            state=lambda o=observer: f"missing {sorted(written - set(note_texts(o.doc)))[:10]}",
-        )
+        busy.phase = "after"
+        await busy.flowing_after(20, "notes written after the migration flowing")
+    await busy.everyone_has_every_note()
     fresh = [await YClient(ws(s, bid, board["token"])).connect() for s in servers]
     views = [set(note_texts(f.doc)) for f in fresh]
     assert views[0] == views[1] == views[2] == written  # 0 lost, nothing else
@@ -225,5 +190,5 @@ async def test_a_busy_board_survives_the_migration_of_its_slot(
     positions = [p for p, _ in loaded.updates]
     assert positions == list(range(positions[0], positions[0] + len(positions)))
     assert redis_cluster.owner(f"planboard:{{{bid}}}:doc:log") == target
-    for client in (*writers, *observers, *fresh):
+    for client in (*busy.writers, *busy.observers, *fresh):
         await client.close()

@@ -8,18 +8,17 @@ and every note written before, during and after.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
 from typing import Any
 
 import pytest
 
-from tests.boards import add_note, note_texts
+from tests.boards import note_texts
 from tests.cluster import RedisClusterProcess
-from tests.helpers import create_board, join_board
+from tests.multi.busy_board import BusyBoard
 from tests.multi.support import ws
 from tests.servers import PlanboardProcess, wait_until
-from tests.yclient import YClient, wait_for
+from tests.yclient import YClient
 
 pytestmark = pytest.mark.redis
 
@@ -45,59 +44,22 @@ async def test_killing_the_primary_of_a_busy_board_loses_nothing_anyone_saw(
     redis_cluster: RedisClusterProcess, cluster_instances: list[PlanboardProcess]
 ) -> None:
     servers = cluster_instances
-    board = create_board(servers[0].url)
-    bid = board["id"]
-    people = [join_board(s.url, bid, f"W{i}") for i, s in enumerate(servers)]
-    writers = [
-        await YClient(ws(s, bid, p["token"])).connect()
-        for s, p in zip(servers, people, strict=True)
-    ]
-    observers = [await YClient(ws(s, bid, board["token"])).connect() for s in servers]
-    written: set[str] = set()
-    phase = {"name": "before"}
-
-    async def write(index: int) -> None:
-        for i in range(10_000):
-            note = f"w{index}-{phase['name']}-{i}"
-            add_note(writers[index].doc, note, people[index]["participant_id"], note)
-            written.add(note)
-            await asyncio.sleep(0.02)  # pacing: a steady stream, not a synchronisation
-
-    def seen() -> set[str]:
-        return set().union(*(set(note_texts(c.doc)) for c in (*writers, *observers)))
-
-    streams = [asyncio.create_task(write(i)) for i in range(3)]
-    try:
-        await wait_for(
-            lambda: all(len(note_texts(o.doc)) >= 30 for o in observers), 20, "traffic flowing"
-        )
+    busy = await BusyBoard.open(servers)
+    bid, board, written = busy.bid, busy.board, busy.written
+    writers, observers = busy.writers, busy.observers
+    async with busy.writing():
         owner = redis_cluster.owner(bid)
-        seen_before_kill = seen()
-        phase["name"] = "during"
+        seen_before_kill = busy.seen((*writers, *observers))
+        busy.phase = "during"
         redis_cluster.node(owner).kill()
         await in_thread(
             lambda: wait_until(
                 lambda: redis_cluster.owner(bid) != owner, 30, "the replica promoted"
             )
         )
-        phase["name"] = "after"
-        await wait_for(
-            lambda: all(any("-after-" in n for n in note_texts(o.doc)) for o in observers),
-            30,
-            "notes written after the failover flowing",
-        )
-    finally:
-        for task in streams:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-    for observer in observers:
-        await wait_for(
-            lambda o=observer: set(note_texts(o.doc)) >= written,
-            30,
-            "every note at every observer",
-            state=lambda o=observer: f"missing {sorted(written - set(note_texts(o.doc)))[:10]}",
-        )
+        busy.phase = "after"
+        await busy.flowing_after(30, "notes written after the failover flowing")
+    await busy.everyone_has_every_note()
     during = {n for n in written if "-during-" in n}
     assert during  # edits were made while the shard failed over, and they all arrived
     fresh = [await synced_client(ws(s, bid, board["token"])) for s in servers]

@@ -10,7 +10,6 @@ failover reaches everyone; fresh clients agree everywhere; nothing served is mis
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from pathlib import Path
 from typing import Any
 
@@ -18,14 +17,14 @@ import pytest
 
 from crdt.docload import doc_from_log
 from server.store.redis import RedisStore
-from tests.boards import add_note, note_texts
-from tests.helpers import create_board, join_board
+from tests.boards import note_texts
+from tests.multi.busy_board import BusyBoard
 from tests.multi.conftest import ready
 from tests.multi.support import kill_redis, redis_command, ws
 from tests.replication import primary, replica, replica_link, vip  # noqa: F401 - fixtures
 from tests.servers import PlanboardProcess, RedisProcess, wait_until
 from tests.tcpproxy import TcpProxy
-from tests.yclient import YClient, wait_for
+from tests.yclient import YClient
 
 pytestmark = pytest.mark.redis
 
@@ -76,66 +75,31 @@ async def run_failover(
     replica_link: TcpProxy,
     vip: TcpProxy,
 ) -> None:
-    board = create_board(servers[0].url)
-    bid = board["id"]
-    people = [join_board(s.url, bid, f"W{i}") for i, s in enumerate(servers)]
-    writers = [
-        await YClient(ws(s, bid, person["token"])).connect()
-        for s, person in zip(servers, people, strict=True)
-    ]
-    observers = [await YClient(ws(s, bid, board["token"])).connect() for s in servers]
-    written: set[str] = set()
-    phase = {"name": "before"}
-
-    async def write(index: int) -> None:
-        person = people[index]
-        for i in range(10_000):
-            note = f"w{index}-{phase['name']}-{i}"
-            add_note(writers[index].doc, note, person["participant_id"], note)
-            written.add(note)
-            await asyncio.sleep(0.02)  # pacing: a steady stream, not a synchronisation
-
-    streams = [asyncio.create_task(write(i)) for i in range(3)]
-    try:
-        await wait_for(
-            lambda: all(len(note_texts(o.doc)) >= 30 for o in observers), 20, "traffic flowing"
-        )
+    busy = await BusyBoard.open(servers)
+    bid, board, written = busy.bid, busy.board, busy.written
+    writers, observers = busy.writers, busy.observers
+    async with busy.writing():
         # The replica stops replicating: from now on no append is acknowledged, so nothing new
         # may be shown; the writers keep writing (their edits wait in the instances' memory).
         await in_thread(replica_link.blackhole)
-        phase["name"] = "lag"
+        busy.phase = "lag"
         await in_thread(
             lambda: wait_until(lambda: all(ready(s) == 503 for s in servers), 15, "not ready")
         )
-        seen_before = set().union(*(set(note_texts(o.doc)) for o in observers))
+        seen_before = busy.seen()
         kill_redis(primary)
-        seen = set().union(*(set(note_texts(o.doc)) for o in observers))
+        seen = busy.seen()
         assert seen == seen_before  # nothing unacknowledged was shown
         await in_thread(replica_link.refuse)
         redis_command(replica.port, "REPLICAOF", "NO", "ONE")
         await in_thread(lambda: vip.repoint(replica.port))
-        phase["name"] = "after"
+        busy.phase = "after"
         await in_thread(
             lambda: wait_until(lambda: all(ready(s) == 200 for s in servers), 30, "ready again")
         )
-        await wait_for(
-            lambda: all(any("-after-" in n for n in note_texts(o.doc)) for o in observers),
-            20,
-            "notes written after the failover flowing",
-        )
-    finally:
-        for task in streams:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await busy.flowing_after(20, "notes written after the failover flowing")
     # Every note written, before, during and after, reaches every observer.
-    for observer in observers:
-        await wait_for(
-            lambda o=observer: set(note_texts(o.doc)) >= written,
-            30,
-            "every note at every observer",
-            state=lambda o=observer: f"missing {sorted(written - set(note_texts(o.doc)))[:10]}",
-        )
+    await busy.everyone_has_every_note()
     fresh = [await YClient(ws(s, bid, board["token"])).connect() for s in servers]
     views = [set(note_texts(f.doc)) for f in fresh]
     assert views[0] == views[1] == views[2]
