@@ -39,7 +39,10 @@ def test_axe_finds_nothing_serious(browser: Any, live_server: PlanboardProcess, 
     viewport = DESKTOP if size == "desktop" else PHONE
     phone = size == "phone"
     url = live_server.url
-    board = api_board(url, template="prioritization", objective="Pick the top three")
+    # Two words: the avatars then show two-letter initials inside the people button.
+    board = api_board(
+        url, template="prioritization", objective="Pick the top three", name="Fay Ortiz"
+    )
     board_id = board["id"]
     fay = new_person(browser, "Fay", touch=phone, still=True, **viewport)
     found: list[dict[str, Any]] = []

@@ -139,12 +139,14 @@ export class Presence extends EventTarget {
     const list = [...people.values()]
     const shown = list.slice(0, 6)
     const hands = this.board.sessionSet('hands')
+    // The initials are drawn by CSS (data-initials), not text: the button's accessible name is
+    // "People on this board", and its visible text must not contradict it (WCAG 2.5.3).
     this.avatarList.replaceChildren(...shown.map((p) => h('span', {
-      class: `avatar${p.me ? ' avatar--me' : ''}${hands[p.id] ? ' has-hand' : ''}`, title: avatarTitle(p, hands[p.id])
-    }, initials(p.name), hands[p.id] ? h('span', { class: 'avatar__hand', 'aria-hidden': 'true' }, icon('hand')) : null)))
+      class: `avatar${p.me ? ' avatar--me' : ''}${hands[p.id] ? ' has-hand' : ''}`, title: avatarTitle(p, hands[p.id]), 'data-initials': initials(p.name)
+    }, hands[p.id] ? h('span', { class: 'avatar__hand', 'aria-hidden': 'true' }, icon('hand')) : null)))
     shown.forEach((p, i) => this.avatarList.children[i].style.setProperty('--c', p.color))
     if (list.length > shown.length) {
-      this.avatarList.append(h('span', { class: 'avatar avatar--more', title: list.slice(6).map((p) => p.name).join(', ') }, t('presence.more', { count: list.length - shown.length })))
+      this.avatarList.append(h('span', { class: 'avatar avatar--more', title: list.slice(6).map((p) => p.name).join(', '), 'data-initials': t('presence.more', { count: list.length - shown.length }) }))
     }
 
     // Cursors, keyed by client (two tabs of one person are two cursors).
