@@ -127,9 +127,7 @@ class DraftsContext:
 
 
 # Structs in integration order, the delete set, and where each struct was placed.
-_Judged = tuple[
-    list[yupdate.Struct], dict[int, list[tuple[int, int]]], dict[yupdate.ID, Place | int]
-]
+_Judged = tuple[list[yupdate.Struct], dict[yupdate.ID, Place | int]]
 
 
 @dataclass
@@ -254,8 +252,14 @@ class BoardGuard:
         if update == b"\x00\x00":
             return
         try:
-            if judged is not None:  # a judged update integrated as it was placed: no decode
-                touched, entries = self.index.record_ordered(*judged)
+            # What the transaction deleted, overwritten values included: an update that sets
+            # a key need not say it deletes the old value, yrs deletes it anyway. (pycrdt's
+            # stubs do not declare `delete_set` yet.)
+            deleted: bytes | None = getattr(event, "delete_set", None)
+            if judged is not None and deleted is not None:  # placed as judged: no decode
+                order, placed = judged
+                deletes = yupdate.decode_delete_set(deleted) if deleted != b"\x00" else {}
+                touched, entries = self.index.record_ordered(order, deletes, placed)
             else:
                 decoded = yupdate.decode_update(update)
                 touched, entries = self.index.record(decoded)
@@ -371,7 +375,7 @@ class BoardGuard:
             and len(order) == len(update.structs)
             and deletes == update.deletes
         )
-        self._judged = (order, deletes, placed)
+        self._judged = (order, placed)
         if unchanged:
             self.doc.apply_update(prepared.data)
         else:
@@ -831,7 +835,7 @@ class BoardGuard:
         self.doc.apply_update(yupdate.encode_update(structs, deletes))
         if not restore.restore():  # in the same transaction: one net update
             # Nothing but the neutralised update: the index records it without a decode.
-            self._judged = (structs, deletes, placed)
+            self._judged = (structs, placed)
         elif originals is not None and restore.restored:
             originals.entries = restore.restored
             originals.compensated = deletes  # completed from the transaction when it commits

@@ -498,6 +498,11 @@ def write_delete_set(out: bytearray, deletes: dict[int, list[tuple[int, int]]]) 
             write_var_uint(out, length)
 
 
+def decode_delete_set(data: bytes) -> dict[int, list[tuple[int, int]]]:
+    """A delete set alone (pycrdt's `TransactionEvent.delete_set`): client -> (clock, length)."""
+    return decode_update(b"\x00" + data).deletes
+
+
 def delete_set_update(deletes: dict[int, list[tuple[int, int]]]) -> bytes:
     """An update that only deletes: no structs, the given ranges."""
     out = bytearray((0,))

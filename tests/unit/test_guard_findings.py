@@ -256,3 +256,16 @@ def test_a_facilitator_may_bring_back_a_deleted_note_with_its_author() -> None:
         client.get("notes", type=Map)[key] = new_note(author)
         violations, _ = board.push(client, sender, since)
         assert "author" in {v.rule for v in violations}, (sender, key, author)
+
+
+def test_an_overwrite_without_its_delete_does_not_make_the_next_sender_a_suspect() -> None:
+    """A crafted update sets a key without deleting the value it replaces (every Yjs client
+    sends both); yrs deletes the old value anyway. Every later update carries that deletion
+    in its delete set: it is no deletion of theirs (found by tests/unit/test_guard_fuzz.py)."""
+    board = seeded()
+    title = find_value(board.guard.index, "meta", "title")
+    run = Run(HOSTILE, 0)
+    run.add(Item(("any", [None]), origin=title))  # meta.title, by the facilitator
+    violations, _ = board.apply(encode([run]), "fac")
+    assert violations == []
+    lawful_edit_works(board)
