@@ -1,14 +1,16 @@
-"""SQLite store: one WAL file; every call runs on one dedicated thread, never on the event loop
-(server/store/sqlite_thread.py).
+"""SQLite store: one WAL file. Every call runs on one dedicated thread, never on the event loop
+(server/store/sqlite_thread.py), except appends that cannot wait there
+(server/store/sqlite_appender.py).
 
-Appends that arrive together are committed in one transaction (group commit): each caller's
-future resolves only once its update is on disk, so nothing is broadcast before it is stored.
+An append's future resolves only once its update is committed, so nothing is broadcast before
+it is stored. Appends that queue on the thread together are committed in one transaction.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import sqlite3
 import time
 from collections.abc import Callable
@@ -17,9 +19,11 @@ from typing import Any, TypeVar
 
 from server.store.base import BoardInfo, Delivery, LoadedDoc, VoteResult
 from server.store.compaction import fold_updates
+from server.store.sqlite_appender import LoopAppender
 from server.store.sqlite_thread import SQLiteThread
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS boards (
@@ -102,12 +106,26 @@ CREATE TABLE IF NOT EXISTS estimate_rounds_closed (
 """
 
 
+def _checkpoint(db: sqlite3.Connection) -> None:
+    """On the store's thread: copy the WAL into the file (passive: it never blocks a writer)."""
+    db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+
+
+def _checkpoint_done(future: asyncio.Future[None]) -> None:
+    if not future.cancelled() and future.exception() is not None:
+        log.warning("a WAL checkpoint failed: %s", future.exception())
+
+
 class SQLiteStore:
     """The embedded default store (PLANBOARD_DATA/planboard.sqlite3)."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self._thread = SQLiteThread(self._connect)
+        self._appender = LoopAppender(path)
+        # Appends queued on the thread and not yet committed: while there are any, later ones
+        # queue behind them, so that positions follow the order of the calls.
+        self._queued_appends = 0
 
     # -- plumbing
     async def _run(self, fn: Callable[[sqlite3.Connection], T]) -> T:
@@ -129,8 +147,10 @@ class SQLiteStore:
 
     async def open(self) -> None:
         await self._thread.start()
+        self._appender.open()
 
     async def close(self) -> None:
+        self._appender.close()
         await self._thread.stop()
 
     async def ping(self) -> None:
@@ -186,11 +206,28 @@ class SQLiteStore:
 
     # -- documents
     async def append_update(self, doc_id: str, update: bytes) -> int:
-        return await self._thread.append(doc_id, update)
+        return await self.append_soon(doc_id, update)
 
     def append_soon(self, doc_id: str, update: bytes) -> asyncio.Future[int]:
-        """The same as `append_update`, as a future: the room's write path needs no task."""
-        return self._thread.append(doc_id, update)
+        """The same as `append_update`, as a future: the room's write path needs no task.
+
+        Committed on the loop when nothing makes it wait (then the future is already done),
+        else on the store's thread."""
+        if not self._queued_appends:
+            position = self._appender.append(doc_id, update)
+            if position is not None:
+                if self._appender.take_checkpoint_due():
+                    self._thread.call(_checkpoint).add_done_callback(_checkpoint_done)
+                done: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+                done.set_result(position)
+                return done
+        queued = self._thread.append(doc_id, update)
+        self._queued_appends += 1
+        queued.add_done_callback(self._append_committed)
+        return queued
+
+    def _append_committed(self, _future: asyncio.Future[int]) -> None:
+        self._queued_appends -= 1
 
     async def flush(self) -> None:
         """Wait until every append made so far is committed (jobs run in queue order)."""
@@ -233,8 +270,8 @@ class SQLiteStore:
         return await self._run(work)
 
     async def compact(self, doc_id: str) -> bool:
-        # Runs on the store thread, which also serialises appends: no update can slip between
-        # reading the log and deleting it.
+        # An append that commits between reading the log and deleting it has a higher position
+        # than any row read (positions only grow), so the delete keeps it.
         def work(db: sqlite3.Connection) -> bool:
             snap = db.execute(
                 "SELECT data, upto FROM snapshots WHERE doc = ?", (doc_id,)
