@@ -7,9 +7,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup setup-ml run test lint format bench web clean test-fast dist
+.PHONY: setup setup-ml run test lint format bench web clean test-fast dist native
 
-setup: $(STAMP) web tests/interop/node_modules/.installed
+setup: $(STAMP) web native tests/interop/node_modules/.installed
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +22,11 @@ $(STAMP): pyproject.toml
 setup-ml: $(STAMP)
 	$(BIN)/pip install --quiet 'torch==2.13.0'
 	$(BIN)/pip install --quiet -e '.[test,dev,bench,ml]'
+
+# The guard's hot modules compiled by mypyc into build/native/ (server/native.py): `planboard
+# serve` uses them while they match crdt/'s sources, and runs the Python otherwise.
+native: $(STAMP)
+	$(BIN)/python -m server.native build
 
 web/node_modules/.installed: web/package.json
 	cd web && npm ci --no-audit --no-fund --loglevel=error
@@ -62,4 +67,4 @@ bench: setup
 	cd bench && npm ci --no-audit --no-fund --loglevel=error && $(CURDIR)/$(BIN)/python run.py
 
 clean:
-	rm -rf $(VENV) web/node_modules web/static/dist tests/interop/node_modules bench/node_modules dist
+	rm -rf $(VENV) build web/node_modules web/static/dist tests/interop/node_modules bench/node_modules dist

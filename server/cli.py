@@ -23,6 +23,10 @@ def planboard_version() -> str:
 
 
 def _serve(args: argparse.Namespace) -> int:
+    from server import native
+
+    compiled = native.use_compiled_crdt()  # before anything imports the guard
+
     from server.app import create_app
     from server.http.httpguard import uvicorn_limits
     from server.logredact import install_token_filter
@@ -46,6 +50,9 @@ def _serve(args: argparse.Namespace) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     app = create_app(settings)
+    logging.getLogger("planboard.native").info(
+        "the guard runs %s", "compiled by mypyc" if compiled else "as Python"
+    )
     config = uvicorn.Config(
         app,
         host=settings.host,

@@ -9,6 +9,8 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.core import CounterMetricFamily, Metric
 from prometheus_client.registry import Collector
 
+from server.native import guard_is_compiled
+
 
 class Traffic:
     """WebSocket traffic as plain integers, read when /metrics is scraped: they change on every
@@ -52,6 +54,12 @@ class Metrics:
         r = self.registry
         self.connections = Gauge("planboard_connections", "Open WebSocket connections", registry=r)
         self.rooms = Gauge("planboard_rooms_loaded", "Documents loaded in memory", registry=r)
+        self.guard_compiled = Gauge(
+            "planboard_guard_compiled",
+            "1 when the guard runs compiled by mypyc (server/native.py), 0 as Python",
+            registry=r,
+        )
+        self.guard_compiled.set_function(lambda: float(guard_is_compiled()))
         self.traffic = Traffic()
         r.register(_TrafficCollector(self.traffic))
         self.closes = Counter(

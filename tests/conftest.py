@@ -2,6 +2,17 @@
 
 from __future__ import annotations
 
+import os
+
+if os.environ.get("PLANBOARD_TEST_COMPILED") == "1":  # tests/unit/test_native.py asks for it
+    from server.native import use_compiled_crdt
+
+    if not use_compiled_crdt():
+        raise RuntimeError("build/native is missing or stale: run `make native`")
+    import crdt.policy
+
+    assert crdt.policy.__file__ is not None and not crdt.policy.__file__.endswith(".py")
+
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any

@@ -110,6 +110,14 @@ def test_health_ready_and_metrics(live_server: PlanboardProcess) -> None:
         assert name in text
 
 
+def test_the_server_runs_the_compiled_guard_unless_told_not_to(server_factory: Any) -> None:
+    compiled = server_factory()
+    text = httpx.get(f"{compiled.url}/metrics").text
+    assert _metric(text, "planboard_guard_compiled") == 1.0, "build/native: run `make native`"
+    pure = server_factory(env={"PLANBOARD_PURE_PYTHON": "1"})
+    assert _metric(httpx.get(f"{pure.url}/metrics").text, "planboard_guard_compiled") == 0.0
+
+
 def test_every_template_seeds_its_agenda(live_server: PlanboardProcess) -> None:
     catalogue = httpx.get(f"{live_server.url}/api/templates").json()
     ids = [t["id"] for t in catalogue["templates"]]
