@@ -104,7 +104,17 @@ async def test_non_reading_clients_are_closed_and_memory_stays_bounded(
     assert grown_mib < 200, f"server memory grew by {grown_mib:.0f} MiB"
     # The room still works for the clients that read, and for a client that (re)joins.
     fresh = await YClient(url).connect()
-    await wait_for(lambda: note_texts(fresh.doc).get("big") == note_texts(writer.doc)["big"], 30)
+    await wait_for(
+        lambda: note_texts(fresh.doc).get("big") == note_texts(writer.doc)["big"],
+        30,
+        "the rejoining client has the writer's text",
+        lambda: (
+            f"writer closed: {writer.close_code if writer.closed.is_set() else 'no'}, "
+            f"fresh closed: {fresh.close_code if fresh.closed.is_set() else 'no'}, "
+            f"lengths {len(note_texts(fresh.doc).get('big') or '')}"
+            f" / {len(note_texts(writer.doc)['big'])}"
+        ),
+    )
     await fresh.close()
     for sock in stalled:
         sock.close()
