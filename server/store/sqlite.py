@@ -9,6 +9,7 @@ it is stored. Appends that queue on the thread together are committed in one tra
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import sqlite3
@@ -217,7 +218,8 @@ class SQLiteStore:
             position = self._appender.append(doc_id, update)
             if position is not None:
                 if self._appender.take_checkpoint_due():
-                    self._thread.call(_checkpoint).add_done_callback(_checkpoint_done)
+                    with contextlib.suppress(RuntimeError):  # closing: the close checkpoints
+                        self._thread.call(_checkpoint).add_done_callback(_checkpoint_done)
                 done: asyncio.Future[int] = asyncio.get_running_loop().create_future()
                 done.set_result(position)
                 return done
