@@ -81,7 +81,9 @@ class Room:
         self.store = store
         self.backplane = backplane
         self.metrics = metrics
-        self.connections: set[Connection] = set()
+        # In the order they joined (a dict as an ordered set): the fan-out serves the earliest
+        # first, as the Node reference does, instead of in the order of their addresses.
+        self.connections: dict[Connection, None] = {}
         self.presence = Presence(
             lambda conn: roster_identity(self.doc, conn.claims), presence_limits
         )
@@ -453,13 +455,13 @@ class Room:
 
     # -- connections --------------------------------------------------------------------------
     def join(self, conn: Connection) -> None:
-        self.connections.add(conn)
+        self.connections[conn] = None
         conn.send(self.core.sync_step1())
         for frame in self.presence.join_frames():
             conn.send(frame)
 
     async def leave(self, conn: Connection) -> None:
-        self.connections.discard(conn)
+        self.connections.pop(conn, None)
         self._relay_presence(self.presence.leave(conn), local=True)
 
     async def handle_message(self, conn: Connection, message: protocol.Message) -> None:
