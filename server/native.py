@@ -4,9 +4,9 @@ The guard decodes, orders and judges every client update in Python (`crdt/yupdat
 `crdt/structindex.py`, `crdt/policy.py`, `crdt/protocol.py`). mypyc, mypy's compiler, turns
 these same type-checked modules into C extensions that run the guard in about 0.6x the time
 (bench/README.md); there is no second implementation to keep in step. `make setup` builds them
-into `build/native/` with a manifest of the sources' hashes; the server uses them only when
-every hash still matches (an edited source falls back to Python until the next build), and
-never when `PLANBOARD_PURE_PYTHON=1`. Tests that import `crdt` run it as Python; tests that
+into `build/native/` with a manifest of the hashes of every module of crdt/; the server uses
+them only when every hash still matches (an edit falls back to Python until the next build),
+and never when `PLANBOARD_PURE_PYTHON=1`. Tests that import `crdt` run it as Python; tests that
 start a server run what the server runs.
 
     python -m server.native build     # what `make native` does
@@ -29,16 +29,16 @@ MODULES = ("yupdate", "structindex", "policy", "protocol")  # crdt/<name>.py
 
 
 def _sources(root: Path) -> dict[str, str]:
-    """The sha256 of each compiled module's source (and of this list)."""
-    out = {}
-    for name in MODULES:
-        path = root / "crdt" / f"{name}.py"
-        out[name] = hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else ""
-    return out
+    """The sha256 of every module of crdt/: the compiled ones may inline what they import
+    from the others (constants, class layouts), so a change anywhere there needs a rebuild."""
+    return {
+        path.name: hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted((root / "crdt").glob("*.py"))
+    }
 
 
 def _manifest(python_tag: str, root: Path) -> dict[str, object]:
-    return {"python": python_tag, "sources": _sources(root)}
+    return {"python": python_tag, "compiled": list(MODULES), "sources": _sources(root)}
 
 
 def compiled_ready(root: Path = ROOT, native: Path = NATIVE_DIR) -> bool:

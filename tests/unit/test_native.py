@@ -27,7 +27,7 @@ def test_a_missing_or_stale_build_is_not_used(tmp_path: Path) -> None:
     assert not native.compiled_ready(native.ROOT, tmp_path)  # nothing built there
     assert not native.use_compiled_crdt(native.ROOT, tmp_path)
     manifest = json.loads((native.NATIVE_DIR / "manifest.json").read_text())
-    manifest["sources"]["policy"] = "0" * 64  # built from another policy.py
+    manifest["sources"]["permissions.py"] = "0" * 64  # built beside another permissions.py
     (tmp_path / "manifest.json").write_text(json.dumps(manifest))
     assert not native.compiled_ready(native.ROOT, tmp_path)
     assert not native.use_compiled_crdt(native.ROOT, tmp_path)
