@@ -157,8 +157,9 @@ async def test_non_reading_clients_are_closed_and_readers_keep_up(
     # depends on how writes coalesce), the transport's 64 KiB and 64 queued messages. Paced
     # under the sender's own limit of 200 messages/s.
     for i in range(250):
-        text.insert(0, f"{i:04d}" + secrets.token_hex(750))  # incompressible
-        del text[1500:]  # under the text limit; every update still carries 1.5 KB
+        with writer.doc.transaction():  # one update: the note stays under the text limit
+            text.insert(0, f"{i:04d}" + secrets.token_hex(750))  # incompressible, 1.5 KB
+            del text[1500:]
         if i % 10 == 0:
             await asyncio.sleep(0.1)
     await wait_for(
