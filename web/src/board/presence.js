@@ -45,7 +45,8 @@ export class Presence extends EventTarget {
     let lastViewport = ''
     const sendViewport = throttle(() => {
       const c = viewport.center()
-      const v = { x: Math.round(c.x), y: Math.round(c.y), zoom: Number(viewport.zoom.toFixed(3)) }
+      // The zoom as it is: a follower rounding a rounded value could show 78 % where the leader shows 77 %.
+      const v = { x: Math.round(c.x), y: Math.round(c.y), zoom: viewport.zoom }
       const key = JSON.stringify(v)
       if (key === lastViewport) return
       lastViewport = key
