@@ -5,7 +5,7 @@ so these are lower bounds (warm caches); the server pays more per stage under lo
 and `run.py --profile --profile-loads s2` measure that). Pin it to one core for figures
 comparable with the benchmark's server:
 
-    taskset -c 0 .venv/bin/python bench/update_cost.py
+    taskset -c 0 .venv/bin/python bench/update_cost.py [--compiled]
 """
 
 from __future__ import annotations
@@ -23,6 +23,12 @@ from pycrdt import Doc, Map
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+if "--compiled" in sys.argv:  # the guard as `planboard serve` runs it after `make native`
+    from server.native import use_compiled_crdt
+
+    if not use_compiled_crdt():
+        sys.exit("build/native is missing or stale: run `make native`")
 
 from policy_cost import board_with  # bench/policy_cost.py: the same 10-note board
 
@@ -44,8 +50,8 @@ def timed(fn: Callable[[bytes], Any], arg: bytes) -> float:
 
 
 async def store_append_us() -> tuple[float, float]:
-    """A stored update through the SQLite store (its thread, the hand-off back): CPU and wall
-    time per append, appends one after the other as S2's writers send them."""
+    """A stored update through the SQLite store (committed on the loop when nothing makes it
+    wait): CPU and wall time per append, one after the other as S2's writers send them."""
     with tempfile.TemporaryDirectory() as tmp:
         store = SQLiteStore(Path(tmp) / "cost.sqlite3")
         await store.open()
@@ -96,7 +102,7 @@ def main() -> None:
     print("| --- | ---: |")
     for name, samples in stages.items():
         print(f"| {name} | {median_us(samples)} |")
-    print(f"| store append, SQLite thread and hand-off (CPU / wall) | {cpu} / {wall} |")
+    print(f"| store append (CPU / wall) | {cpu} / {wall} |")
 
 
 if __name__ == "__main__":
