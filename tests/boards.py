@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import secrets
 import time
 
 from pycrdt import Doc, Map, Text
@@ -21,6 +23,23 @@ def add_note(doc: Doc, note_id: str, author: str, text: str = "idea", x: float =
             "item": None,
         }
     )
+
+
+async def stream_big_edits(
+    doc: Doc, note_id: str, author: str, count: int, *, pause_every: int, pause: float
+) -> None:
+    """A new note, then `count` incompressible edits of 1.5 KB to its text, each one lawful
+    update (insert and trim in one transaction: the note stays under the text limit), paced by
+    a pause every `pause_every` edits (to stay under the sender's message rate)."""
+    add_note(doc, note_id, author, "")
+    text = doc.get("notes", type=Map)[note_id]["text"]
+    assert isinstance(text, Text)
+    for i in range(count):
+        with doc.transaction():
+            text.insert(0, f"{i:04d}" + secrets.token_hex(750))
+            del text[1500:]
+        if i % pause_every == 0:
+            await asyncio.sleep(pause)
 
 
 def add_group(

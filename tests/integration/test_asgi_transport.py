@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-import secrets
 import socket
 import sys
 from collections.abc import Iterator
@@ -15,10 +14,10 @@ from typing import Any
 
 import httpx
 import pytest
-from pycrdt import Map, Text
+from pycrdt import Map
 
 from crdt import protocol
-from tests.boards import add_note, note_texts, state_vector
+from tests.boards import add_note, note_texts, state_vector, stream_big_edits
 from tests.helpers import create_board, join_board
 from tests.servers import PlanboardProcess
 from tests.yclient import YClient, wait_for
@@ -150,18 +149,12 @@ async def test_non_reading_clients_are_closed_and_readers_keep_up(
     writer = await YClient(url).connect()
     before = _closes(server, 1013)
     stalled = [await _non_reading_client(url) for _ in range(10)]
-    add_note(writer.doc, "big", board["participant_id"], "")
-    text = writer.doc.get("notes", type=Map)["big"]["text"]
-    assert isinstance(text, Text)
     # More than a stalled client can hold: the kernel's buffers (how much payload fits in them
     # depends on how writes coalesce), the transport's 64 KiB and 64 queued messages. Paced
     # under the sender's own limit of 200 messages/s.
-    for i in range(250):
-        with writer.doc.transaction():  # one update: the note stays under the text limit
-            text.insert(0, f"{i:04d}" + secrets.token_hex(750))  # incompressible, 1.5 KB
-            del text[1500:]
-        if i % 10 == 0:
-            await asyncio.sleep(0.1)
+    await stream_big_edits(
+        writer.doc, "big", board["participant_id"], 250, pause_every=10, pause=0.1
+    )
     await wait_for(
         lambda: _closes(server, 1013) - before >= 10, 30, "every stalled client closed with 1013"
     )

@@ -4,17 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import re
-import secrets
 import signal
 import socket
 from pathlib import Path
 from typing import Any
 
 import httpx
-from pycrdt import Map, Text
 
 from crdt import protocol
-from tests.boards import add_note, note_texts
+from tests.boards import add_note, note_texts, stream_big_edits
 from tests.helpers import command, create_board, join_board
 from tests.servers import PlanboardProcess, wait_until
 from tests.yclient import YClient, wait_for
@@ -77,15 +75,9 @@ async def test_non_reading_clients_are_closed_and_memory_stays_bounded(
     before = rss_kib(server.proc.pid)
     stalled = [await _non_reading_client(url) for _ in range(200)]
     await wait_for(lambda: metric(server, "planboard_connections") == 202, 20)
-    add_note(writer.doc, "big", board["participant_id"], "")
-    text = writer.doc.get("notes", type=Map)["big"]["text"]
-    assert isinstance(text, Text)
-    for i in range(300):
-        with writer.doc.transaction():  # one update: the note stays under the text limit
-            text.insert(0, f"{i:04d}" + secrets.token_hex(750))  # incompressible, 1.5 KB
-            del text[1500:]
-        if i % 50 == 0:
-            await asyncio.sleep(0.05)
+    await stream_big_edits(
+        writer.doc, "big", board["participant_id"], 300, pause_every=50, pause=0.05
+    )
     await wait_for(
         lambda: metric(server, "planboard_closes_total", 'code="1013"') >= 200,
         60,
