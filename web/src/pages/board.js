@@ -22,6 +22,7 @@ import { OutcomesPanel, ResultsPanel, SessionPanel, Tabs } from '../board/panels
 import { installOutline } from '../outline/index.js'
 import { SuggestPanel } from '../board/suggest.js'
 import { t } from '../lib/i18n.js'
+import { keepScrollReachable } from '../lib/scrollfocus.js'
 import { CLOSE_BAD_TOKEN, CLOSE_FORBIDDEN, CLOSE_NOT_FOUND } from '../lib/protocol.js'
 
 const data = pageData()
@@ -82,6 +83,7 @@ function start () {
   const voting = new Voting(board, notes)
   new Drafts({ board, notes, connection, viewport }) // eslint-disable-line no-new
   new AgendaPanel(board) // eslint-disable-line no-new
+  keepScrollReachable($('#agenda-panel'))
   const tabs = new Tabs()
   const sessionPanel = new SessionPanel({ board, presence, viewport })
   new SuggestPanel({ board }) // eslint-disable-line no-new
