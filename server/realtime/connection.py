@@ -148,7 +148,16 @@ class Connection:
         if scheduler is not None and not self._queue and not self._sending:
             pending = self._pending
             if len(pending) >= self._max_messages:
-                self.close(CLOSE_OVERLOADED, "send queue full: reconnect and resync")
+                # A burst within one loop iteration (a writer's updates judged in one go, with
+                # nothing to wait for in between): write what is collected now. Only what the
+                # transport cannot take counts against the bound, in the slow path's queue.
+                self._flush()
+                if self.closed:
+                    return
+                if self._queue:
+                    self._enqueue(self._frame(frame))
+                else:  # the flush scheduled for the iteration's end is still there
+                    self._pending.append(self._frame(frame))
                 return
             if not pending:
                 scheduler.add(self._flush_soon)

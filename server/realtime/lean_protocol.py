@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections import deque
 from typing import Any, Generic, TypeVar
 
@@ -80,16 +81,25 @@ class Flag:
                 self._waiters = None
 
 
+# A connection with a backlog yields the event loop once after this long without a pause: its
+# messages are judged and stored without suspending (appends on the loop), so one client's
+# burst would otherwise hold every other connection, timer and new connection until it is
+# through.
+TURN_SECONDS = 0.002
+
+
 class ReceiveQueue(Generic[T]):
     """The part of an unbounded asyncio.Queue that uvicorn uses (put_nowait, get, empty), with
     asyncio.Queue's order and cancellation rules; storage exists only while items or getters do.
+    A consumer that finds items waiting turn after turn yields once per TURN_SECONDS.
     """
 
-    __slots__ = ("_getters", "_items")
+    __slots__ = ("_getters", "_items", "_turn")
 
     def __init__(self) -> None:
         self._items: deque[T] | None = None
         self._getters: list[asyncio.Future[None]] | None = None
+        self._turn = 0.0  # when the consumer last waited or yielded
 
     def empty(self) -> bool:
         return not self._items
@@ -123,6 +133,9 @@ class ReceiveQueue(Generic[T]):
         return item
 
     async def get(self) -> T:
+        if self._items and time.perf_counter() - self._turn > TURN_SECONDS:
+            await asyncio.sleep(0)  # a backlog: everything else that is ready runs once
+            self._turn = time.perf_counter()
         while not self._items:
             getter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
             if self._getters is None:
@@ -130,6 +143,7 @@ class ReceiveQueue(Generic[T]):
             self._getters.append(getter)
             try:
                 await getter
+                self._turn = time.perf_counter()
             except BaseException:
                 getter.cancel()  # just in case getter is not done yet
                 if self._getters is not None and getter in self._getters:

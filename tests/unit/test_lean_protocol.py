@@ -4,6 +4,7 @@ rules where uvicorn relies on them (order, a cancelled getter, waking every wait
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import Any
 
 import pytest
@@ -11,7 +12,12 @@ import uvicorn
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 from uvicorn.server import ServerState
 
-from server.realtime.lean_protocol import Flag, LeanWebSocketsProtocol, ReceiveQueue
+from server.realtime.lean_protocol import (
+    TURN_SECONDS,
+    Flag,
+    LeanWebSocketsProtocol,
+    ReceiveQueue,
+)
 
 
 async def test_items_come_out_in_order_and_a_waiting_getter_gets_the_next() -> None:
@@ -39,6 +45,30 @@ async def test_a_getter_cancelled_after_its_wakeup_hands_the_item_to_the_next() 
     with pytest.raises(asyncio.CancelledError):
         await first
     assert queue.empty()
+
+
+async def test_a_consumer_with_a_backlog_lets_the_others_run_between_turns() -> None:
+    """Judging and appending complete without suspending, so a connection with a backlog would
+    hold the event loop until it is through (a 20,000-update burst: seconds, in which nobody
+    else is served and new connections are refused as "overloaded"). After a turn of
+    TURN_SECONDS the consumer yields once."""
+    order: list[str] = []
+
+    async def consume(name: str, queue: ReceiveQueue[int], count: int) -> None:
+        for _ in range(count):
+            await queue.get()
+            end = time.perf_counter() + TURN_SECONDS / 2  # the work of one message
+            while time.perf_counter() < end:
+                pass
+            order.append(name)
+
+    busy: ReceiveQueue[int] = ReceiveQueue()
+    for i in range(40):
+        busy.put_nowait(i)
+    other: ReceiveQueue[int] = ReceiveQueue()
+    other.put_nowait(0)
+    await asyncio.gather(consume("busy", busy, 40), consume("other", other, 1))
+    assert order.index("other") < 10, order  # not after the whole backlog
 
 
 async def test_get_nowait_on_an_empty_queue_raises_like_asyncio() -> None:

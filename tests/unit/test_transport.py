@@ -149,3 +149,22 @@ async def test_asgi_transport_keeps_order_and_closes_an_overflowing_client() -> 
         await asyncio.sleep(0)
     assert [m["bytes"] for m in sent] == [b"\x00", b"\x01", b"\x02"]
     await conn.stop()
+
+
+async def test_a_burst_in_one_loop_iteration_is_written_not_taken_for_a_stalled_client() -> None:
+    """More messages than the queue bound within one iteration (a writer's burst judged in one
+    go) go out in writes of at most the bound; only a client that does not read is closed."""
+    proto = sansio_protocol()
+    conn = connection(FastTransport(proto.send, proto), max_queue_messages=8)
+    for i in range(20):
+        conn.send(bytes([i]))
+    assert not conn.closed
+    await asyncio.sleep(0)
+    assert b"".join(proto.transport.writes) == b"".join(ws_frame(bytes([i])) for i in range(20))
+    assert all(w.count(b"\x82\x01") <= 8 for w in proto.transport.writes)
+
+    proto.writable.clear()  # now the client stops reading: the bound applies to what waits
+    for i in range(20):
+        conn.send(bytes([i]))
+    assert conn.closed and conn.close_code == CLOSE_OVERLOADED
+    await conn.stop()
