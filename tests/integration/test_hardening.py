@@ -10,11 +10,12 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from pycrdt import Map
 
 from crdt import protocol
 from tests.boards import add_note, note_texts, stream_big_edits
 from tests.helpers import command, create_board, join_board
-from tests.servers import PlanboardProcess, wait_until
+from tests.servers import PlanboardProcess
 from tests.yclient import YClient, wait_for
 
 
@@ -253,20 +254,48 @@ def test_unknown_board_commands_and_votes(live_server: PlanboardProcess) -> None
     assert r.status_code == 404
 
 
+async def test_one_long_update_does_not_turn_the_next_joiner_away(server_factory: Any) -> None:
+    """Judging a whole board pasted at once holds the loop a while; once it is done the loop is
+    idle again, and the next joiner is admitted (only sustained lag means overload: the bench's
+    seeding of a 2,000-note board met 1013 on a slower machine)."""
+    server = server_factory(env={"PLANBOARD_MAX_LOOP_LAG": "0.1"})
+    board = create_board(server.url)
+    url = f"{server.ws_url}/ws/{board['id']}?token={board['token']}"
+    writer = await YClient(url).connect()
+    writer.auto_send = False
+    before = writer.doc.get_state()
+    with writer.doc.transaction():
+        for i in range(2000):
+            add_note(writer.doc, f"n{i}", board["participant_id"], f"idea {i}", x=float(i))
+    await writer.send_raw(protocol.encode_update(writer.doc.get_update(before)))
+    writer.synced.clear()  # the server answers a step 1 only after what came before it
+    await writer.send_raw(protocol.encode_sync_step1(writer.doc.get_state()))
+    await asyncio.wait_for(writer.synced.wait(), 60)
+    joiner = YClient(url)
+    await joiner.connect(timeout=30)
+    assert joiner.close_code is None, joiner.close_reason
+    await wait_for(lambda: len(joiner.doc.get("notes", type=Map)) == 2000, 30)
+    await writer.close()
+    await joiner.close()
+
+
 async def test_a_lagging_loop_turns_new_connections_away(server_factory: Any) -> None:
-    # A threshold of zero: any measured lag (an asyncio sleep always overshoots a little) counts.
+    # A threshold of zero: any sustained lag (two samples in a row; an asyncio sleep overshoots
+    # a little, by a millisecond on uvloop's clock) counts.
     server = server_factory(env={"PLANBOARD_MAX_LOOP_LAG": "0"})
     board = create_board(server.url)
     url = f"{server.ws_url}/ws/{board['id']}?token={board['token']}"
 
-    def lag() -> float:
-        for line in httpx.get(f"{server.url}/metrics").text.splitlines():
-            if line.startswith("planboard_event_loop_lag_seconds "):
-                return float(line.split()[1])
-        return 0.0
+    async def refused() -> bool:
+        client = YClient(url)
+        await client.connect(timeout=10)  # synced, or closed
+        if client.close_code is None:
+            await client.close()
+            return False
+        assert client.close_code == 1013
+        assert "overloaded" in client.close_reason
+        return True
 
-    wait_until(lambda: lag() > 0, 10, "a measured lag")
-    client = YClient(url)
-    await client.connect(wait_synced=False)
-    assert await client.wait_closed(10) == 1013
-    assert "overloaded" in client.close_reason
+    deadline = asyncio.get_running_loop().time() + 20
+    while not await refused():
+        assert asyncio.get_running_loop().time() < deadline, "never turned away"
