@@ -9,7 +9,10 @@ screens, with their larger targets, drop the swatches sooner.
 
 A side panel taller than the window scrolls; where it holds nothing focusable (a participant's
 agenda), it is a focus stop itself, so the keyboard can scroll it (axe: scrollable-region-
-focusable)."""
+focusable).
+
+The outline view begins under the session bar (phones included: the bar's height is read, not
+assumed)."""
 
 from __future__ import annotations
 
@@ -154,3 +157,39 @@ def test_a_scrolling_panel_without_controls_can_be_scrolled_by_keyboard(
     finally:
         ana.context.close()
         fay.context.close()
+
+
+def test_the_outline_starts_below_the_session_bar(
+    browser: Any, live_server: PlanboardProcess
+) -> None:
+    """The session bar sits over the top of the stage; the outline view must begin under it, at
+    any height the bar wraps to (three rows for a facilitator on a phone), or its first lines
+    (the intro, the language switch, the top of the agenda) are hidden behind the bar."""
+    base = live_server.url
+    board = api_board(base, title="Outline under the bar", template="prioritization")
+    board_id = board["id"]
+    member = api_join(base, board_id, "Ana Lima")
+    for width, height, touch in ((1440, 900, False), (390, 844, True)):
+        for role, name, auth in (("facilitator", "Fay", board), ("participant", "Ana", member)):
+            who = new_person(browser, name, width=width, height=height, touch=touch, still=True)
+            try:
+                open_board(who, base, board_id, auth, view="outline")
+                page = who.page
+                bar = page.locator("#facbar")
+                outline = page.locator("#outline")
+                expect(bar).to_be_visible()
+                expect(outline).to_be_visible()
+                gap = page.evaluate(
+                    """() => {
+                      const bar = document.getElementById('facbar').getBoundingClientRect()
+                      const first = document.querySelector('#outline > *').getBoundingClientRect()
+                      return first.top - bar.bottom
+                    }"""
+                )
+                assert gap >= 0, (
+                    f"{role} at {width} px: the outline starts {-gap:.0f} px under the bar"
+                )
+                shot(who, f"outline-under-bar-{width}-{role}")
+                who.check_errors()
+            finally:
+                who.context.close()
